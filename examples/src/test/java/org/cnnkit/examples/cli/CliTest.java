@@ -44,6 +44,15 @@ class CliTest {
     }
 
     @Test
+    void everyCommandHasHelp() {
+        assertThat(run("import-mnist", "--help")).isZero();
+        assertThat(out.toString()).contains("--images=FILE").contains("--report=FILE").contains("--verbose");
+        out.getBuffer().setLength(0);
+        assertThat(run("help", "import-mnist")).isZero();
+        assertThat(out.toString()).contains("--labels=FILE");
+    }
+
+    @Test
     void anUnknownOptionIsAUsageErrorWithExitCode2() {
         int exit = run("import-mnist", "--images", "a", "--labels", "b", "--out", "c", "--no-such-option");
 
