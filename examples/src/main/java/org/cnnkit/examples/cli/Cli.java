@@ -29,6 +29,7 @@ import picocli.CommandLine.Spec;
                 + "1 failure, 2 usage error."},
         subcommands = {
                 ImportMnistCommand.class,
+                BenchCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
         })
