@@ -28,7 +28,8 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>Channels: to the shape's 1 (gray) or 3 (RGB) channels. Alpha is dropped, keeping the colour under
  *       it (as Keras' {@code load_img}, i.e. Pillow's {@code convert("RGB")}); gray to RGB repeats the
  *       value; RGB to gray is the ITU-R 601-2 luma {@code 0.299 R + 0.587 G + 0.114 B}; palette, 16-bit
- *       (scaled to 8-bit range) and other colour spaces are converted.</li>
+ *       (scaled to 8-bit range), CMYK ({@code R = (255 - C)(255 - K) / 255}, as Pillow) and other colour
+ *       spaces (through Java2D) are converted.</li>
  *   <li>Resize: to the shape's height x width with a bilinear (triangle) filter that widens when shrinking,
  *       so downscaling averages every source pixel (antialiased, as Pillow's {@code BILINEAR}); the aspect
  *       ratio is not kept (as Keras' {@code target_size}).</li>

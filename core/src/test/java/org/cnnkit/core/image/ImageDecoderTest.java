@@ -2,6 +2,7 @@ package org.cnnkit.core.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -104,6 +105,19 @@ class ImageDecoderTest {
             assertAllBetween(plane(rgb, 1, 16), 100f - 3f, 100f + 3f);
             assertAllBetween(plane(rgb, 2, 16), 50f - 3f, 50f + 3f);
         }
+    }
+
+    @Test
+    void cmykJpegIsConvertedFromInkAmountsLikePillow() {
+        Path file = TestImages.cmykJpeg(dir.resolve("cmyk.jpg"), 8, 8, new int[] {10, 200, 250, 30});
+        BufferedImage read = decoder.read(file);
+        assertThat(read.getColorModel().getColorSpace().getType()).isEqualTo(java.awt.color.ColorSpace.TYPE_CMYK);
+        int[] ink = read.getRaster().getPixel(4, 4, (int[]) null);
+        float white = 255f - ink[3];
+        float[] rgb = decoder.decode(file, new InputShape(8, 8, 3));
+        assertThat(rgb[4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[0]) / 255f), within(1f));
+        assertThat(rgb[64 + 4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[1]) / 255f), within(1f));
+        assertThat(rgb[128 + 4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[2]) / 255f), within(1f));
     }
 
     @Test
