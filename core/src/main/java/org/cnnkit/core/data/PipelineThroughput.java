@@ -1,5 +1,6 @@
 package org.cnnkit.core.data;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
@@ -23,13 +24,24 @@ public final class PipelineThroughput {
      *
      * @param images images delivered in batches during the timed epochs
      * @param elapsed wall time of the timed epochs
+     * @param cpuTime CPU time the whole process used during the timed epochs (workers, consumer, garbage
+     *     collector), or zero where the JVM does not report it
      * @param skipped files that could not be decoded
      */
-    public record Measurement(long images, Duration elapsed, int skipped) {
+    public record Measurement(long images, Duration elapsed, Duration cpuTime, int skipped) {
 
-        /** Returns images per second. */
+        /** Returns images per second of wall time. */
         public double imagesPerSecond() {
             double seconds = elapsed.toNanos() / 1e9;
+            return seconds > 0 ? images / seconds : 0.0;
+        }
+
+        /**
+         * Returns images per second of CPU time: the rate one core sustains, a figure that stays meaningful
+         * when other processes compete for the cores (0 if CPU time is unknown).
+         */
+        public double imagesPerCpuSecond() {
+            double seconds = cpuTime.toNanos() / 1e9;
             return seconds > 0 ? images / seconds : 0.0;
         }
     }
@@ -93,14 +105,24 @@ public final class PipelineThroughput {
                 drain(iterator);
                 iterator.reset();
             }
+            long cpuStart = processCpuNanos();
             long start = System.nanoTime();
             long count = 0;
             for (int e = 0; e < epochs; e++) {
                 count += drain(iterator);
                 iterator.reset();
             }
-            return new Measurement(count, Duration.ofNanos(System.nanoTime() - start), iterator.skippedFiles().size());
+            Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
+            Duration cpu = Duration.ofNanos(Math.max(0, processCpuNanos() - cpuStart));
+            return new Measurement(count, elapsed, cpu, iterator.skippedFiles().size());
         }
+    }
+
+    private static long processCpuNanos() {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return Math.max(0, os.getProcessCpuTime());
+        }
+        return 0;
     }
 
     private static long drain(ImageDataSetIterator iterator) {

@@ -49,8 +49,10 @@ public final class PipelineThroughputMain {
     }
 
     private static void report(String data, int size, String what, PipelineThroughput.Measurement m) {
-        System.out.printf(Locale.ROOT, "%-13s %3dx%-3d %-28s %8.1f images/s (%d images, %.2f s)%n", data, size, size,
-                what, m.imagesPerSecond(), m.images(), m.elapsed().toNanos() / 1e9);
+        System.out.printf(Locale.ROOT,
+                "%-13s %3dx%-3d %-27s %7.1f images/s wall, %7.1f images per CPU-second (%d images, %.2f s, CPU %.2f s)%n",
+                data, size, size, what, m.imagesPerSecond(), m.imagesPerCpuSecond(), m.images(),
+                m.elapsed().toNanos() / 1e9, m.cpuTime().toNanos() / 1e9);
     }
 
     /** Writes the first {@code count} MNIST test digits as 28x28 gray PNGs into a temp folder. */

@@ -185,6 +185,27 @@ class ImageDecoderTest {
     }
 
     @Test
+    void truncatedGifAndBmpAreRefused() {
+        Path gif = TestImages.write(TestImages.noise(64, 64, 3), "gif", dir.resolve("whole.gif"));
+        Path bmp = TestImages.write(TestImages.solid(64, 64, Color.ORANGE), "bmp", dir.resolve("whole.bmp"));
+        for (Path whole : List.of(gif, bmp)) {
+            Path cut = TestImages.truncated(whole, dir.resolve("cut-" + whole.getFileName()), size(whole) / 2);
+            assertThatThrownBy(() -> decoder.read(cut))
+                    .isInstanceOf(ImageDecodingException.class)
+                    .hasMessageContaining(cut.toString());
+        }
+    }
+
+    @Test
+    void formatsOutsidePngJpegBmpGifAreRefusedEvenWithAnImageName() {
+        Path tiff = TestImages.write(TestImages.solid(4, 4, Color.RED), "tiff", dir.resolve("disguised.png"));
+        assertThatThrownBy(() -> decoder.read(tiff))
+                .isInstanceOf(ImageDecodingException.class)
+                .hasMessageContaining(tiff.toString())
+                .hasMessageContaining("TIF");
+    }
+
+    @Test
     void zeroByteFileIsRefused() throws IOException {
         Path empty = Files.createFile(dir.resolve("empty.png"));
         assertThatThrownBy(() -> decoder.read(empty))
