@@ -295,6 +295,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     // ---------------------------------------------------------------- internals
 
+    /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
+    @java.io.Serial
+    private void writeObject(java.io.ObjectOutputStream out) throws java.io.NotSerializableException {
+        throw new java.io.NotSerializableException(
+                "ImageDataSetIterator holds threads and prefetched batches; build a new one instead");
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this ImageDataSetIterator is closed");
