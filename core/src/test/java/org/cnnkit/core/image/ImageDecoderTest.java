@@ -165,6 +165,16 @@ class ImageDecoderTest {
     }
 
     @Test
+    void nonAsciiFileNamesDecode() {
+        String name = "Ziffer-ü-数字 1.png";
+        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.charset.Charset.forName(encoding).newEncoder().canEncode(name),
+                "file names are encoded as " + encoding + " here: skipping");
+        Path file = TestImages.png(dir.resolve(name), 3, 3, new Color(1, 2, 3));
+        assertThat(decoder.decode(file, new InputShape(3, 3, 3))[0]).isEqualTo(1f);
+    }
+
+    @Test
     void truncatedPngIsRefusedWithItsPath() {
         Path whole = TestImages.write(TestImages.noise(64, 64, 1), "png", dir.resolve("whole.png"));
         Path cut = TestImages.truncated(whole, dir.resolve("cut.png"), size(whole) / 2);
