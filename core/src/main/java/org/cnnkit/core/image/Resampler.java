@@ -45,6 +45,31 @@ final class Resampler {
         return out;
     }
 
+    /**
+     * Resizes an image read row by row, never holding it whole as floats: each source row is filtered to
+     * {@code dstW} values as soon as it is read (horizontal pass first), so memory is
+     * {@code channels * srcH * dstW} floats. For large sources.
+     *
+     * @return a new array of {@code channels} planes of {@code dstH * dstW} values
+     */
+    static float[] resizeRows(PixelExtractor.RowReader reader, int channels, int srcH, int srcW, int dstH, int dstW) {
+        Filter horizontal = Filter.of(srcW, dstW);
+        Filter vertical = Filter.of(srcH, dstH);
+        float[] row = new float[channels * srcW];
+        float[] middle = new float[channels * srcH * dstW];
+        for (int y = 0; y < srcH; y++) {
+            reader.read(y, row, 0, srcW);
+            for (int c = 0; c < channels; c++) {
+                horizontalPass(row, c * srcW, 1, srcW, middle, (c * srcH + y) * dstW, dstW, horizontal);
+            }
+        }
+        float[] out = new float[channels * dstH * dstW];
+        for (int c = 0; c < channels; c++) {
+            verticalPass(middle, c * srcH * dstW, dstW, out, c * dstH * dstW, dstH, vertical);
+        }
+        return out;
+    }
+
     /** Resizes each of {@code rows} rows of {@code width} values to {@code dstW} values. */
     private static void horizontalPass(float[] in, int inOffset, int rows, int width, float[] out, int outOffset,
             int dstW, Filter filter) {
