@@ -1,0 +1,324 @@
+package org.cnnkit.zoo;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * A trained image classifier: a network together with everything needed to use it on new images, namely
+ * the class names, the input shape, the preprocessing and the provenance. It predicts, evaluates, and saves
+ * to one file that {@link #load(Path)} reads back with bit-identical predictions.
+ *
+ * <p>The network is any DL4J {@link ComputationGraph} with one input (NCHW images of {@link #inputShape()},
+ * preprocessed with {@link #preprocessing()}) and one softmax output with one unit per class; the CNN of
+ * {@link SeedCnn} and a transfer-learned MobileNetV2 both fit.
+ *
+ * <pre>{@code
+ * ImageClassifier classifier = ImageClassifier.load(Path.of("digits.cnnkit"));
+ * Prediction p = classifier.predict(Path.of("some-digit.png"));
+ * System.out.println(p.best().label() + " " + p.best().probability());
+ * }</pre>
+ *
+ * <p>Prediction is thread-safe (DL4J serializes calls on one network).
+ */
+public final class ImageClassifier {
+
+    /** How many labels a prediction lists when the caller does not say. */
+    public static final int DEFAULT_TOP_K = 5;
+
+    private final ComputationGraph network;
+    private final List<String> classNames;
+    private final InputShape inputShape;
+    private final Preprocessing preprocessing;
+    private final ModelProvenance provenance;
+
+    private ImageClassifier(Builder builder) {
+        this.network = builder.network;
+        this.classNames = builder.classNames;
+        this.inputShape = builder.inputShape;
+        this.preprocessing = builder.preprocessing;
+        this.provenance = builder.provenance;
+    }
+
+    /**
+     * Starts a classifier from an already trained network; trainers use it, and so can code that trains its
+     * own network.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads a classifier saved by {@link #save(Path)}.
+     *
+     * @param file the model file
+     * @return the classifier, giving exactly the probabilities it gave when saved
+     * @throws CnnkitException naming the file if it is missing, not a zip, has no manifest, is not a cnnkit
+     *     model, has a newer format version than this cnnkit reads, or has a damaged network entry
+     */
+    public static ImageClassifier load(Path file) {
+        return ModelFile.read(file);
+    }
+
+    /**
+     * Saves the classifier to one file without the optimizer state (enough to predict and evaluate).
+     * The file is written atomically: a reader sees the old file or the whole new one.
+     *
+     * @param file the model file to write; its folder must exist
+     * @throws CnnkitException naming the file if it cannot be written
+     */
+    public void save(Path file) {
+        save(file, false);
+    }
+
+    /**
+     * Saves the classifier to one file, written atomically (temporary file in the same folder, then an atomic move).
+     *
+     * @param file the model file to write; its folder must exist
+     * @param withUpdaterState whether to store the optimizer (Adam) state too, to continue training later
+     * @throws CnnkitException naming the file if it cannot be written
+     */
+    public void save(Path file, boolean withUpdaterState) {
+        ModelFile.write(this, file, withUpdaterState);
+    }
+
+    /** Returns the network; do not train it while predicting from other threads. */
+    public ComputationGraph network() {
+        return network;
+    }
+
+    /** Returns the class names in class index order. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Returns the number of classes. */
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    /** Returns the image shape the network takes. */
+    public InputShape inputShape() {
+        return inputShape;
+    }
+
+    /** Returns the preprocessing applied to 0..255 pixels before they reach the network. */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** Returns where the model came from. */
+    public ModelProvenance provenance() {
+        return provenance;
+    }
+
+    /**
+     * Evaluates the classifier on batches of preprocessed images with one-hot labels, such as a validation
+     * iterator; the iterator is reset first when it can be.
+     *
+     * @param data batches of NCHW images shaped like {@link #inputShape()} with one-hot labels
+     * @return accuracy, confusion matrix and per-class scores
+     * @throws CnnkitException if the labels do not have one column per class of this model, or if there are none
+     */
+    public ClassificationMetrics evaluate(DataSetIterator data) {
+        Objects.requireNonNull(data, "data");
+        if (data.resetSupported()) {
+            data.reset();
+        }
+        List<int[]> actual = new ArrayList<>();
+        List<int[]> predicted = new ArrayList<>();
+        int total = 0;
+        while (data.hasNext()) {
+            DataSet batch = data.next();
+            INDArray labels = batch.getLabels();
+            if (labels.rank() != 2 || labels.size(1) != numClasses()) {
+                throw new CnnkitException("evaluation labels have shape " + java.util.Arrays.toString(labels.shape())
+                        + " but the model has " + numClasses() + " classes " + classNames);
+            }
+            INDArray probabilities = probabilities(batch.getFeatures());
+            actual.add(labels.argMax(1).toIntVector());
+            predicted.add(probabilities.argMax(1).toIntVector());
+            total += (int) labels.size(0);
+        }
+        if (total == 0) {
+            throw new CnnkitException("nothing to evaluate: the data has no images");
+        }
+        return ClassificationMetrics.of(concat(actual, total), concat(predicted, total), classNames);
+    }
+
+    /**
+     * Runs the network on a batch of preprocessed images.
+     *
+     * @param batch NCHW images, shaped {@code [n, channels, height, width]} like {@link #inputShape()}
+     * @return the probabilities, {@code [n, numClasses]}
+     * @throws CnnkitException if the batch does not have this model's input shape
+     */
+    INDArray probabilities(INDArray batch) {
+        long[] shape = batch.shape();
+        if (shape.length != 4 || shape[1] != inputShape.channels() || shape[2] != inputShape.height()
+                || shape[3] != inputShape.width()) {
+            throw new CnnkitException("images of shape " + java.util.Arrays.toString(shape)
+                    + " do not fit the model's input [n, " + inputShape.channels() + ", " + inputShape.height()
+                    + ", " + inputShape.width() + "]");
+        }
+        return network.outputSingle(false, batch);
+    }
+
+    /**
+     * Turns one row of probabilities into a prediction of the {@code topK} most probable classes.
+     *
+     * @param file the image file or null
+     * @param probabilities one probability per class
+     * @param topK how many labels to keep
+     * @return the prediction
+     */
+    Prediction toPrediction(Path file, float[] probabilities, int topK) {
+        List<ScoredLabel> all = new ArrayList<>(probabilities.length);
+        for (int i = 0; i < probabilities.length; i++) {
+            all.add(new ScoredLabel(classNames.get(i), i, probabilities[i]));
+        }
+        all.sort(Comparator.comparingDouble(ScoredLabel::probability).reversed()
+                .thenComparingInt(ScoredLabel::index));
+        return new Prediction(file, all.subList(0, Math.min(topK, all.size())));
+    }
+
+    private static int[] concat(List<int[]> parts, int total) {
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    static void checkTopK(int topK) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("topK must be at least 1, got " + topK);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ImageClassifier[" + provenance.model() + ", classes=" + classNames + ", input=" + inputShape
+                + ", preprocessing=" + preprocessing + "]";
+    }
+
+    /** Assembles a classifier from a trained network and its metadata. */
+    public static final class Builder {
+        private ComputationGraph network;
+        private List<String> classNames;
+        private InputShape inputShape;
+        private Preprocessing preprocessing;
+        private ModelProvenance provenance;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the trained network: one input, one softmax output with one unit per class.
+         *
+         * @param network the network
+         * @return this builder
+         */
+        public Builder setNetwork(ComputationGraph network) {
+            this.network = network;
+            return this;
+        }
+
+        /**
+         * Sets the class names in class index order.
+         *
+         * @param classNames at least 2 distinct, non-blank names
+         * @return this builder
+         */
+        public Builder setClassNames(List<String> classNames) {
+            this.classNames = classNames;
+            return this;
+        }
+
+        /**
+         * Sets the image shape the network takes.
+         *
+         * @param inputShape the shape
+         * @return this builder
+         */
+        public Builder setInputShape(InputShape inputShape) {
+            this.inputShape = inputShape;
+            return this;
+        }
+
+        /**
+         * Sets how 0..255 pixels are prepared for the network (as in training).
+         *
+         * @param preprocessing the mode
+         * @return this builder
+         */
+        public Builder setPreprocessing(Preprocessing preprocessing) {
+            this.preprocessing = preprocessing;
+            return this;
+        }
+
+        /**
+         * Sets where the model came from; by default an {@link ModelProvenance#unknown(String) unknown} origin.
+         *
+         * @param provenance the provenance
+         * @return this builder
+         */
+        public Builder optProvenance(ModelProvenance provenance) {
+            this.provenance = provenance;
+            return this;
+        }
+
+        /**
+         * Checks the parts and builds the classifier.
+         *
+         * @return the classifier
+         * @throws IllegalArgumentException if a required part is missing, the class names are fewer than 2,
+         *     repeated or blank, or the network has not exactly one input and one output
+         * @throws CnnkitException if the network's output size differs from the number of class names
+         */
+        public ImageClassifier build() {
+            if (network == null || classNames == null || inputShape == null || preprocessing == null) {
+                throw new IllegalArgumentException(
+                        "network, class names, input shape and preprocessing are all required");
+            }
+            classNames = List.copyOf(classNames);
+            if (classNames.size() < 2) {
+                throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
+            }
+            if (classNames.stream().distinct().count() != classNames.size()
+                    || classNames.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("class names must be distinct and not blank: " + classNames);
+            }
+            if (network.getNumInputArrays() != 1 || network.getNumOutputArrays() != 1) {
+                throw new IllegalArgumentException("the network must have exactly one input and one output, it has "
+                        + network.getNumInputArrays() + " and " + network.getNumOutputArrays());
+            }
+            Layer output = network.getOutputLayer(0);
+            if (output.conf().getLayer() instanceof FeedForwardLayer layer && layer.getNOut() != classNames.size()) {
+                throw new CnnkitException("the network's output layer '" + output.conf().getLayer().getLayerName()
+                        + "' has " + layer.getNOut() + " units but " + classNames.size() + " class names were given: "
+                        + classNames);
+            }
+            if (provenance == null) {
+                provenance = ModelProvenance.unknown("custom");
+            }
+            return new ImageClassifier(this);
+        }
+    }
+}
