@@ -1,5 +1,6 @@
 package org.cnnkit.zoo;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -8,6 +9,11 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.data.ImageDataSetIterator;
+import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.data.LabeledImage;
+import org.cnnkit.core.data.Split;
+import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
@@ -52,6 +58,7 @@ public final class ClassifierTrainer {
     private final double learningRate;
     private final long seed;
     private final double validationSplit;
+    private final Augmentation augmentation;
     private final int earlyStoppingPatience;
     private final ProgressListener progressListener;
     private final EpochListener epochListener;
@@ -65,6 +72,7 @@ public final class ClassifierTrainer {
         this.learningRate = b.learningRate;
         this.seed = b.seed;
         this.validationSplit = b.validationSplit;
+        this.augmentation = b.augmentation;
         this.earlyStoppingPatience = b.earlyStoppingPatience;
         this.progressListener = b.progressListener;
         this.epochListener = b.epochListener;
@@ -77,6 +85,70 @@ public final class ClassifierTrainer {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * Trains on a class-per-folder image tree: scans it, splits each class's files into training and validation
+     * files ({@link Builder#optValidationSplit}, stratified, seeded), then trains on the training files with
+     * augmentation and validates on the validation files without it.
+     *
+     * @param folder the root folder, one sub-folder per class
+     * @return the classifier, its history and its validation metrics
+     * @throws CnnkitException naming the path if the folder is missing, has fewer than 2 class folders or a class
+     *     without images
+     */
+    public TrainingResult train(Path folder) {
+        return train(ImageFolder.scan(folder));
+    }
+
+    /**
+     * Trains on a scanned class-per-folder image tree, as {@link #train(Path)}.
+     *
+     * @param folder the scanned folder
+     * @return the classifier, its history and its validation metrics
+     * @throws CnnkitException if the folder has fewer than 2 classes, or early stopping is on without validation
+     */
+    public TrainingResult train(ImageFolder folder) {
+        List<String> classes = folder.classNames();
+        if (classes.size() < 2) {
+            throw new CnnkitException("training needs at least 2 class folders, " + folder.root() + " has "
+                    + classes.size() + ": " + classes);
+        }
+        List<LabeledImage> trainImages = folder.images();
+        List<LabeledImage> validationImages = List.of();
+        if (validationSplit > 0) {
+            Split split = Split.stratified(folder.images(), validationSplit, seed);
+            trainImages = split.train();
+            validationImages = split.validation();
+        }
+        if (validationImages.isEmpty() && earlyStoppingPatience > 0) {
+            throw new CnnkitException("early stopping watches the validation loss, but no validation images were"
+                    + " held out of " + folder.root() + " (validation split " + validationSplit + ")");
+        }
+        String summary = folder.root() + ": " + folder.images().size() + " images " + folder.countsPerClass()
+                + ", " + trainImages.size() + " for training, " + validationImages.size() + " for validation";
+        LOG.info("training {} on {}", networkFactory.modelName(), summary);
+        try (ImageDataSetIterator train = iterator(trainImages, classes, augmentation, true);
+             ImageDataSetIterator validation = validationImages.isEmpty()
+                     ? null : iterator(validationImages, classes, Augmentation.none(), false)) {
+            return run(train, validation, classes, trainImages.size(), summary);
+        }
+    }
+
+    private ImageDataSetIterator iterator(List<LabeledImage> images, List<String> classes, Augmentation steps,
+                                          boolean shuffle) {
+        return ImageDataSetIterator.builder()
+                .setImages(images)
+                .setNumClasses(classes.size())
+                .setInputShape(inputShape)
+                .optPreprocessing(preprocessing)
+                .optAugmentation(steps)
+                .optBatchSize(batchSize)
+                .optShuffle(shuffle)
+                .optSeed(seed)
+                .optClassNames(classes)
+                .optProgressListener(progressListener)
+                .build();
     }
 
     /**
@@ -245,6 +317,7 @@ public final class ClassifierTrainer {
         settings.put("preprocessing", preprocessing.name());
         settings.put("validation_split", Double.toString(validationSplit));
         settings.put("early_stopping_patience", Integer.toString(earlyStoppingPatience));
+        settings.put("augmentation", augmentation.toString());
         return settings;
     }
 
@@ -258,6 +331,7 @@ public final class ClassifierTrainer {
         private double learningRate = SeedCnn.DEFAULT_LEARNING_RATE;
         private long seed = 42;
         private double validationSplit = 0.2;
+        private Augmentation augmentation = Augmentation.none();
         private int earlyStoppingPatience;
         private ProgressListener progressListener = ProgressListener.none();
         private EpochListener epochListener = EpochListener.none();
@@ -354,6 +428,18 @@ public final class ClassifierTrainer {
         }
 
         /**
+         * Sets the random transforms applied to training images when training from a folder (never to validation
+         * images); by default {@link Augmentation#none()}. {@link Augmentation#notebookDigits()} is the notebook's.
+         *
+         * @param augmentation the augmentation
+         * @return this builder
+         */
+        public Builder optAugmentation(Augmentation augmentation) {
+            this.augmentation = augmentation;
+            return this;
+        }
+
+        /**
          * Turns on early stopping: training stops when the validation loss has not improved for {@code patience}
          * epochs, and the classifier keeps the weights of the epoch with the lowest validation loss.
          *
@@ -410,9 +496,10 @@ public final class ClassifierTrainer {
             if (!(validationSplit >= 0 && validationSplit < 1)) {
                 throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
             }
-            if (networkFactory == null || inputShape == null || preprocessing == null || progressListener == null
-                    || epochListener == null) {
-                throw new IllegalArgumentException("network, input shape, preprocessing and listeners must not be null");
+            if (networkFactory == null || inputShape == null || preprocessing == null || augmentation == null
+                    || progressListener == null || epochListener == null) {
+                throw new IllegalArgumentException(
+                        "network, input shape, preprocessing, augmentation and listeners must not be null");
             }
             return new ClassifierTrainer(this);
         }

@@ -1,11 +1,16 @@
 package org.cnnkit.zoo;
 
+import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.data.LabeledImage;
+import org.cnnkit.core.image.ImageDecoder;
+import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
@@ -15,6 +20,9 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A trained image classifier: a network together with everything needed to use it on new images, namely
@@ -37,6 +45,13 @@ public final class ImageClassifier {
 
     /** How many labels a prediction lists when the caller does not say. */
     public static final int DEFAULT_TOP_K = 5;
+
+    /** How many images go through the network at once when predicting or evaluating files. */
+    static final int BATCH_SIZE = 32;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageClassifier.class);
+
+    private final ImageDecoder decoder = new ImageDecoder();
 
     private final ComputationGraph network;
     private final List<String> classNames;
@@ -127,6 +142,160 @@ public final class ImageClassifier {
     }
 
     /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes (or all, if fewer) of an image file.
+     *
+     * @param image the image file (PNG, JPEG, BMP, GIF), of any size: it is resized to {@link #inputShape()}
+     * @return the prediction, with {@code image} as its file
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the file if it is missing, not an image or damaged
+     */
+    public Prediction predict(Path image) {
+        return predict(image, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of an image file.
+     *
+     * @param image the image file
+     * @param topK how many classes to list, at least 1 (capped at the number of classes)
+     * @return the prediction, with {@code image} as its file
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the file if it is missing, not an image or damaged
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public Prediction predict(Path image, int topK) {
+        return predict(List.of(image), topK).get(0);
+    }
+
+    /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes of an image in memory.
+     *
+     * @param image the image, of any size and colour model
+     * @return the prediction, with a null file
+     */
+    public Prediction predict(BufferedImage image) {
+        return predict(image, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of an image in memory.
+     *
+     * @param image the image, of any size and colour model
+     * @param topK how many classes to list, at least 1 (capped at the number of classes)
+     * @return the prediction, with a null file
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public Prediction predict(BufferedImage image, int topK) {
+        checkTopK(topK);
+        Objects.requireNonNull(image, "image");
+        INDArray batch = stack(List.of(prepare(decoder.decode(image, inputShape))));
+        return toPrediction(null, probabilities(batch).getRow(0).toFloatVector(), topK);
+    }
+
+    /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes of several image files, in batches.
+     *
+     * @param images the image files
+     * @return one prediction per file, in the same order
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the first file that cannot be decoded
+     */
+    public List<Prediction> predict(List<Path> images) {
+        return predict(images, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of several image files, running the network on batches
+     * of {@value #BATCH_SIZE} images.
+     *
+     * @param images the image files
+     * @param topK how many classes to list per image, at least 1 (capped at the number of classes)
+     * @return one prediction per file, in the same order
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the first file that cannot be decoded
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public List<Prediction> predict(List<Path> images, int topK) {
+        checkTopK(topK);
+        List<Prediction> predictions = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += BATCH_SIZE) {
+            List<Path> files = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
+            List<float[]> pixels = new ArrayList<>(files.size());
+            for (Path file : files) {
+                pixels.add(prepare(decoder.decode(file, inputShape)));
+            }
+            INDArray probabilities = probabilities(stack(pixels));
+            for (int i = 0; i < files.size(); i++) {
+                predictions.add(toPrediction(files.get(i), probabilities.getRow(i).toFloatVector(), topK));
+            }
+        }
+        return predictions;
+    }
+
+    /**
+     * Evaluates the classifier on a labelled image folder whose classes are the model's classes.
+     *
+     * @param folder a scanned class-per-folder tree
+     * @return accuracy, confusion matrix and per-class scores
+     * @throws CnnkitException if the folder's class names differ from the model's (names and order), or if no
+     *     image could be decoded
+     */
+    public ClassificationMetrics evaluate(ImageFolder folder) {
+        if (!folder.classNames().equals(classNames)) {
+            throw new CnnkitException("the classes of " + folder.root() + " " + folder.classNames()
+                    + " differ from the classes the model was trained on " + classNames);
+        }
+        return evaluate(folder.images());
+    }
+
+    /**
+     * Evaluates the classifier on labelled image files; files that cannot be decoded are skipped and logged.
+     *
+     * @param images image files with class indices of this model
+     * @return accuracy, confusion matrix and per-class scores over the decoded images
+     * @throws CnnkitException if a label is outside this model's classes, or if no image could be decoded
+     */
+    public ClassificationMetrics evaluate(List<LabeledImage> images) {
+        for (LabeledImage image : images) {
+            if (image.label() >= numClasses()) {
+                throw new CnnkitException("image " + image.path() + " has label " + image.label()
+                        + " but the model has only " + numClasses() + " classes " + classNames);
+            }
+        }
+        int[] actual = new int[images.size()];
+        int[] predicted = new int[images.size()];
+        int scored = 0;
+        int skipped = 0;
+        for (int start = 0; start < images.size(); start += BATCH_SIZE) {
+            List<LabeledImage> batch = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
+            List<float[]> pixels = new ArrayList<>(batch.size());
+            List<Integer> labels = new ArrayList<>(batch.size());
+            for (LabeledImage image : batch) {
+                try {
+                    pixels.add(prepare(decoder.decode(image.path(), inputShape)));
+                    labels.add(image.label());
+                } catch (ImageDecodingException e) {
+                    skipped++;
+                    LOG.warn("skipping {}: {}", image.path(), e.getMessage());
+                }
+            }
+            if (pixels.isEmpty()) {
+                continue;
+            }
+            int[] best = probabilities(stack(pixels)).argMax(1).toIntVector();
+            for (int i = 0; i < best.length; i++) {
+                actual[scored] = labels.get(i);
+                predicted[scored] = best[i];
+                scored++;
+            }
+        }
+        if (scored == 0) {
+            throw new CnnkitException("nothing to evaluate: none of the " + images.size() + " images could be decoded");
+        }
+        if (skipped > 0) {
+            LOG.warn("evaluation skipped {} of {} images that could not be decoded", skipped, images.size());
+        }
+        return ClassificationMetrics.of(java.util.Arrays.copyOf(actual, scored),
+                java.util.Arrays.copyOf(predicted, scored), classNames);
+    }
+
+    /**
      * Evaluates the classifier on batches of preprocessed images with one-hot labels, such as a validation
      * iterator; the iterator is reset first when it can be.
      *
@@ -194,6 +363,23 @@ public final class ImageClassifier {
         all.sort(Comparator.comparingDouble(ScoredLabel::probability).reversed()
                 .thenComparingInt(ScoredLabel::index));
         return new Prediction(file, all.subList(0, Math.min(topK, all.size())));
+    }
+
+    /** Applies this model's preprocessing to decoded 0..255 pixels. */
+    private float[] prepare(float[] chw) {
+        preprocessing.applyInPlace(chw, inputShape.channels());
+        return chw;
+    }
+
+    /** Stacks CHW images into one NCHW batch. */
+    private INDArray stack(List<float[]> images) {
+        int values = inputShape.values();
+        float[] all = new float[images.size() * values];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i), 0, all, i * values, values);
+        }
+        return Nd4j.create(all, new long[] {images.size(), inputShape.channels(), inputShape.height(),
+            inputShape.width()}, 'c');
     }
 
     private static int[] concat(List<int[]> parts, int total) {
