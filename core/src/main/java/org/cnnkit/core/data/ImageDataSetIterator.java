@@ -143,7 +143,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 return false;
             }
             submitAhead();
-            peeked = await(head);
+            peeked = await(head, "building a batch of images");
         }
         return true;
     }
@@ -372,12 +372,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
     }
 
-    private DataSet await(Future<DataSet> future) {
+    /** Waits for a worker's result; its unchecked exceptions are rethrown as they are. */
+    private static <T> T await(Future<T> future, String what) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while waiting for a batch of images", e);
+            throw new CnnkitException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -386,7 +387,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             if (cause instanceof Error error) {
                 throw error;
             }
-            throw new CnnkitException("building a batch of images failed: " + cause, cause);
+            throw new CnnkitException(what + " failed: " + cause, cause);
         }
     }
 
@@ -417,7 +418,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
         try {
             for (Future<?> task : tasks) {
-                awaitTask(task);
+                await(task, "decoding images");
             }
         } catch (RuntimeException | Error e) {
             tasks.forEach(t -> t.cancel(true));
@@ -429,24 +430,6 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                     images.size());
         }
         return decoded;
-    }
-
-    private static void awaitTask(Future<?> task) {
-        try {
-            task.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while decoding images", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException("decoding images failed: " + cause, cause);
-        }
     }
 
     private float[] decodeOrSkip(int index) {
