@@ -270,6 +270,16 @@ class ImageDataSetIteratorTest {
     }
 
     @Test
+    void emptyImageListGivesEmptyEpochs() {
+        try (ImageDataSetIterator iterator = builder().setImages(List.of()).build()) {
+            assertThat(iterator.hasNext()).isFalse();
+            iterator.reset();
+            assertThat(iterator.hasNext()).isFalse();
+            assertThat(iterator.totalExamples()).isZero();
+        }
+    }
+
+    @Test
     void classNamesAreTheLabels() {
         try (ImageDataSetIterator iterator = builder().optClassNames(folder.classNames()).build()) {
             assertThat(iterator.getLabels()).containsExactly("a", "b", "c");
