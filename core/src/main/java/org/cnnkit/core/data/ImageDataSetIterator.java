@@ -1,5 +1,8 @@
 package org.cnnkit.core.data;
 
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.Serial;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -15,8 +18,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -296,9 +299,9 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     // ---------------------------------------------------------------- internals
 
     /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
-    @java.io.Serial
-    private void writeObject(java.io.ObjectOutputStream out) throws java.io.NotSerializableException {
-        throw new java.io.NotSerializableException(
+    @Serial
+    private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+        throw new NotSerializableException(
                 "ImageDataSetIterator holds threads and prefetched batches; build a new one instead");
     }
 

@@ -3,7 +3,10 @@ package org.cnnkit.core.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ResamplerTest {
@@ -25,7 +28,7 @@ class ResamplerTest {
     @Test
     void resizingKeepsAConstantImageConstant() {
         float[] flat = new float[2 * 13 * 17];
-        java.util.Arrays.fill(flat, 42f);
+        Arrays.fill(flat, 42f);
         for (int[] size : new int[][] {{5, 3}, {40, 51}, {13, 2}, {1, 1}}) {
             float[] out = Resampler.resize(flat, 2, 13, 17, size[0], size[1]);
             assertThat(out).hasSize(2 * size[0] * size[1]);
@@ -41,10 +44,10 @@ class ResamplerTest {
         int h = 2000;
         assertThat((long) w * h).isGreaterThan(ImageDecoder.STREAMING_PIXELS);
         BufferedImage large = new BufferedImage(w, h, BufferedImage.TYPE_3BYTE_BGR);
-        java.awt.Graphics2D g = large.createGraphics();
-        g.setColor(new java.awt.Color(10, 20, 30));
+        Graphics2D g = large.createGraphics();
+        g.setColor(new Color(10, 20, 30));
         g.fillRect(0, 0, w / 2, h);
-        g.setColor(new java.awt.Color(200, 100, 0));
+        g.setColor(new Color(200, 100, 0));
         g.fillRect(w / 2, 0, w - w / 2, h);
         g.dispose();
         float[] out = new ImageDecoder().decode(large, new InputShape(4, 4, 3));
