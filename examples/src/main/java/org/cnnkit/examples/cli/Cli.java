@@ -29,6 +29,9 @@ import picocli.CommandLine.Spec;
                 + "1 failure, 2 usage error."},
         subcommands = {
                 ImportMnistCommand.class,
+                TrainCommand.class,
+                EvaluateCommand.class,
+                PredictCommand.class,
                 BenchCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
