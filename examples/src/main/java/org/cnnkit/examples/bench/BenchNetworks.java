@@ -1,6 +1,8 @@
 package org.cnnkit.examples.bench;
 
+import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
+import org.cnnkit.zoo.SeedCnn;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -22,27 +24,21 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
 
 /**
- * The benchmark's networks, built with the same shapes as the PyTorch peer's (random weights: speed does not depend
- * on them). Interim copies until the zoo's SeedCnn, MobileNetV2 and Vgg16 factories are on main.
+ * The benchmark's networks, with the same shapes as the PyTorch peer's (random weights: speed does not depend on
+ * them). The CNN is the zoo's; MobileNetV2 and VGG16 are interim copies until the zoo's MobileNetV2 and Vgg16
+ * factories are on main.
  */
 final class BenchNetworks {
 
     private BenchNetworks() {
     }
 
-    /** The notebook's CNN: Conv(24,5x5) relu, pool 2, Conv(12,5x5) relu, pool 4, Dense 128 relu, Dense n softmax. */
+    /**
+     * The notebook's CNN from the zoo ({@link SeedCnn#NOTEBOOK}). {@link NativeRuntime#accelerate} is a no-op when the
+     * factory already installed the fast paths.
+     */
     static ComputationGraph seedCnn(int size, int classes) {
-        NativeRuntime.ensureConfigured();
-        GraphBuilder b = base().updater(new Adam(1e-3)).graphBuilder().addInputs("input");
-        b.addLayer("conv1", new ConvolutionLayer.Builder(5, 5).nOut(24).activation(Activation.RELU).build(), "input");
-        b.addLayer("pool1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(), "conv1");
-        b.addLayer("conv2", new ConvolutionLayer.Builder(5, 5).nOut(12).activation(Activation.RELU).build(), "pool1");
-        b.addLayer("pool2", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(4, 4).stride(4, 4).build(), "conv2");
-        b.addLayer("dense", new DenseLayer.Builder().nOut(128).activation(Activation.RELU).build(), "pool2");
-        b.addLayer("output", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(classes)
-                .activation(Activation.SOFTMAX).build(), "dense");
-        b.setOutputs("output").setInputTypes(InputType.convolutional(size, size, 3));
-        return init(b);
+        return NativeRuntime.accelerate(SeedCnn.NOTEBOOK.create(InputShape.rgb(size), classes, 0));
     }
 
     /** MobileNetV2's feature extractor (torchvision's {@code features}): ends with the 1x1 conv to 1280, ReLU6. */
