@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  *       the same helper DL4J itself would have installed had its lookup worked. Layers keep DL4J's fallback: when a
  *       helper throws, the layer switches back to its built-in path.</li>
  * </ol>
- * Every cnnkit network factory and model loader calls {@code accelerate} right after {@code init()}.
+ * Every cnnkit network factory and model loader calls {@link #ensureConfigured()} before building and
+ * {@code accelerate} right after {@code init()} (or after restoring a saved network); users who build their own
+ * DL4J networks can call {@code accelerate} on them too.
  *
  * <h2>Turning it off</h2>
  * Start the JVM with {@code -Dcnnkit.fastpaths=false} (or set the property before cnnkit's first network is built):
