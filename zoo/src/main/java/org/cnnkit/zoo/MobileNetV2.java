@@ -154,6 +154,43 @@ public final class MobileNetV2 {
     }
 
     /**
+     * Returns the name of the vertex that ends a block: {@code <prefix>add} when the block has a residual
+     * connection (stride 1 and as many channels out as in), else {@code <prefix>project_BN}.
+     *
+     * @param block the block index, 0 to 16
+     * @return the vertex name
+     * @throws IllegalArgumentException if the index is out of range
+     */
+    public String blockOutput(int block) {
+        checkBlock(block);
+        int channels = makeDivisible(32 * alpha, 8);
+        for (int b = 0; b < block; b++) {
+            channels = blockFilters(b);
+        }
+        boolean residual = BLOCKS[block][1] == 1 && channels == blockFilters(block);
+        return blockPrefix(block) + (residual ? "add" : "project_BN");
+    }
+
+    /**
+     * Returns the vertex up to which the network stays frozen when its last {@code k} blocks (and the final
+     * {@code Conv_1}) are fine-tuned: the output of block {@code 16 - k}, or {@code Conv1_relu} for all 17.
+     *
+     * @param k the number of blocks to train, 0 to 17 (0 trains {@code Conv_1} and {@code Conv_1_bn} only)
+     * @return the vertex name to pass to DL4J's {@code setFeatureExtractor}
+     * @throws IllegalArgumentException if {@code k} is out of range
+     */
+    public String frozenUpToForLastBlocks(int k) {
+        if (k < 0 || k > BLOCK_COUNT) {
+            throw new IllegalArgumentException("k must be 0 to " + BLOCK_COUNT + ", got " + k);
+        }
+        return k == BLOCK_COUNT ? "Conv1_relu" : blockOutput(BLOCK_COUNT - 1 - k);
+    }
+
+    private int blockFilters(int block) {
+        return makeDivisible((int) (BLOCKS[block][0] * alpha), 8);
+    }
+
+    /**
      * Returns the names of the layers with parameters of the last {@code k} blocks plus the final
      * {@code Conv_1}/{@code Conv_1_bn}, in network order: what to unfreeze to fine-tune the top of the network.
      *
@@ -211,7 +248,7 @@ public final class MobileNetV2 {
         String x = "Conv1_relu";
         int channels = firstFilters;
         for (int block = 0; block < BLOCK_COUNT; block++) {
-            int filters = makeDivisible((int) (BLOCKS[block][0] * alpha), 8);
+            int filters = blockFilters(block);
             int stride = BLOCKS[block][1];
             int expansion = BLOCKS[block][2];
             String prefix = blockPrefix(block);

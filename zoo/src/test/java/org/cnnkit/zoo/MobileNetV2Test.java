@@ -83,8 +83,10 @@ class MobileNetV2Test {
                     .build();
             assertThat(net.outputHeight()).isEqualTo(s[2]);
             assertThat(net.outputWidth()).isEqualTo(s[3]);
-            assertThat(net.newGraph().outputSingle(Nd4j.rand(1, 3, s[0], s[1])).shape())
-                    .containsExactly(1, 1280, s[2], s[3]);
+            if (s[0] < 100) { // the forward pass confirms DL4J agrees with the arithmetic
+                assertThat(net.newGraph().outputSingle(Nd4j.rand(1, 3, s[0], s[1])).shape())
+                        .containsExactly(1, 1280, s[2], s[3]);
+            }
         }
         assertThat(net(1.0, 224).outputHeight()).isEqualTo(7);
         assertThat(net(1.0, 225).outputHeight()).isEqualTo(8);
@@ -114,6 +116,22 @@ class MobileNetV2Test {
         long withParams = java.util.Arrays.stream(graph.getLayers()).filter(l -> l.numParams() > 0).count();
         assertThat(all).hasSize((int) withParams);
         all.forEach(name -> assertThat(graph.getLayer(name)).as(name).isNotNull());
+    }
+
+    @Test
+    void blockOutputsAndFineTuningBoundariesAreGraphVertices() {
+        MobileNetV2 net = net(0.35, 32);
+        var vertices = net.configuration().getVertices().keySet();
+        assertThat(net.blockOutput(0)).isEqualTo("expanded_conv_project_BN");
+        assertThat(net.blockOutput(1)).isEqualTo("block_1_project_BN");
+        assertThat(net.blockOutput(2)).isEqualTo("block_2_add");
+        assertThat(net.blockOutput(16)).isEqualTo("block_16_project_BN");
+        assertThat(net.frozenUpToForLastBlocks(0)).isEqualTo("block_16_project_BN");
+        assertThat(net.frozenUpToForLastBlocks(2)).isEqualTo("block_14_add");
+        assertThat(net.frozenUpToForLastBlocks(17)).isEqualTo("Conv1_relu");
+        for (int k = 0; k <= MobileNetV2.BLOCK_COUNT; k++) {
+            assertThat(vertices).contains(net.frozenUpToForLastBlocks(k));
+        }
     }
 
     @Test
