@@ -27,6 +27,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -324,6 +325,11 @@ public final class KerasWeights implements AutoCloseable {
         layer.paramTable().forEach((key, value) -> shapes.put(key, value.shape()));
         GraphVertex vertex = graph.getConfiguration().getVertices().get(name);
         InputPreProcessor preProcessor = vertex instanceof LayerVertex lv ? lv.getPreProcessor() : null;
+        List<String> inputs = graph.getConfiguration().getVertexInputs().get(name);
+        if (preProcessor == null && inputs != null && inputs.size() == 1
+                && graph.getConfiguration().getVertices().get(inputs.get(0)) instanceof PreprocessorVertex flatten) {
+            preProcessor = flatten.getPreProcessor(); // an explicit Flatten vertex in front of the layer
+        }
         return new TargetLayer(name, layer.conf().getLayer(), shapes, preProcessor);
     }
 
@@ -361,11 +367,22 @@ public final class KerasWeights implements AutoCloseable {
                 + "' has unsupported data type " + dataset.getJavaType().getSimpleName() + " (float or double expected)");
     }
 
-    /** {@code "block_1_expand/kernel:0"} to {@code "kernel"}. */
+    /**
+     * The short name of a Keras weight: {@code "block_1_expand/kernel:0"} to {@code "kernel"}. Names in the style of
+     * Keras 1 ({@code "fc1_W_1:0"}, {@code "fc1_b_1:0"}) become {@code kernel} and {@code bias}.
+     */
     static String shortName(String weightName) {
         String name = weightName.substring(weightName.lastIndexOf('/') + 1);
         int colon = name.lastIndexOf(':');
-        return colon >= 0 ? name.substring(0, colon) : name;
+        name = colon >= 0 ? name.substring(0, colon) : name;
+        String legacy = name.replaceFirst("_\\d+$", "");
+        if (legacy.endsWith("_W")) {
+            return "kernel";
+        }
+        if (legacy.endsWith("_b")) {
+            return "bias";
+        }
+        return name;
     }
 
     private static List<String> strings(Attribute attribute, Path file, String what) {

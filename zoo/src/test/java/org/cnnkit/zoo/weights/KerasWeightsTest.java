@@ -14,7 +14,9 @@ import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.TestAssets;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -159,16 +161,6 @@ class KerasWeightsTest {
 
     @Test
     void loadsConvAndDenseLayersWithBiasesFromAGeneratedFileAndReordersTheFlattenedKernel() {
-        // a VGG-like head: conv (bias) -> flatten -> dense (bias) -> softmax output (bias)
-        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
-                .addInputs("in").setInputTypes(InputType.convolutional(4, 4, 3))
-                .addLayer("block1_conv1", new ConvolutionLayer.Builder(3, 3).nOut(2)
-                        .activation(Activation.RELU).build(), "in")
-                .addLayer("fc1", new DenseLayer.Builder().nOut(5).activation(Activation.RELU).build(), "block1_conv1")
-                .addLayer("predictions", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
-                        .activation(Activation.SOFTMAX).build(), "fc1")
-                .setOutputs("predictions").build());
-        graph.init();
         float[][][][] convKernel = new float[3][3][3][2];
         convKernel[1][2][0][1] = 0.5f;
         float[][] fc1 = new float[2 * 2 * 2][5]; // rows in Keras order (h, w, c) of the 2x2x2 map
@@ -179,14 +171,32 @@ class KerasWeightsTest {
                 .layer("fc1", Map.of("kernel", fc1, "bias", new float[] {1, 2, 3, 4, 5}))
                 .layer("predictions", Map.of("kernel", new float[5][3], "bias", new float[] {7, 8, 9}))
                 .write(file);
-        try (KerasWeights weights = KerasWeights.open(file)) {
-            weights.loadInto(graph);
+        // a VGG-like net: conv (bias) -> flatten (implicit, or an explicit vertex) -> dense (bias) -> softmax (bias)
+        for (boolean explicitFlatten : new boolean[] {false, true}) {
+            var builder = new NeuralNetConfiguration.Builder().graphBuilder()
+                    .addInputs("in").setInputTypes(InputType.convolutional(4, 4, 3))
+                    .addLayer("block1_conv1", new ConvolutionLayer.Builder(3, 3).nOut(2)
+                            .activation(Activation.RELU).build(), "in");
+            if (explicitFlatten) {
+                builder.addVertex("flatten", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(2, 2, 2)),
+                        "block1_conv1");
+            }
+            ComputationGraph graph = new ComputationGraph(builder
+                    .addLayer("fc1", new DenseLayer.Builder().nIn(8).nOut(5).activation(Activation.RELU).build(),
+                            explicitFlatten ? "flatten" : "block1_conv1")
+                    .addLayer("predictions", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                            .activation(Activation.SOFTMAX).build(), "fc1")
+                    .setOutputs("predictions").build());
+            graph.init();
+            try (KerasWeights weights = KerasWeights.open(file)) {
+                weights.loadInto(graph);
+            }
+            assertThat(graph.getLayer("block1_conv1").getParam("W").getFloat(1, 0, 1, 2)).isEqualTo(0.5f);
+            assertThat(graph.getLayer("block1_conv1").getParam("b").toFloatVector()).containsExactly(0.1f, 0.2f);
+            INDArray w = graph.getLayer("fc1").getParam("W");
+            assertThat(w.getFloat(1 * 4 + 1 * 2 + 0, 3)).as("DL4J row of (c=1, h=1, w=0)").isEqualTo(2f);
+            assertThat(w.sumNumber().floatValue()).isEqualTo(2f);
+            assertThat(graph.getLayer("predictions").getParam("b").toFloatVector()).containsExactly(7f, 8f, 9f);
         }
-        assertThat(graph.getLayer("block1_conv1").getParam("W").getFloat(1, 0, 1, 2)).isEqualTo(0.5f);
-        assertThat(graph.getLayer("block1_conv1").getParam("b").toFloatVector()).containsExactly(0.1f, 0.2f);
-        INDArray w = graph.getLayer("fc1").getParam("W");
-        assertThat(w.getFloat(1 * 4 + 1 * 2 + 0, 3)).as("DL4J row of (c=1, h=1, w=0)").isEqualTo(2f);
-        assertThat(w.sumNumber().floatValue()).isEqualTo(2f);
-        assertThat(graph.getLayer("predictions").getParam("b").toFloatVector()).containsExactly(7f, 8f, 9f);
     }
 }

@@ -46,6 +46,8 @@ class StandardConvertersTest {
     void shortWeightNameDropsLayerPrefixAndIndex() {
         assertThat(KerasWeights.shortName("block_1_expand/kernel:0")).isEqualTo("kernel");
         assertThat(KerasWeights.shortName("bn_Conv1/moving_variance:0")).isEqualTo("moving_variance");
-        assertThat(KerasWeights.shortName("fc1_W")).isEqualTo("fc1_W");
+        assertThat(KerasWeights.shortName("fc1_W_1:0")).as("Keras 1 style").isEqualTo("kernel");
+        assertThat(KerasWeights.shortName("block1_conv1_b_1:0")).isEqualTo("bias");
+        assertThat(KerasWeights.shortName("depthwise_kernel:0")).isEqualTo("depthwise_kernel");
     }
 }
