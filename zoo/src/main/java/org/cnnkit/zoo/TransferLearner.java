@@ -108,10 +108,14 @@ public final class TransferLearner {
         ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
                 + (views > 1 ? "s" : "") + ")", total, progressListener);
         FeatureCache trainFeatures = FeatureCache.extract(pooled, train, views, tracker);
-        FeatureCache validationFeatures = validation == null ? null
-                : FeatureCache.extract(pooled, validation, 1, ProgressTracker.start("extracting validation features",
-                        -1, progressListener));
         tracker.finish();
+        FeatureCache validationFeatures = null;
+        if (validation != null) {
+            ProgressTracker validationTracker = ProgressTracker.start("extracting validation features", -1,
+                    progressListener);
+            validationFeatures = FeatureCache.extract(pooled, validation, 1, validationTracker);
+            validationTracker.finish();
+        }
         checkLabels(trainFeatures.labels().get(0), classNames);
         double featureSeconds = seconds(start);
         LOG.info("cached {} x {} features of {} training images in {} s", views, trainFeatures.channels(),
@@ -181,6 +185,7 @@ public final class TransferLearner {
         List<EpochFigures> history = new ArrayList<>();
         int rows = train.rows();
         Random random = new Random(seed);
+        ProgressTracker tracker = ProgressTracker.start("training head", epochs, progressListener);
         for (int epoch = 1; epoch <= epochs; epoch++) {
             long start = System.nanoTime();
             int view = (epoch - 1) % views;
@@ -203,9 +208,9 @@ public final class TransferLearner {
                     : evaluateFeatures(head, validation, epoch, loss / rows, (double) correct / rows, start);
             LOG.info("{}", figures);
             history.add(figures);
-            progressListener.onProgress(new org.cnnkit.core.progress.Progress("training head", epoch, epochs,
-                    java.time.Duration.ofNanos(System.nanoTime() - start)));
+            tracker.advance(1);
         }
+        tracker.finish();
         return history;
     }
 
