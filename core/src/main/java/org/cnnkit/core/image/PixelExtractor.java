@@ -21,7 +21,8 @@ import java.awt.image.Raster;
  * RGB to gray is the ITU-R 601-2 luma {@code 0.299 R + 0.587 G + 0.114 B}; 16-bit and other depths are
  * scaled to 8-bit range ({@code v * 255 / (2^bits - 1)}); palettes are looked up; gray samples are taken
  * as stored (no linear-light conversion). Colour spaces other than RGB and gray (CMYK, ...) and
- * premultiplied alpha go through Java2D's conversion to sRGB.
+ * premultiplied alpha go through Java2D's conversion to sRGB, except CMYK, converted as Pillow does
+ * ({@code R = (255 - C)(255 - K) / 255}, ...).
  */
 final class PixelExtractor {
 
@@ -42,6 +43,10 @@ final class PixelExtractor {
         }
         if (plain && cm instanceof DirectColorModel) {
             return fromComponents(image.getRaster(), cm, channels);
+        }
+        if (!cm.isAlphaPremultiplied() && cm.getColorSpace().getType() == ColorSpace.TYPE_CMYK
+                && cm.getNumColorComponents() == 4) {
+            return fromCmyk(image.getRaster(), cm, channels);
         }
         return fromComponents(toArgb(image).getRaster(), ColorModel.getRGBdefault(), channels);
     }
@@ -157,6 +162,42 @@ final class PixelExtractor {
                     } else {
                         out[q + x] = luma(r, g, b);
                     }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * CMYK (JPEG from print workflows; ImageIO gives ink amounts): {@code R = (255 - C)(255 - K) / 255} and
+     * likewise for G (M) and B (Y), as Pillow's {@code convert("RGB")}. Java2D's own conversion of ImageIO's
+     * CMYK colour space washes colours out (it treats the result as linear light), so it is not used.
+     */
+    private static float[] fromCmyk(Raster raster, ColorModel cm, int channels) {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
+        int plane = w * h;
+        int bands = raster.getNumBands();
+        float[] scale = new float[4];
+        for (int i = 0; i < 4; i++) {
+            scale[i] = 1f / ((1L << cm.getComponentSize(i)) - 1);
+        }
+        float[] out = new float[channels * plane];
+        int[] row = new int[w * bands];
+        for (int y = 0; y < h; y++) {
+            raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
+            int q = y * w;
+            for (int x = 0, p = 0; x < w; x++, p += bands) {
+                float white = 255f * (1f - row[p + 3] * scale[3]);
+                float r = white * (1f - row[p] * scale[0]);
+                float g = white * (1f - row[p + 1] * scale[1]);
+                float b = white * (1f - row[p + 2] * scale[2]);
+                if (channels == 3) {
+                    out[q + x] = r;
+                    out[plane + q + x] = g;
+                    out[2 * plane + q + x] = b;
+                } else {
+                    out[q + x] = luma(r, g, b);
                 }
             }
         }

@@ -32,13 +32,12 @@ final class Resampler {
             for (int y = 0; y < srcH; y++) {
                 int srcRow = srcPlane + y * srcW;
                 int rowOut = y * dstW;
-                for (int x = 0; x < dstW; x++) {
-                    int start = horizontal.start[x];
-                    int taps = horizontal.count[x];
-                    int w = x * horizontal.maxTaps;
+                int taps = horizontal.taps;
+                for (int x = 0, w = 0; x < dstW; x++, w += taps) {
+                    int from = srcRow + horizontal.start[x];
                     float sum = 0f;
                     for (int k = 0; k < taps; k++) {
-                        sum += src[srcRow + start + k] * horizontal.weights[w + k];
+                        sum += src[from + k] * horizontal.weights[w + k];
                     }
                     rows[rowOut + x] = sum;
                 }
@@ -47,8 +46,8 @@ final class Resampler {
             int dstPlane = c * dstH * dstW;
             for (int y = 0; y < dstH; y++) {
                 int start = vertical.start[y];
-                int taps = vertical.count[y];
-                int w = y * vertical.maxTaps;
+                int taps = vertical.taps;
+                int w = y * taps;
                 int outRow = dstPlane + y * dstW;
                 for (int x = 0; x < dstW; x++) {
                     out[outRow + x] = 0f;
@@ -65,56 +64,60 @@ final class Resampler {
         return out;
     }
 
-    /** Precomputed taps of one axis: for output i, source indices start[i] .. start[i]+count[i]-1. */
+    /**
+     * Precomputed taps of one axis: output i is the weighted sum of the {@code taps} source values from
+     * {@code start[i]}; every output has the same number of taps (zero weights pad the narrower windows),
+     * so the inner loop has a fixed length.
+     */
     private static final class Filter {
         final int[] start;
-        final int[] count;
         final float[] weights;
-        final int maxTaps;
+        final int taps;
 
-        private Filter(int[] start, int[] count, float[] weights, int maxTaps) {
+        private Filter(int[] start, float[] weights, int taps) {
             this.start = start;
-            this.count = count;
             this.weights = weights;
-            this.maxTaps = maxTaps;
+            this.taps = taps;
         }
 
         static Filter of(int srcSize, int dstSize) {
             double scale = (double) srcSize / dstSize;
             double support = Math.max(scale, 1.0);
-            int maxTaps = (int) Math.ceil(support) * 2 + 1;
+            // source pixels with a non-zero weight lie in an open interval of length 2 * support
+            int taps = Math.min(srcSize, (int) Math.ceil(2 * support));
             int[] start = new int[dstSize];
-            int[] count = new int[dstSize];
-            float[] weights = new float[dstSize * maxTaps];
-            double[] w = new double[maxTaps];
+            float[] weights = new float[dstSize * taps];
+            double[] w = new double[srcSize];
             for (int i = 0; i < dstSize; i++) {
                 double center = (i + 0.5) * scale;
                 int lo = Math.max(0, (int) Math.floor(center - support));
                 int hi = Math.min(srcSize, (int) Math.ceil(center + support));
-                int n = 0;
                 double total = 0;
-                for (int j = lo; j < hi && n < maxTaps; j++) {
+                int first = -1;
+                int last = -1;
+                for (int j = lo; j < hi; j++) {
                     double t = 1.0 - Math.abs((j + 0.5 - center) / support);
-                    w[n] = t > 0 ? t : 0;
-                    total += w[n];
-                    n++;
+                    w[j] = t > 0 ? t : 0;
+                    total += w[j];
+                    if (w[j] > 0) {
+                        first = first < 0 ? j : first;
+                        last = j;
+                    }
                 }
-                // trim zero-weight taps at both ends
-                int first = 0;
-                while (first < n - 1 && w[first] == 0) {
-                    first++;
+                if (first < 0) { // cannot happen for a triangle around a centre inside the image; be safe
+                    first = Math.min(srcSize - 1, (int) center);
+                    last = first;
+                    w[first] = 1;
+                    total = 1;
                 }
-                int last = n - 1;
-                while (last > first && w[last] == 0) {
-                    last--;
-                }
-                start[i] = lo + first;
-                count[i] = last - first + 1;
-                for (int k = first; k <= last; k++) {
-                    weights[i * maxTaps + k - first] = (float) (total > 0 ? w[k] / total : 1.0 / n);
+                // a window of `taps` source values that holds [first, last] and stays inside the image
+                int window = Math.max(0, Math.min(first, srcSize - taps));
+                start[i] = window;
+                for (int j = first; j <= last; j++) {
+                    weights[i * taps + j - window] = (float) (w[j] / total);
                 }
             }
-            return new Filter(start, count, weights, maxTaps);
+            return new Filter(start, weights, taps);
         }
     }
 }

@@ -127,6 +127,27 @@ public final class TestImages {
         }
     }
 
+    /** Writes a 4-channel (CMYK) JPEG of one colour from its raw samples and returns the path. */
+    public static Path cmykJpeg(Path file, int width, int height, int[] cmyk) {
+        WritableRaster raster = java.awt.image.Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, width, height,
+                4, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, cmyk);
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(raster, null, null), null);
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+    }
+
     /** Writes the first {@code keep} bytes of a file to another and returns it. */
     public static Path truncated(Path source, Path target, long keep) {
         try {
