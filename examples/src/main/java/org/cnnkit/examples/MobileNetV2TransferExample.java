@@ -3,16 +3,13 @@ package org.cnnkit.examples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.Mnist;
 import org.cnnkit.core.data.MnistPngExporter;
-import org.cnnkit.core.data.Split;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
-import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.zoo.TransferLearner;
-import org.cnnkit.zoo.TransferResult;
+import org.cnnkit.zoo.TrainingResult;
 import org.cnnkit.zoo.weights.PretrainedWeights;
 import org.cnnkit.zoo.weights.WeightsSource;
 
@@ -56,9 +53,7 @@ public final class MobileNetV2TransferExample {
                         assets.resolve("mnist/t10k-labels-idx1-ubyte.gz"))
                         .onlyClasses(List.of(0, 1, 2)));
         ImageFolder images = ImageFolder.scan(folder);
-        Split split = Split.stratified(images.images(), 0.2, 42);
-        System.out.printf("%d images, %d for training, %d for validation%n", images.images().size(),
-                split.train().size(), split.validation().size());
+        System.out.println(images);
 
         // 2. The pretrained weights: the assets' file, else the cache or a download.
         Path assetWeights = assets.resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
@@ -67,51 +62,31 @@ public final class MobileNetV2TransferExample {
 
         InputShape shape = InputShape.rgb(size);
         Augmentation augmentation = views > 1 ? Augmentation.notebookDigits() : Augmentation.none();
-        TransferResult cached = run(weights, alpha, shape, split, images, augmentation, views, true);
-        System.out.printf("feature caching: validation accuracy %.4f, %.1f s (features %.1f s + head %.1f s)%n",
-                cached.last().validationAccuracy(), cached.totalSeconds(), cached.featureSeconds(),
-                cached.trainSeconds());
+        TrainingResult cached = run(weights, alpha, shape, images, augmentation, views, true);
+        System.out.printf("feature caching: validation accuracy %.4f, %.1f s%n",
+                cached.history().last().validationAccuracy(), cached.history().seconds());
+        cached.validation().ifPresent(metrics -> System.out.println(metrics.toTable()));
         if (compare) {
-            TransferResult inLoop = run(weights, alpha, shape, split, images, augmentation, views, false);
+            TrainingResult inLoop = run(weights, alpha, shape, images, augmentation, views, false);
             System.out.printf("base in the loop: validation accuracy %.4f, %.1f s%n",
-                    inLoop.last().validationAccuracy(), inLoop.totalSeconds());
-            System.out.printf("speed-up of caching: %.1fx%n", inLoop.totalSeconds() / cached.totalSeconds());
+                    inLoop.history().last().validationAccuracy(), inLoop.history().seconds());
+            System.out.printf("speed-up of caching: %.1fx%n", inLoop.history().seconds() / cached.history().seconds());
         }
     }
 
-    private static TransferResult run(Path weights, double alpha, InputShape shape, Split split, ImageFolder images,
+    private static TrainingResult run(Path weights, double alpha, InputShape shape, ImageFolder images,
             Augmentation augmentation, int views, boolean caching) {
-        try (ImageDataSetIterator train = iterator(split.train(), images, shape, augmentation);
-                ImageDataSetIterator validation = iterator(split.validation(), images, shape, Augmentation.none())) {
-            return TransferLearner.builder()
-                    .setWeights(weights)
-                    .optAlpha(alpha)
-                    .optInputShape(shape)
-                    .optEpochs(10)
-                    .optViews(views)
-                    .optFeatureCaching(caching)
-                    .optProgressListener(p -> {
-                        if (p.finished() || p.done() % 320 == 0) {
-                            System.out.printf("  %s: %d/%d (%.1f s)%n", p.task(), p.done(), p.total(),
-                                    p.elapsed().toMillis() / 1000.0);
-                        }
-                    })
-                    .build()
-                    .train(train, validation, images.classNames());
-        }
-    }
-
-    private static ImageDataSetIterator iterator(List<org.cnnkit.core.data.LabeledImage> files, ImageFolder images,
-            InputShape shape, Augmentation augmentation) {
-        return ImageDataSetIterator.builder()
-                .setImages(files)
-                .setNumClasses(images.numClasses())
-                .setInputShape(shape)
-                .optPreprocessing(Preprocessing.MOBILENET_V2)
+        return TransferLearner.builder()
+                .setWeights(weights)
+                .optAlpha(alpha)
+                .optInputShape(shape)
+                .optEpochs(10)
+                .optValidationSplit(0.2)
                 .optAugmentation(augmentation)
-                .optBatchSize(32)
-                .optSeed(42)
-                .optClassNames(images.classNames())
-                .build();
+                .optViews(views)
+                .optFeatureCaching(caching)
+                .optEpochListener((stats, epochs) -> System.out.println("  " + stats))
+                .build()
+                .train(images);
     }
 }

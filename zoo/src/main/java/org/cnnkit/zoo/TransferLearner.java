@@ -2,11 +2,23 @@ package org.cnnkit.zoo;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Random;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.data.ImageDataSetIterator;
+import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.data.LabeledImage;
+import org.cnnkit.core.data.Split;
+import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.zoo.weights.KerasWeights;
@@ -21,21 +33,31 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Transfer-learns an ImageNet-pretrained {@link MobileNetV2} to new classes: the base stays frozen and a head of
- * GlobalAveragePooling + Dense(hidden, relu) + Dense(classes, softmax) is trained, as in the Keras notebook.
+ * GlobalAveragePooling + Dense(hidden, relu) + Dense(classes, softmax) is trained, as in the Keras notebook, with
+ * MobileNetV2's own preprocessing (pixels to [-1, 1], {@link Preprocessing#MOBILENET_V2}).
  *
  * <p><b>Feature caching</b> (the default): since the frozen base gives the same output for the same input, the
- * pooled base features of every training image are computed once, for {@code K} views of each image (the
- * training iterator is run {@code K} times; with augmentation each pass is a new random view), and the head trains on
- * the cached features: epoch {@code e} uses view {@code e mod K} of every image, so an epoch has as many steps as one
- * pass over the images, exactly like training with the base in the loop, but costs only the head. Without caching
+ * pooled base features of every training image are computed once, for {@code K} views of each image (the training
+ * iterator runs {@code K} times; with augmentation each pass is a new random view), and the head trains on the cached
+ * features: epoch {@code e} uses view {@code (e - 1) mod K} of every image, so an epoch has as many steps as one pass
+ * over the images, like training with the base in the loop, but costs only the head. Without caching
  * ({@code optFeatureCaching(false)}) the base runs in every training step; both give the same kind of network.
  *
- * <p>The result holds base and head in one {@link ComputationGraph} (input NCHW images preprocessed with
- * {@link org.cnnkit.core.image.Preprocessing#MOBILENET_V2}, output class probabilities), so it predicts from images.
- * {@link #fineTune} then optionally unfreezes the last blocks and trains end to end at a lower learning rate.
+ * <p><b>Fine-tuning</b> ({@link Builder#optFineTuning}): after the head, the last {@code k} inverted residual blocks
+ * (and the final {@code Conv_1}) are unfrozen and the network trains end to end at a lower learning rate, with the
+ * images in the loop.
  *
- * <p>The iterators must give NCHW images of the learner's input shape with pixels scaled to [-1, 1]
- * ({@code Preprocessing.MOBILENET_V2}) and one-hot labels; the validation iterator must not augment.
+ * <p>The result is an {@link ImageClassifier} whose one graph holds base and head, so it saves to one file and
+ * predicts from images.
+ *
+ * <pre>{@code
+ * Path weights = PretrainedWeights.builder().build().resolve(WeightsSource.mobileNetV2NoTop(0.35, 224));
+ * TrainingResult result = TransferLearner.builder()
+ *         .setWeights(weights).optAlpha(0.35).optInputShape(InputShape.rgb(100))
+ *         .build()
+ *         .train(Path.of("digits"));
+ * result.classifier().save(Path.of("digits-mobilenet.cnnkit"));
+ * }</pre>
  */
 public final class TransferLearner {
 
@@ -49,8 +71,14 @@ public final class TransferLearner {
     private final int hiddenUnits;
     private final int views;
     private final boolean featureCaching;
+    private final double validationSplit;
+    private final Augmentation augmentation;
+    private final int fineTuneBlocks;
+    private final double fineTuneLearningRate;
+    private final int fineTuneEpochs;
     private final long seed;
     private final ProgressListener progressListener;
+    private final EpochListener epochListener;
 
     private TransferLearner(Builder b) {
         this.architecture = MobileNetV2.builder().optAlpha(b.alpha).setInputShape(b.inputShape).optSeed(b.seed)
@@ -62,8 +90,14 @@ public final class TransferLearner {
         this.hiddenUnits = b.hiddenUnits;
         this.views = b.views;
         this.featureCaching = b.featureCaching;
+        this.validationSplit = b.validationSplit;
+        this.augmentation = b.augmentation;
+        this.fineTuneBlocks = b.fineTuneBlocks;
+        this.fineTuneLearningRate = b.fineTuneLearningRate;
+        this.fineTuneEpochs = b.fineTuneEpochs;
         this.seed = b.seed;
         this.progressListener = b.progressListener;
+        this.epochListener = b.epochListener;
     }
 
     /**
@@ -80,93 +114,104 @@ public final class TransferLearner {
         return architecture;
     }
 
-    /**
-     * Builds the base with its weights and trains the head.
-     *
-     * @param train training images and labels; run {@code K} times with feature caching, once per epoch without
-     * @param validation validation images and labels (never augmented), or null for none
-     * @param classNames the class name of each label column, at least 2
-     * @return the trained network and the figures of every epoch
-     * @throws CnnkitException if the weights cannot be loaded, the data is empty or its labels do not match the
-     *     class names
-     */
-    public TransferResult train(DataSetIterator train, DataSetIterator validation, List<String> classNames) {
-        Objects.requireNonNull(train, "train");
-        checkClasses(classNames);
-        ComputationGraph base = loadBase();
-        long start = System.nanoTime();
-        if (!featureCaching) {
-            ComputationGraph network = TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME,
-                    architecture.outputChannels(), hiddenUnits, classNames.size(), learningRate, seed, null);
-            List<EpochFigures> history = trainEndToEnd(network, train, validation, epochs);
-            return new TransferResult(network, classNames, architecture, history, 0.0, seconds(start));
-        }
-
-        ComputationGraph pooled = TransferNetworks.pooledBase(base);
-        long total = train instanceof org.cnnkit.core.data.ImageDataSetIterator images
-                ? (long) images.totalExamples() * views : -1;
-        ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
-                + (views > 1 ? "s" : "") + ")", total, progressListener);
-        FeatureCache trainFeatures = FeatureCache.extract(pooled, train, views, tracker);
-        tracker.finish();
-        FeatureCache validationFeatures = null;
-        if (validation != null) {
-            ProgressTracker validationTracker = ProgressTracker.start("extracting validation features", -1,
-                    progressListener);
-            validationFeatures = FeatureCache.extract(pooled, validation, 1, validationTracker);
-            validationTracker.finish();
-        }
-        checkLabels(trainFeatures.labels().get(0), classNames);
-        double featureSeconds = seconds(start);
-        LOG.info("cached {} x {} features of {} training images in {} s", views, trainFeatures.channels(),
-                trainFeatures.rows(), String.format("%.1f", featureSeconds));
-
-        long trainStart = System.nanoTime();
-        ComputationGraph head = TransferNetworks.head(trainFeatures.channels(), hiddenUnits, classNames.size(),
-                learningRate, seed);
-        List<EpochFigures> history = trainHead(head, trainFeatures, validationFeatures);
-        ComputationGraph network = TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME,
-                architecture.outputChannels(), hiddenUnits, classNames.size(), learningRate, seed, head);
-        return new TransferResult(network, classNames, architecture, history, featureSeconds, seconds(trainStart));
+    /** Returns the model name recorded in the provenance, such as {@code mobilenetv2-0.35-transfer}. */
+    public String modelName() {
+        return "mobilenetv2-" + architecture.alpha() + "-transfer";
     }
 
     /**
-     * Fine-tunes a trained network end to end with its last {@code lastBlocks} inverted residual blocks (and the final
-     * {@code Conv_1}) unfrozen, at a (usually lower) learning rate; the rest of the base stays frozen. The images run
-     * through the network in every step (no caching is possible once the base changes).
+     * Trains on a class-per-folder image tree: scans it, splits each class's files (stratified, seeded) into training
+     * and validation files, and trains with the training files augmented and the validation files plain.
      *
-     * @param trained a network made by {@link #train} with this learner's architecture
-     * @param train training images and labels
-     * @param validation validation images and labels, or null
-     * @param lastBlocks the number of blocks to unfreeze, 0 to 17
-     * @param fineTuneLearningRate the learning rate, such as a tenth of the head's
-     * @param fineTuneEpochs the number of epochs, at least 1
-     * @return the fine-tuned network (a new graph) and its figures
-     * @throws IllegalArgumentException if a setting is out of range
+     * @param folder the root folder, one sub-folder per class
+     * @return the classifier, its history and its validation metrics
+     * @throws CnnkitException naming the path if the folder is missing, has fewer than 2 class folders or a class
+     *     without images, or if the weights cannot be loaded
      */
-    public TransferResult fineTune(TransferResult trained, DataSetIterator train, DataSetIterator validation,
-            int lastBlocks, double fineTuneLearningRate, int fineTuneEpochs) {
-        if (fineTuneEpochs < 1 || !(fineTuneLearningRate > 0)) {
-            throw new IllegalArgumentException("fine-tuning needs at least 1 epoch and a positive learning rate");
+    public TrainingResult train(Path folder) {
+        return train(ImageFolder.scan(folder));
+    }
+
+    /**
+     * Trains on a scanned class-per-folder image tree, as {@link #train(Path)}.
+     *
+     * @param folder the scanned folder
+     * @return the classifier, its history and its validation metrics
+     * @throws CnnkitException if the folder has fewer than 2 classes or the weights cannot be loaded
+     */
+    public TrainingResult train(ImageFolder folder) {
+        List<String> classes = folder.classNames();
+        if (classes.size() < 2) {
+            throw new CnnkitException("training needs at least 2 class folders, " + folder.root() + " has "
+                    + classes.size() + ": " + classes);
         }
-        String frozenUpTo = architecture.frozenUpToForLastBlocks(lastBlocks);
-        ComputationGraph base = architecture.newGraph();
-        for (Layer layer : base.getLayers()) {
-            if (layer.numParams() > 0) {
-                String name = layer.conf().getLayer().getLayerName();
-                layer.params().assign(trained.network().getLayer(name).params());
-            }
+        List<LabeledImage> trainImages = folder.images();
+        List<LabeledImage> validationImages = List.of();
+        if (validationSplit > 0) {
+            Split split = Split.stratified(folder.images(), validationSplit, seed);
+            trainImages = split.train();
+            validationImages = split.validation();
         }
-        ComputationGraph headSource = trained.network();
-        ComputationGraph network = TransferNetworks.classifier(base, frozenUpTo, architecture.outputChannels(),
-                hiddenUnits, trained.classNames().size(), fineTuneLearningRate, seed, null);
-        network.getLayer(TransferNetworks.DENSE).params().assign(headSource.getLayer(TransferNetworks.DENSE).params());
-        network.getLayer(TransferNetworks.OUTPUT).params().assign(headSource.getLayer(TransferNetworks.OUTPUT).params());
-        LOG.info("fine-tuning the last {} blocks (frozen up to {}) at learning rate {}", lastBlocks, frozenUpTo,
-                fineTuneLearningRate);
+        String summary = folder.root() + ": " + folder.images().size() + " images " + folder.countsPerClass()
+                + ", " + trainImages.size() + " for training, " + validationImages.size() + " for validation";
+        LOG.info("transfer-learning {} on {}", modelName(), summary);
+        try (ImageDataSetIterator train = iterator(trainImages, classes, augmentation);
+                ImageDataSetIterator validation = validationImages.isEmpty()
+                        ? null : iterator(validationImages, classes, Augmentation.none())) {
+            return run(train, validation, classes, summary);
+        }
+    }
+
+    /**
+     * Trains on batches of images that are already decoded and labelled. They must be NCHW images of this learner's
+     * input shape with pixels scaled to [-1, 1] ({@link Preprocessing#MOBILENET_V2}), which the classifier records
+     * for later predictions; the validation batches must not be augmented.
+     *
+     * @param train training batches; run {@code K} times with feature caching, once per epoch without
+     * @param validation validation batches, or null for none
+     * @param classNames the class name of each label column, at least 2
+     * @return the classifier, its history and its validation metrics
+     * @throws IllegalArgumentException if fewer than 2 class names are given
+     * @throws CnnkitException if the weights cannot be loaded, the data gives no batch, its labels do not match the
+     *     class names, or it cannot be reset for another pass
+     */
+    public TrainingResult train(DataSetIterator train, DataSetIterator validation, List<String> classNames) {
+        return run(train, validation, classNames, "in-memory batches");
+    }
+
+    private TrainingResult run(DataSetIterator train, DataSetIterator validation, List<String> classNames,
+            String datasetSummary) {
+        Objects.requireNonNull(train, "train");
+        if (classNames == null || classNames.size() < 2) {
+            throw new IllegalArgumentException("transfer learning needs at least 2 class names, got " + classNames);
+        }
         long start = System.nanoTime();
-        List<EpochFigures> history = trainEndToEnd(network, train, validation, fineTuneEpochs);
-        return new TransferResult(network, trained.classNames(), architecture, history, 0.0, seconds(start));
+        ComputationGraph base = loadBase();
+        List<EpochStats> history = new ArrayList<>();
+        ComputationGraph network;
+        if (featureCaching) {
+            network = trainWithCachedFeatures(base, train, validation, classNames, history);
+        } else {
+            network = TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME, architecture.outputChannels(),
+                    hiddenUnits, classNames.size(), learningRate, seed, null);
+            trainEndToEnd(network, train, validation, classNames.size(), epochs, history);
+        }
+        if (fineTuneBlocks > 0) {
+            network = unfrozen(network, classNames.size());
+            LOG.info("fine-tuning the last {} blocks at learning rate {}", fineTuneBlocks, fineTuneLearningRate);
+            trainEndToEnd(network, train, validation, classNames.size(), fineTuneEpochs, history);
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        ImageClassifier classifier = ImageClassifier.builder()
+                .setNetwork(network)
+                .setClassNames(classNames)
+                .setInputShape(architecture.inputShape())
+                .setPreprocessing(Preprocessing.MOBILENET_V2)
+                .optProvenance(ModelProvenance.of(modelName(), seed, settings(), datasetSummary))
+                .build();
+        Optional<ClassificationMetrics> metrics = validation == null
+                ? Optional.empty() : Optional.of(classifier.evaluate(validation));
+        return new TrainingResult(classifier, new TrainingHistory(history, history.size(), false, seconds), metrics);
     }
 
     private ComputationGraph loadBase() {
@@ -181,8 +226,37 @@ public final class TransferLearner {
         return base;
     }
 
-    private List<EpochFigures> trainHead(ComputationGraph head, FeatureCache train, FeatureCache validation) {
-        List<EpochFigures> history = new ArrayList<>();
+    private ComputationGraph trainWithCachedFeatures(ComputationGraph base, DataSetIterator train,
+            DataSetIterator validation, List<String> classNames, List<EpochStats> history) {
+        long start = System.nanoTime();
+        ComputationGraph pooled = TransferNetworks.pooledBase(base);
+        long total = train instanceof ImageDataSetIterator images ? (long) images.totalExamples() * views : -1;
+        ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
+                + (views > 1 ? "s" : "") + ")", total, progressListener);
+        FeatureCache trainFeatures = FeatureCache.extract(pooled, train, views, tracker);
+        tracker.finish();
+        checkLabels(trainFeatures.labels().get(0), classNames);
+        FeatureCache validationFeatures = null;
+        if (validation != null) {
+            ProgressTracker validationTracker = ProgressTracker.start("extracting validation features", -1,
+                    progressListener);
+            validationFeatures = FeatureCache.extract(pooled, validation, 1, validationTracker);
+            validationTracker.finish();
+            checkLabels(validationFeatures.labels().get(0), classNames);
+        }
+        LOG.info("cached {} view(s) of {}-d features of {} training images in {} s", views,
+                trainFeatures.channels(), trainFeatures.rows(),
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - start) / 1e9));
+
+        ComputationGraph head = TransferNetworks.head(trainFeatures.channels(), hiddenUnits, classNames.size(),
+                learningRate, seed);
+        trainHead(head, trainFeatures, validationFeatures, history);
+        return TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME, architecture.outputChannels(), hiddenUnits,
+                classNames.size(), learningRate, seed, head);
+    }
+
+    private void trainHead(ComputationGraph head, FeatureCache train, FeatureCache validation,
+            List<EpochStats> history) {
         int rows = train.rows();
         Random random = new Random(seed);
         ProgressTracker tracker = ProgressTracker.start("training head", epochs, progressListener);
@@ -195,46 +269,40 @@ public final class TransferLearner {
             double loss = 0;
             long correct = 0;
             for (int from = 0; from < rows; from += batchSize) {
-                int[] idx = java.util.Arrays.copyOfRange(order, from, Math.min(rows, from + batchSize));
+                int[] idx = Arrays.copyOfRange(order, from, Math.min(rows, from + batchSize));
                 INDArray x = features.getRows(idx);
                 INDArray y = labels.getRows(idx);
-                correct += countCorrect(head.outputSingle(false, x), y);
+                correct += BatchAccuracy.countCorrect(head.outputSingle(false, x), y);
                 head.fit(new DataSet(x, y));
                 loss += head.score() * idx.length;
             }
-            EpochFigures figures = validation == null
-                    ? new EpochFigures(epoch, loss / rows, (double) correct / rows, Double.NaN, Double.NaN,
-                            seconds(start))
-                    : evaluateFeatures(head, validation, epoch, loss / rows, (double) correct / rows, start);
-            LOG.info("{}", figures);
-            history.add(figures);
+            double validationLoss = Double.NaN;
+            double validationAccuracy = Double.NaN;
+            if (validation != null) {
+                INDArray y = validation.labels().get(0);
+                INDArray probabilities = head.outputSingle(false, validation.views().get(0));
+                validationLoss = crossEntropy(probabilities, y);
+                validationAccuracy = (double) BatchAccuracy.countCorrect(probabilities, y) / y.size(0);
+            }
+            record(new EpochStats(history.size() + 1, loss / rows, (double) correct / rows, validationLoss,
+                    validationAccuracy, (System.nanoTime() - start) / 1e9), history);
             tracker.advance(1);
         }
         tracker.finish();
-        return history;
     }
 
-    private EpochFigures evaluateFeatures(ComputationGraph head, FeatureCache validation, int epoch, double trainLoss,
-            double trainAccuracy, long start) {
-        INDArray x = validation.views().get(0);
-        INDArray y = validation.labels().get(0);
-        INDArray probabilities = head.outputSingle(false, x);
-        return new EpochFigures(epoch, trainLoss, trainAccuracy, crossEntropy(probabilities, y),
-                (double) countCorrect(probabilities, y) / x.size(0), seconds(start));
-    }
-
-    private List<EpochFigures> trainEndToEnd(ComputationGraph network, DataSetIterator train,
-            DataSetIterator validation, int epochCount) {
-        List<EpochFigures> history = new ArrayList<>();
+    private void trainEndToEnd(ComputationGraph network, DataSetIterator train, DataSetIterator validation,
+            int numClasses, int epochCount, List<EpochStats> history) {
         for (int epoch = 1; epoch <= epochCount; epoch++) {
             long start = System.nanoTime();
             if (train.resetSupported()) {
                 train.reset();
+            } else if (epoch > 1) {
+                throw new CnnkitException("the training iterator cannot be reset for epoch " + epoch);
             }
+            ProgressTracker tracker = ProgressTracker.start("epoch " + (history.size() + 1), -1, progressListener);
             double loss = 0;
             long examples = 0;
-            ProgressTracker tracker = ProgressTracker.start("epoch " + epoch + "/" + epochCount, -1,
-                    progressListener);
             while (train.hasNext()) {
                 DataSet batch = train.next();
                 network.fit(batch);
@@ -244,33 +312,75 @@ public final class TransferLearner {
             }
             tracker.finish();
             if (examples == 0) {
-                throw new CnnkitException("no training images (the iterator gave no batch)");
+                throw new CnnkitException("the training data gave no images in epoch " + epoch);
             }
-            double validationLoss = Double.NaN;
-            double validationAccuracy = Double.NaN;
-            if (validation != null) {
-                if (validation.resetSupported()) {
-                    validation.reset();
-                }
-                double sum = 0;
-                long correct = 0;
-                long count = 0;
-                while (validation.hasNext()) {
-                    DataSet batch = validation.next();
-                    INDArray probabilities = network.outputSingle(false, batch.getFeatures());
-                    sum += crossEntropy(probabilities, batch.getLabels()) * batch.numExamples();
-                    correct += countCorrect(probabilities, batch.getLabels());
-                    count += batch.numExamples();
-                }
-                validationLoss = sum / count;
-                validationAccuracy = (double) correct / count;
-            }
-            EpochFigures figures = new EpochFigures(epoch, loss / examples, Double.NaN, validationLoss,
-                    validationAccuracy, seconds(start));
-            LOG.info("{}", figures);
-            history.add(figures);
+            double[] validationFigures = validation == null ? new double[] {Double.NaN, Double.NaN}
+                    : ClassifierTrainer.validate(network, validation, numClasses);
+            record(new EpochStats(history.size() + 1, loss / examples, Double.NaN, validationFigures[0],
+                    validationFigures[1], (System.nanoTime() - start) / 1e9), history);
         }
-        return history;
+    }
+
+    /** The same network with the last blocks and {@code Conv_1} trainable, at the fine-tuning learning rate. */
+    private ComputationGraph unfrozen(ComputationGraph trained, int numClasses) {
+        ComputationGraph base = architecture.newGraph();
+        for (Layer layer : base.getLayers()) {
+            if (layer.numParams() > 0) {
+                layer.params().assign(trained.getLayer(layer.conf().getLayer().getLayerName()).params());
+            }
+        }
+        ComputationGraph network = TransferNetworks.classifier(base,
+                architecture.frozenUpToForLastBlocks(fineTuneBlocks), architecture.outputChannels(), hiddenUnits,
+                numClasses, fineTuneLearningRate, seed, null);
+        for (String head : List.of(TransferNetworks.DENSE, TransferNetworks.OUTPUT)) {
+            network.getLayer(head).params().assign(trained.getLayer(head).params());
+        }
+        return network;
+    }
+
+    private void record(EpochStats stats, List<EpochStats> history) {
+        history.add(stats);
+        LOG.info("{}", stats);
+        epochListener.onEpoch(stats, epochs + (fineTuneBlocks > 0 ? fineTuneEpochs : 0));
+    }
+
+    private Map<String, String> settings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        settings.put("alpha", Double.toString(architecture.alpha()));
+        settings.put("weights", weights == null ? "random" : weights.getFileName().toString());
+        settings.put("epochs", Integer.toString(epochs));
+        settings.put("batch_size", Integer.toString(batchSize));
+        settings.put("learning_rate", Double.toString(learningRate));
+        settings.put("hidden_units", Integer.toString(hiddenUnits));
+        settings.put("optimizer", "adam");
+        settings.put("loss", "categorical_crossentropy");
+        settings.put("input_shape", architecture.inputShape().toString());
+        settings.put("preprocessing", Preprocessing.MOBILENET_V2.name());
+        settings.put("feature_caching", Boolean.toString(featureCaching));
+        settings.put("views", Integer.toString(views));
+        settings.put("validation_split", Double.toString(validationSplit));
+        settings.put("augmentation", augmentation.toString());
+        settings.put("fine_tune_blocks", Integer.toString(fineTuneBlocks));
+        if (fineTuneBlocks > 0) {
+            settings.put("fine_tune_learning_rate", Double.toString(fineTuneLearningRate));
+            settings.put("fine_tune_epochs", Integer.toString(fineTuneEpochs));
+        }
+        return settings;
+    }
+
+    private ImageDataSetIterator iterator(List<LabeledImage> images, List<String> classes, Augmentation steps) {
+        return ImageDataSetIterator.builder()
+                .setImages(images)
+                .setNumClasses(classes.size())
+                .setInputShape(architecture.inputShape())
+                .optPreprocessing(Preprocessing.MOBILENET_V2)
+                .optAugmentation(steps)
+                .optBatchSize(batchSize)
+                .optShuffle(true)
+                .optSeed(seed)
+                .optClassNames(classes)
+                .optProgressListener(progressListener)
+                .build();
     }
 
     private static int[] shuffled(int n, Random random) {
@@ -287,32 +397,16 @@ public final class TransferLearner {
         return order;
     }
 
-    static long countCorrect(INDArray probabilities, INDArray labels) {
-        INDArray predicted = probabilities.argMax(1);
-        INDArray actual = labels.argMax(1);
-        return predicted.eq(actual).castTo(org.nd4j.linalg.api.buffer.DataType.INT).sumNumber().longValue();
-    }
-
-    static double crossEntropy(INDArray probabilities, INDArray labels) {
+    private static double crossEntropy(INDArray probabilities, INDArray labels) {
         INDArray clipped = Transforms.max(probabilities, 1e-7, true);
-        return -Transforms.log(clipped, false).mul(labels).sum(1).meanNumber().doubleValue();
-    }
-
-    private static void checkClasses(List<String> classNames) {
-        if (classNames == null || classNames.size() < 2) {
-            throw new IllegalArgumentException("transfer learning needs at least 2 class names, got " + classNames);
-        }
+        return -Transforms.log(clipped, false).muli(labels).sumNumber().doubleValue() / labels.size(0);
     }
 
     private static void checkLabels(INDArray labels, List<String> classNames) {
-        if (labels.size(1) != classNames.size()) {
-            throw new CnnkitException("the training labels have " + labels.size(1) + " columns but "
-                    + classNames.size() + " class names were given: " + classNames);
+        if (labels.rank() != 2 || labels.size(1) != classNames.size()) {
+            throw new CnnkitException("the batches have labels of shape " + Arrays.toString(labels.shape())
+                    + " but " + classNames.size() + " class names were given: " + classNames);
         }
-    }
-
-    private static double seconds(long startNanos) {
-        return (System.nanoTime() - startNanos) / 1e9;
     }
 
     /** Builds a {@link TransferLearner}; weights are required unless {@link #optUntrainedBase()} is called. */
@@ -328,8 +422,14 @@ public final class TransferLearner {
         private int hiddenUnits = 128;
         private int views = 1;
         private boolean featureCaching = true;
+        private double validationSplit = 0.2;
+        private Augmentation augmentation = Augmentation.none();
+        private int fineTuneBlocks;
+        private double fineTuneLearningRate = 1e-4;
+        private int fineTuneEpochs;
         private long seed = 42;
         private ProgressListener progressListener = ProgressListener.none();
+        private EpochListener epochListener = EpochListener.none();
 
         private Builder() {
         }
@@ -390,8 +490,8 @@ public final class TransferLearner {
         }
 
         /**
-         * Sets the head's minibatch size on cached features (default 32); without caching the iterator's batches
-         * are used.
+         * Sets the minibatch size (default 32): of the head on cached features, and of the image iterators that
+         * {@link #train(Path)} makes.
          *
          * @param batchSize at least 1
          * @return this builder
@@ -447,7 +547,46 @@ public final class TransferLearner {
         }
 
         /**
-         * Sets the seed of the head's initialisation and of the shuffling of cached features (default 42).
+         * Sets the fraction of each class held out for validation by {@link #train(Path)} (default 0.2).
+         *
+         * @param validationSplit in [0, 1); 0 trains on everything
+         * @return this builder
+         */
+        public Builder optValidationSplit(double validationSplit) {
+            this.validationSplit = validationSplit;
+            return this;
+        }
+
+        /**
+         * Sets the augmentation of training images in {@link #train(Path)} (default none); with feature caching,
+         * use K above 1 ({@link #optViews}) so that the head sees several augmented views.
+         *
+         * @param augmentation the augmentation
+         * @return this builder
+         */
+        public Builder optAugmentation(Augmentation augmentation) {
+            this.augmentation = Objects.requireNonNull(augmentation, "augmentation");
+            return this;
+        }
+
+        /**
+         * After the head, unfreezes the last {@code lastBlocks} blocks and {@code Conv_1} and trains end to end
+         * (default: no fine-tuning).
+         *
+         * @param lastBlocks blocks to unfreeze, 1 to 17
+         * @param learningRate the Adam learning rate of fine-tuning, such as 1e-4
+         * @param epochs epochs of fine-tuning, at least 1
+         * @return this builder
+         */
+        public Builder optFineTuning(int lastBlocks, double learningRate, int epochs) {
+            this.fineTuneBlocks = lastBlocks;
+            this.fineTuneLearningRate = learningRate;
+            this.fineTuneEpochs = epochs;
+            return this;
+        }
+
+        /**
+         * Sets the seed of the head's initialisation, the split and the shuffling of cached features (default 42).
          *
          * @param seed the seed
          * @return this builder
@@ -458,7 +597,7 @@ public final class TransferLearner {
         }
 
         /**
-         * Sets the listener of feature extraction and training progress.
+         * Sets the listener of decoding, feature extraction and training progress.
          *
          * @param progressListener the listener
          * @return this builder
@@ -469,11 +608,22 @@ public final class TransferLearner {
         }
 
         /**
+         * Sets the listener told about each finished epoch (head epochs, then fine-tuning epochs).
+         *
+         * @param epochListener the listener
+         * @return this builder
+         */
+        public Builder optEpochListener(EpochListener epochListener) {
+            this.epochListener = Objects.requireNonNull(epochListener, "epochListener");
+            return this;
+        }
+
+        /**
          * Validates the settings.
          *
          * @return the learner
          * @throws IllegalArgumentException if weights are missing (and the base is not explicitly untrained), or a
-         *     setting is out of range
+         *     setting is out of range (including the alpha and input shape, see {@link MobileNetV2.Builder#build()})
          */
         public TransferLearner build() {
             if (weights == null && !untrainedBase) {
@@ -486,6 +636,15 @@ public final class TransferLearner {
             }
             if (!(learningRate > 0)) {
                 throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+            }
+            if (!(validationSplit >= 0 && validationSplit < 1)) {
+                throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);
+            }
+            if (fineTuneBlocks != 0 && (fineTuneBlocks < 1 || fineTuneBlocks > MobileNetV2.BLOCK_COUNT
+                    || fineTuneEpochs < 1 || !(fineTuneLearningRate > 0))) {
+                throw new IllegalArgumentException("fine-tuning needs 1 to " + MobileNetV2.BLOCK_COUNT
+                        + " blocks, at least 1 epoch and a positive learning rate, got " + fineTuneBlocks + ", "
+                        + fineTuneEpochs + ", " + fineTuneLearningRate);
             }
             return new TransferLearner(this);
         }

@@ -24,7 +24,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.dataset.DataSet;
 
 class TransferLearnerTest {
 
@@ -76,50 +75,52 @@ class TransferLearnerTest {
 
     private static TransferLearner.Builder learner() {
         return TransferLearner.builder().setWeights(TestAssets.mobileNetWeights()).optAlpha(0.35)
-                .optInputShape(SHAPE).optEpochs(10).optBatchSize(8).optLearningRate(3e-3);
+                .optInputShape(SHAPE).optEpochs(10).optBatchSize(8).optLearningRate(3e-3).optSeed(5);
     }
 
     @Test
-    void cachedFeaturesTrainAHeadAndTheResultPredictsFromImages() {
-        TransferResult result;
+    void cachedFeaturesTrainAHeadAndTheSavedClassifierPredictsFromImages() {
+        TrainingResult result;
         try (ImageDataSetIterator train = iterator(split.train(), Augmentation.builder().optZoomRange(0.1).build());
                 ImageDataSetIterator validation = iterator(split.validation(), Augmentation.none())) {
             result = learner().optViews(2).build().train(train, validation, images.classNames());
         }
-        assertThat(result.epochs()).hasSize(10);
-        assertThat(result.last().trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
-        assertThat(result.last().validationAccuracy()).isEqualTo(1.0);
-        assertThat(result.featureSeconds()).isPositive();
+        List<EpochStats> epochs = result.history().epochs();
+        assertThat(epochs).hasSize(10);
+        assertThat(epochs.get(9).trainLoss()).isLessThan(epochs.get(0).trainLoss());
+        assertThat(epochs.get(9).validationAccuracy()).isEqualTo(1.0);
+        assertThat(result.validation()).hasValueSatisfying(m -> assertThat(m.accuracy()).isEqualTo(1.0));
 
         // base + head in one graph: images in, probabilities out, base weights as loaded
-        ComputationGraph network = result.network();
-        assertBaseLayerUnchanged(network, "Conv1", "kernel");
-        try (ImageDataSetIterator validation = iterator(split.validation(), Augmentation.none())) {
-            DataSet batch = validation.next();
-            INDArray probabilities = network.outputSingle(batch.getFeatures());
-            assertThat(probabilities.shape()).containsExactly(batch.numExamples(), 2);
-            assertThat(probabilities.argMax(1)).isEqualTo(batch.getLabels().argMax(1));
-        }
+        ImageClassifier classifier = result.classifier();
+        assertThat(classifier.preprocessing()).isEqualTo(Preprocessing.MOBILENET_V2);
+        assertThat(classifier.provenance().settings()).containsEntry("views", "2").containsEntry("alpha", "0.35");
+        assertBaseLayerUnchanged(classifier.network(), "Conv1", "kernel");
+        Path image = split.validation().get(0).path();
+        Path file = folder.resolve("transfer.cnnkit");
+        classifier.save(file);
+        ImageClassifier loaded = ImageClassifier.load(file);
+        assertThat(loaded.predict(image).best().label())
+                .isEqualTo(images.classNames().get(split.validation().get(0).label()));
+        assertThat(loaded.predict(image).best().probability())
+                .isEqualTo(classifier.predict(image).best().probability());
     }
 
     @Test
-    void trainingWithTheBaseInTheLoopGivesTheSameKindOfNetworkAndFineTuningTrainsOnlyTheLastBlocks() {
+    void trainingWithTheBaseInTheLoopKeepsTheBaseAndFineTuningTrainsOnlyTheLastBlocks() {
         try (ImageDataSetIterator train = iterator(split.train(), Augmentation.none());
                 ImageDataSetIterator validation = iterator(split.validation(), Augmentation.none())) {
-            TransferLearner learner = learner().optEpochs(3).optFeatureCaching(false).build();
-            TransferResult result = learner.train(train, validation, images.classNames());
-            assertThat(result.featureSeconds()).isZero();
-            assertThat(result.epochs()).hasSize(3);
-            assertThat(result.last().trainLoss()).isLessThan(result.epochs().get(0).trainLoss());
-            assertBaseLayerUnchanged(result.network(), "block_16_project", "kernel");
-            assertBaseLayerUnchanged(result.network(), "Conv_1_bn", "moving_variance");
-
-            INDArray early = result.network().getLayer("block_1_project").params().dup();
-            INDArray late = result.network().getLayer("block_16_project").params().dup();
-            TransferResult tuned = learner.fineTune(result, train, validation, 2, 1e-4, 1);
-            assertThat(tuned.network().getLayer("block_1_project").params()).isEqualTo(early);
-            assertThat(tuned.network().getLayer("block_16_project").params()).isNotEqualTo(late);
-            assertBaseLayerUnchanged(tuned.network(), "block_14_project", "kernel");
+            TrainingResult result = learner().optEpochs(2).optFeatureCaching(false).optFineTuning(2, 1e-4, 1).build()
+                    .train(train, validation, images.classNames());
+            assertThat(result.history().epochs()).hasSize(3).extracting(EpochStats::epoch).containsExactly(1, 2, 3);
+            ComputationGraph network = result.classifier().network();
+            assertBaseLayerUnchanged(network, "block_1_project", "kernel");
+            assertBaseLayerUnchanged(network, "block_14_project", "kernel");
+            assertBaseLayerUnchanged(network, "bn_Conv1", "moving_variance");
+            try (KerasWeights weights = KerasWeights.open(TestAssets.mobileNetWeights())) {
+                assertThat(network.getLayer("block_16_project").getParam("W"))
+                        .as("fine-tuned").isNotEqualTo(weights.read("block_16_project", "kernel").permute(3, 2, 0, 1));
+            }
         }
     }
 
@@ -141,5 +142,7 @@ class TransferLearnerTest {
                 .isEqualTo(1.0);
         assertThatThrownBy(() -> TransferLearner.builder().optUntrainedBase().optViews(0).build())
                 .hasMessageContaining("views");
+        assertThatThrownBy(() -> TransferLearner.builder().optUntrainedBase().optFineTuning(18, 1e-4, 1).build())
+                .hasMessageContaining("fine-tuning");
     }
 }
