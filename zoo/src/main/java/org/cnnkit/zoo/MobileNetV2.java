@@ -14,8 +14,11 @@ import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.transferlearning.TransferLearning;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -57,6 +60,9 @@ public final class MobileNetV2 {
 
     /** The name of the graph's output vertex, the final ReLU6, as in Keras. */
     public static final String OUTPUT_NAME = "out_relu";
+
+    /** The name of the global average pooling vertex that {@link #withGlobalAveragePooling} adds, as in Keras. */
+    public static final String POOLED_OUTPUT_NAME = "global_average_pooling2d";
 
     /** The alphas (width multipliers) for which Keras defines MobileNetV2 and publishes ImageNet weights. */
     public static final List<Double> KERAS_ALPHAS = List.of(0.35, 0.5, 0.75, 1.0, 1.3, 1.4);
@@ -295,6 +301,22 @@ public final class MobileNetV2 {
         ComputationGraph graph = new ComputationGraph(configuration());
         graph.init();
         return graph;
+    }
+
+    /**
+     * Returns a copy of a MobileNetV2 graph (with its current weights) whose output is the global average of
+     * {@value #OUTPUT_NAME} over height and width: {@code [N, channels]} feature vectors, the {@code pooling='avg'}
+     * of Keras. The copy is for inference; its BatchNormalization layers still update their statistics if it is
+     * trained.
+     *
+     * @param graph a graph made by {@link #newGraph()}, with weights loaded
+     * @return a new graph with output {@value #POOLED_OUTPUT_NAME}
+     */
+    public static ComputationGraph withGlobalAveragePooling(ComputationGraph graph) {
+        return new TransferLearning.GraphBuilder(graph)
+                .addLayer(POOLED_OUTPUT_NAME, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), OUTPUT_NAME)
+                .setOutputs(POOLED_OUTPUT_NAME)
+                .build();
     }
 
     /**

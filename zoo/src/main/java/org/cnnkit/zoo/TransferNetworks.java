@@ -22,7 +22,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
 final class TransferNetworks {
 
     /** The global average pooling after {@code out_relu}. */
-    static final String POOL = "global_average_pooling2d";
+    static final String POOL = MobileNetV2.POOLED_OUTPUT_NAME;
     /** The hidden dense layer of the head. */
     static final String DENSE = "dense";
     /** The softmax output layer. */
@@ -35,10 +35,7 @@ final class TransferNetworks {
 
     /** The base followed by global average pooling: images to {@code [N, channels]} features. */
     static ComputationGraph pooledBase(ComputationGraph base) {
-        return new TransferLearning.GraphBuilder(base)
-                .addLayer(POOL, pool(), MobileNetV2.OUTPUT_NAME)
-                .setOutputs(POOL)
-                .build();
+        return MobileNetV2.withGlobalAveragePooling(base);
     }
 
     /** The head alone: {@code [N, channels]} features to class probabilities, with Adam. */

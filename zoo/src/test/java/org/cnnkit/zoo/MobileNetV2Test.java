@@ -12,6 +12,7 @@ import org.cnnkit.core.image.InputShape;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
@@ -132,6 +133,16 @@ class MobileNetV2Test {
         for (int k = 0; k <= MobileNetV2.BLOCK_COUNT; k++) {
             assertThat(vertices).contains(net.frozenUpToForLastBlocks(k));
         }
+    }
+
+    @Test
+    void pooledGraphAveragesTheOutputOverHeightAndWidth() {
+        ComputationGraph graph = net(0.35, 64).newGraph();
+        INDArray input = Nd4j.rand(2, 3, 64, 64);
+        INDArray map = graph.outputSingle(input);
+        INDArray pooled = MobileNetV2.withGlobalAveragePooling(graph).outputSingle(input);
+        assertThat(pooled.shape()).containsExactly(2, 1280);
+        assertThat(pooled.sub(map.mean(2, 3)).amaxNumber().doubleValue()).isLessThan(1e-5);
     }
 
     @Test
