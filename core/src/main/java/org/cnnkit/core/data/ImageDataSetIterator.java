@@ -1,5 +1,8 @@
 package org.cnnkit.core.data;
 
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.Serial;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -15,8 +18,8 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -143,7 +146,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 return false;
             }
             submitAhead();
-            peeked = await(head);
+            peeked = await(head, "building a batch of images");
         }
         return true;
     }
@@ -295,6 +298,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     // ---------------------------------------------------------------- internals
 
+    /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
+    @Serial
+    private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+        throw new NotSerializableException(
+                "ImageDataSetIterator holds threads and prefetched batches; build a new one instead");
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this ImageDataSetIterator is closed");
@@ -365,12 +375,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
     }
 
-    private DataSet await(Future<DataSet> future) {
+    /** Waits for a worker's result; its unchecked exceptions are rethrown as they are. */
+    private static <T> T await(Future<T> future, String what) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while waiting for a batch of images", e);
+            throw new CnnkitException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -379,7 +390,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             if (cause instanceof Error error) {
                 throw error;
             }
-            throw new CnnkitException("building a batch of images failed: " + cause, cause);
+            throw new CnnkitException(what + " failed: " + cause, cause);
         }
     }
 
@@ -410,7 +421,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
         try {
             for (Future<?> task : tasks) {
-                awaitTask(task);
+                await(task, "decoding images");
             }
         } catch (RuntimeException | Error e) {
             tasks.forEach(t -> t.cancel(true));
@@ -422,24 +433,6 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                     images.size());
         }
         return decoded;
-    }
-
-    private static void awaitTask(Future<?> task) {
-        try {
-            task.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while decoding images", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException("decoding images failed: " + cause, cause);
-        }
     }
 
     private float[] decodeOrSkip(int index) {

@@ -54,8 +54,8 @@ public final class Augmentation {
     /**
      * Returns the notebook's augmentation for the digits: rotation 10 degrees, zoom 0.1, width and height
      * shift 0.1, shear 0.1 (Keras' unit: degrees, so a barely visible shear, kept as the notebook had it),
-     * no flips. The notebook's exact values are not in the project's issue texts; these are the values the
-     * project lead recorded from it.
+     * no flips. The notebook's values are not in the project's issue texts; these are the ones the project
+     * lead recorded from it, the shear value with a doubt.
      */
     public static Augmentation notebookDigits() {
         return builder()

@@ -33,7 +33,8 @@ import javax.imageio.stream.ImageInputStream;
  *       spaces (through Java2D) are converted.</li>
  *   <li>Resize: to the shape's height x width with a bilinear (triangle) filter that widens when shrinking,
  *       so downscaling averages every source pixel (antialiased, as Pillow's {@code BILINEAR}); the aspect
- *       ratio is not kept (as Keras' {@code target_size}).</li>
+ *       ratio is not kept (as Keras' {@code target_size}). Images of more than 4 megapixels are resized
+ *       row by row, so that decoding a large photo holds its 8-bit pixels but never a float copy of them.</li>
  *   <li>Values: rounded to whole numbers in [0, 255], as an 8-bit image after resizing, so that pixels
  *       cached as bytes are exactly the decoded ones.</li>
  * </ul>
@@ -47,6 +48,9 @@ public final class ImageDecoder {
 
     /** The formats read, by ImageIO format name; others that ImageIO knows (WBMP, TIFF) are refused. */
     private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
+
+    /** Above this many source pixels, images are resized row by row (bounded float memory). */
+    static final long STREAMING_PIXELS = 4_000_000L;
 
     private final long maxPixels;
 
@@ -205,9 +209,17 @@ public final class ImageDecoder {
     public float[] decode(BufferedImage image, InputShape shape) {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(shape, "shape");
-        float[] planes = PixelExtractor.toPlanar(image, shape.channels());
-        float[] resized = Resampler.resize(planes, shape.channels(), image.getHeight(), image.getWidth(),
-                shape.height(), shape.width());
+        int h = image.getHeight();
+        int w = image.getWidth();
+        float[] resized;
+        if ((long) h * w > STREAMING_PIXELS) {
+            // large photo: resize while reading rows, never holding it whole as floats (4 bytes per value)
+            resized = Resampler.resizeRows(PixelExtractor.rowReader(image, shape.channels()), shape.channels(),
+                    h, w, shape.height(), shape.width());
+        } else {
+            float[] planes = PixelExtractor.toPlanar(image, shape.channels());
+            resized = Resampler.resize(planes, shape.channels(), h, w, shape.height(), shape.width());
+        }
         for (int i = 0; i < resized.length; i++) {
             float v = resized[i];
             // round half up to a whole number in [0, 255] (cast truncation is floor for v + 0.5 >= 0)

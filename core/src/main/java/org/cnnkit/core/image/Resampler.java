@@ -24,44 +24,91 @@ final class Resampler {
         }
         Filter horizontal = Filter.of(srcW, dstW);
         Filter vertical = Filter.of(srcH, dstH);
-        float[] rows = new float[srcH * dstW];
+        // The horizontal pass gathers (slow per tap), the vertical pass streams whole rows (vectorised):
+        // run first the order that makes fewer gathering steps, weighted as about 3 streaming steps.
+        long horizontalFirst = 3L * srcH * dstW * horizontal.taps + (long) dstH * dstW * vertical.taps;
+        long verticalFirst = (long) dstH * srcW * vertical.taps + 3L * dstH * dstW * horizontal.taps;
+        boolean columnsFirst = horizontalFirst <= verticalFirst;
+        float[] middle = new float[columnsFirst ? srcH * dstW : dstH * srcW];
         float[] out = new float[channels * dstH * dstW];
         for (int c = 0; c < channels; c++) {
             int srcPlane = c * srcH * srcW;
-            // horizontal pass: every source row to dstW values
-            for (int y = 0; y < srcH; y++) {
-                int srcRow = srcPlane + y * srcW;
-                int rowOut = y * dstW;
-                int taps = horizontal.taps;
-                for (int x = 0, w = 0; x < dstW; x++, w += taps) {
-                    int from = srcRow + horizontal.start[x];
-                    float sum = 0f;
-                    for (int k = 0; k < taps; k++) {
-                        sum += src[from + k] * horizontal.weights[w + k];
-                    }
-                    rows[rowOut + x] = sum;
-                }
-            }
-            // vertical pass: the dstW-wide rows to dstH rows
             int dstPlane = c * dstH * dstW;
-            for (int y = 0; y < dstH; y++) {
-                int start = vertical.start[y];
-                int taps = vertical.taps;
-                int w = y * taps;
-                int outRow = dstPlane + y * dstW;
-                for (int x = 0; x < dstW; x++) {
-                    out[outRow + x] = 0f;
-                }
-                for (int k = 0; k < taps; k++) {
-                    float weight = vertical.weights[w + k];
-                    int rowIn = (start + k) * dstW;
-                    for (int x = 0; x < dstW; x++) {
-                        out[outRow + x] += rows[rowIn + x] * weight;
-                    }
-                }
+            if (columnsFirst) {
+                horizontalPass(src, srcPlane, srcH, srcW, middle, 0, dstW, horizontal);
+                verticalPass(middle, 0, dstW, out, dstPlane, dstH, vertical);
+            } else {
+                verticalPass(src, srcPlane, srcW, middle, 0, dstH, vertical);
+                horizontalPass(middle, 0, dstH, srcW, out, dstPlane, dstW, horizontal);
             }
         }
         return out;
+    }
+
+    /**
+     * Resizes an image read row by row, never holding it whole as floats: each source row is filtered to
+     * {@code dstW} values as soon as it is read (horizontal pass first), so memory is
+     * {@code channels * srcH * dstW} floats. For large sources.
+     *
+     * @return a new array of {@code channels} planes of {@code dstH * dstW} values
+     */
+    static float[] resizeRows(PixelExtractor.RowReader reader, int channels, int srcH, int srcW, int dstH, int dstW) {
+        Filter horizontal = Filter.of(srcW, dstW);
+        Filter vertical = Filter.of(srcH, dstH);
+        float[] row = new float[channels * srcW];
+        float[] middle = new float[channels * srcH * dstW];
+        for (int y = 0; y < srcH; y++) {
+            reader.read(y, row, 0, srcW);
+            for (int c = 0; c < channels; c++) {
+                horizontalPass(row, c * srcW, 1, srcW, middle, (c * srcH + y) * dstW, dstW, horizontal);
+            }
+        }
+        float[] out = new float[channels * dstH * dstW];
+        for (int c = 0; c < channels; c++) {
+            verticalPass(middle, c * srcH * dstW, dstW, out, c * dstH * dstW, dstH, vertical);
+        }
+        return out;
+    }
+
+    /** Resizes each of {@code rows} rows of {@code width} values to {@code dstW} values. */
+    private static void horizontalPass(float[] in, int inOffset, int rows, int width, float[] out, int outOffset,
+            int dstW, Filter filter) {
+        int taps = filter.taps;
+        for (int y = 0; y < rows; y++) {
+            int rowIn = inOffset + y * width;
+            int rowOut = outOffset + y * dstW;
+            for (int x = 0, w = 0; x < dstW; x++, w += taps) {
+                int from = rowIn + filter.start[x];
+                float sum = 0f;
+                for (int k = 0; k < taps; k++) {
+                    sum += in[from + k] * filter.weights[w + k];
+                }
+                out[rowOut + x] = sum;
+            }
+        }
+    }
+
+    /** Blends rows of {@code width} values into {@code dstH} rows. */
+    private static void verticalPass(float[] in, int inOffset, int width, float[] out, int outOffset, int dstH,
+            Filter filter) {
+        int taps = filter.taps;
+        for (int y = 0; y < dstH; y++) {
+            int start = filter.start[y];
+            int rowOut = outOffset + y * width;
+            for (int x = 0; x < width; x++) {
+                out[rowOut + x] = 0f;
+            }
+            for (int k = 0; k < taps; k++) {
+                float weight = filter.weights[y * taps + k];
+                if (weight == 0f) {
+                    continue;
+                }
+                int rowIn = inOffset + (start + k) * width;
+                for (int x = 0; x < width; x++) {
+                    out[rowOut + x] += in[rowIn + x] * weight;
+                }
+            }
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.cnnkit.core.data;
 
+import java.awt.image.BufferedImage;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -70,8 +71,8 @@ public final class PipelineThroughputMain {
             byte[] pixels = new byte[rows * cols];
             for (int i = 0; i < Math.min(n, count); i++) {
                 in.readFully(pixels);
-                java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(cols, rows,
-                        java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+                BufferedImage image = new BufferedImage(cols, rows,
+                        BufferedImage.TYPE_BYTE_GRAY);
                 image.getRaster().setDataElements(0, 0, cols, rows, pixels);
                 Path file = dir.resolve(i + ".png");
                 ImageIO.write(image, "png", file.toFile());

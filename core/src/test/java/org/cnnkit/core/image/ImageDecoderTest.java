@@ -7,11 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,6 +164,16 @@ class ImageDecoderTest {
         float[] rgb = decoder.decode(file, new InputShape(3, 5, 3));
         assertThat(plane(rgb, 0, 15)).containsOnly(9f);
         assertThat(plane(rgb, 2, 15)).containsOnly(7f);
+    }
+
+    @Test
+    void nonAsciiFileNamesDecode() {
+        String name = "Ziffer-ü-数字 1.png";
+        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        Assumptions.assumeTrue(Charset.forName(encoding).newEncoder().canEncode(name),
+                "file names are encoded as " + encoding + " here: skipping");
+        Path file = TestImages.png(dir.resolve(name), 3, 3, new Color(1, 2, 3));
+        assertThat(decoder.decode(file, new InputShape(3, 3, 3))[0]).isEqualTo(1f);
     }
 
     @Test
