@@ -2,6 +2,7 @@ package org.cnnkit.examples;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.Mnist;
@@ -39,7 +40,7 @@ public final class MobileNetV2TransferExample {
      * @throws Exception if anything fails
      */
     public static void main(String[] args) throws Exception {
-        List<String> positional = java.util.Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
+        List<String> positional = Arrays.stream(args).filter(a -> !a.startsWith("--")).toList();
         boolean compare = List.of(args).contains("--compare");
         Path assets = Path.of(positional.size() > 0 ? positional.get(0) : "../shared/assets");
         int size = positional.size() > 1 ? Integer.parseInt(positional.get(1)) : 100;

@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.cnnkit.core.image.InputShape;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -97,9 +99,9 @@ class MobileNetV2Test {
     void strideTwoPaddingIsKerasCorrectPad() {
         // even sizes pad (0, 1) like TensorFlow 'same'; odd sizes pad (1, 1)
         ComputationGraph graph = net(0.35, 100).newGraph();
-        var conv1Pad = (org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer) graph.getLayer("Conv1_pad").conf().getLayer();
+        var conv1Pad = (ZeroPaddingLayer) graph.getLayer("Conv1_pad").conf().getLayer();
         assertThat(conv1Pad.getPadding()).containsExactly(0, 1, 0, 1);
-        var block3Pad = (org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer) graph.getLayer("block_3_pad").conf().getLayer();
+        var block3Pad = (ZeroPaddingLayer) graph.getLayer("block_3_pad").conf().getLayer();
         assertThat(block3Pad.getPadding()).as("input of block_3 is 25x25").containsExactly(1, 1, 1, 1);
     }
 
@@ -114,7 +116,7 @@ class MobileNetV2Test {
         ComputationGraph graph = net(0.35, 32).newGraph();
         all.add("Conv1");
         all.add("bn_Conv1");
-        long withParams = java.util.Arrays.stream(graph.getLayers()).filter(l -> l.numParams() > 0).count();
+        long withParams = Arrays.stream(graph.getLayers()).filter(l -> l.numParams() > 0).count();
         assertThat(all).hasSize((int) withParams);
         all.forEach(name -> assertThat(graph.getLayer(name)).as(name).isNotNull());
     }

@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.cnnkit.core.image.Preprocessing;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /** Locates the shared test assets and turns a few real photos into network input. */
 public final class TestAssets {
@@ -56,7 +57,7 @@ public final class TestAssets {
         for (int i = 0; i < files.size(); i++) {
             float[] chw = rgbChw(asset("corel1k/" + files.get(i)), size);
             Preprocessing.MOBILENET_V2.applyInPlace(chw, 3);
-            batch.get(org.nd4j.linalg.indexing.NDArrayIndex.point(i)).assign(Nd4j.create(chw, new long[] {3, size, size}, 'c'));
+            batch.get(NDArrayIndex.point(i)).assign(Nd4j.create(chw, new long[] {3, size, size}, 'c'));
         }
         return batch;
     }

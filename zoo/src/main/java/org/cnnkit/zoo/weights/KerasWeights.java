@@ -7,6 +7,7 @@ import io.jhdf.api.Dataset;
 import io.jhdf.api.Group;
 import io.jhdf.api.Node;
 import java.io.IOException;
+import java.lang.reflect.Array;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -394,7 +395,7 @@ public final class KerasWeights implements AutoCloseable {
             return List.of(single);
         }
         if (attribute.isEmpty() || (data != null && data.getClass().isArray()
-                && java.lang.reflect.Array.getLength(data) == 0)) {
+                && Array.getLength(data) == 0)) {
             return List.of(); // h5py writes an empty list as an empty float array
         }
         throw new CnnkitException("not a Keras 2 weights file: " + file + ", attribute '" + what
