@@ -3,6 +3,8 @@ package org.cnnkit.zoo;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
@@ -11,6 +13,7 @@ import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.progress.Progress;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.dataset.DataSet;
 
 class ClassifierTrainerTest {
@@ -124,5 +127,23 @@ class ClassifierTrainerTest {
         var data = SyntheticImages.iterator(SyntheticImages.examples(9, 20, 1, 0), 9);
         assertThatThrownBy(() -> trainer(1, 1).optEarlyStopping(1).build().train(data, null, CLASSES))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("validation data");
+    }
+
+    @Test
+    void refusesAFolderWithASingleClassNamingIt(@TempDir Path dir) throws Exception {
+        Path root = ImageFolders.write(dir.resolve("one"), 2, 20, 1);
+        for (String other : List.of("right", "top")) {
+            try (var files = Files.list(root.resolve(other))) {
+                for (Path file : files.toList()) {
+                    Files.delete(file);
+                }
+            }
+            Files.delete(root.resolve(other));
+        }
+        assertThatThrownBy(() -> trainer(1, 1).build().train(root))
+                .isInstanceOf(CnnkitException.class)
+                .hasMessageContaining("at least 2 class folders")
+                .hasMessageContaining(root.toString())
+                .hasMessageContaining("[left]");
     }
 }

@@ -145,4 +145,15 @@ class TransferLearnerTest {
         assertThatThrownBy(() -> TransferLearner.builder().optUntrainedBase().optFineTuning(18, 1e-4, 1).build())
                 .hasMessageContaining("fine-tuning");
     }
+
+    @Test
+    void refusesAFolderWithASingleClassBeforeBuildingTheNetwork(@TempDir Path dir) throws Exception {
+        Path single = Files.createDirectories(dir.resolve("single").resolve("disc"));
+        Files.copy(folder.resolve("disc").resolve("0.png"), single.resolve("0.png"));
+        Files.copy(folder.resolve("disc").resolve("1.png"), single.resolve("1.png"));
+        assertThatThrownBy(() -> learner().build().train(single.getParent()))
+                .isInstanceOf(org.cnnkit.core.CnnkitException.class)
+                .hasMessageContaining("at least 2 class folders")
+                .hasMessageContaining(single.getParent().toString());
+    }
 }
