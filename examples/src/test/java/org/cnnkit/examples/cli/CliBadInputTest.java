@@ -105,6 +105,23 @@ class CliBadInputTest {
     }
 
     @Test
+    void badImagesInsideAFolderAreSkippedAndTrainAndEvaluateGoOn() throws IOException {
+        Path data = twoClasses(dir.resolve("data"));
+        Files.writeString(data.resolve("a").resolve("notes.jpg"), "not a picture\n");
+        Files.createFile(data.resolve("b").resolve("empty.png"));
+        Path trained = dir.resolve("trained.cnnkit");
+        Path report = dir.resolve("evaluate.json");
+
+        assertThat(run("train", "--data", data.toString(), "--model", "cnn", "--image-size", "20", "--epochs", "1",
+                "--validation-split", "0", "--augment", "off", "--out", trained.toString())).as(err.toString()).isZero();
+        assertThat(trained).isRegularFile();
+        assertThat(run("evaluate", "--model", trained.toString(), "--data", data.toString(),
+                "--report", report.toString())).as(err.toString()).isZero();
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile()).path("count").asInt())
+                .isEqualTo(6);
+    }
+
+    @Test
     void trainRefusesAMissingRootAnEmptyRootAnEmptyClassAndASingleClass() throws IOException {
         Path missing = dir.resolve("nowhere");
         assertFailsWithOneLine(train(missing), missing.toString());
