@@ -1,6 +1,7 @@
 package org.cnnkit.retrieval;
 
 import java.io.OutputStream;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -271,9 +272,46 @@ public final class FeatureIndex {
                     + " per vector: " + newIds.size() + " ids, " + vectors.length + " vectors"
                     + (newStamps != null ? ", " + newStamps.size() + " stamps" : ""));
         }
-        Set<String> batch = new HashSet<>();
         float[] flat = new float[Math.multiplyExact(vectors.length, dimension)];
         for (int i = 0; i < vectors.length; i++) {
+            if (vectors[i] == null || vectors[i].length != dimension) {
+                checkVector(vectors[i], "vector '" + newIds.get(i) + "'");
+            }
+            System.arraycopy(vectors[i], 0, flat, i * dimension, dimension);
+        }
+        addChecked(newIds, flat, newStamps);
+    }
+
+    /**
+     * Adds the rows of a matrix at once: all of them, or none if one is invalid. The fastest way to fill a
+     * large index.
+     *
+     * @param newIds unique, non-empty ids, one per row
+     * @param rows {@code [n, dimension]} finite values; not modified
+     * @param newStamps one stamp per row (entries may be null), or null for none
+     * @throws CnnkitException as {@link #addAll(List, float[][], List)}, or if the shape is wrong
+     */
+    public void addAll(List<String> newIds, INDArray rows, List<String> newStamps) {
+        Objects.requireNonNull(rows, "rows");
+        if (rows.rank() != 2 || rows.columns() != dimension) {
+            throw new CnnkitException("rows must be a [n, " + dimension + "] matrix, got shape "
+                    + Arrays.toString(rows.shape()));
+        }
+        if (newIds.size() != rows.rows()) {
+            throw new CnnkitException("addAll needs one id per row: " + newIds.size() + " ids, " + rows.rows() + " rows");
+        }
+        addChecked(newIds, rows.castTo(DataType.FLOAT).dup('c').data().asFloat(), newStamps);
+    }
+
+    private void addChecked(List<String> newIds, float[] flat, List<String> newStamps) {
+        int count = newIds.size();
+        if (newStamps != null && newStamps.size() != count) {
+            throw new CnnkitException("addAll needs one stamp per vector: " + count + " ids, "
+                    + newStamps.size() + " stamps");
+        }
+        Set<String> batch = new HashSet<>();
+        float[] one = new float[dimension];
+        for (int i = 0; i < count; i++) {
             String id = newIds.get(i);
             if (id == null || id.isEmpty()) {
                 throw new CnnkitException("vector " + i + " of the batch has an empty id");
@@ -281,13 +319,13 @@ public final class FeatureIndex {
             if (!batch.add(id)) {
                 throw new CnnkitException("id '" + id + "' appears twice in one batch");
             }
-            checkVector(vectors[i], "vector '" + id + "'");
-            System.arraycopy(vectors[i], 0, flat, i * dimension, dimension);
+            System.arraycopy(flat, i * dimension, one, 0, dimension);
+            checkVector(one, "vector '" + id + "'");
         }
-        if (vectors.length == 0) {
+        if (count == 0) {
             return;
         }
-        INDArray rows = Nd4j.createFromArray(flat).reshape(vectors.length, dimension);
+        INDArray rows = Nd4j.createFromArray(flat).reshape(count, dimension);
         lock.writeLock().lock();
         try {
             for (String id : newIds) {
@@ -295,15 +333,15 @@ public final class FeatureIndex {
                     throw new CnnkitException("id '" + id + "' is already in the index: remove it first to replace its vector");
                 }
             }
-            ensureCapacity(size + vectors.length);
+            ensureCapacity(size + count);
             int start = size;
-            raw.get(NDArrayIndex.interval(start, start + vectors.length), NDArrayIndex.all()).assign(rows);
-            for (int i = 0; i < vectors.length; i++) {
+            raw.get(NDArrayIndex.interval(start, start + count), NDArrayIndex.all()).assign(rows);
+            for (int i = 0; i < count; i++) {
                 ids.add(newIds.get(i));
                 stamps.add(newStamps == null ? null : newStamps.get(i));
                 rowOf.put(newIds.get(i), start + i);
             }
-            size += vectors.length;
+            size += count;
             if (pipeline != null) {
                 fillSpace(start, size);
             }
@@ -477,6 +515,9 @@ public final class FeatureIndex {
             selections[i] = new TopSelection(candidates);
         }
         boolean euclidean = metric == Metric.EUCLIDEAN;
+        float[] norms = euclidean
+                ? squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)).dup().data().asFloat()
+                : null;
         for (int start = 0; start < size; start += SEARCH_CHUNK_ROWS) {
             int end = Math.min(size, start + SEARCH_CHUNK_ROWS);
             int rows = end - start;
@@ -484,12 +525,9 @@ public final class FeatureIndex {
             INDArray scores = Nd4j.createUninitialized(DataType.FLOAT, q, rows);
             // Euclidean: ||x||^2 - 2 q.x (the query's own norm does not change the order); cosine: -q.x.
             Nd4j.gemm(queries, chunk, scores, false, true, euclidean ? -2.0 : -1.0, 0.0);
-            if (euclidean) {
-                scores.addiRowVector(squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(start, end)));
-            }
-            float[] values = scores.data().asFloat();
+            FloatBuffer values = scores.data().asNioFloat();
             for (int i = 0; i < q; i++) {
-                selections[i].offer(values, i * rows, rows, start);
+                selections[i].offer(values, i * rows, rows, start, norms);
             }
         }
         List<List<Match>> results = new ArrayList<>(q);
@@ -699,11 +737,16 @@ public final class FeatureIndex {
             rows = new int[capacity];
         }
 
-        void offer(float[] values, int offset, int length, int firstRow) {
+        /** Offers {@code values[offset + j] (+ bias[firstRow + j] when bias is not null)} for row {@code firstRow + j}. */
+        void offer(FloatBuffer values, int offset, int length, int firstRow, float[] bias) {
             int capacity = scores.length;
+            float worst = count == capacity ? scores[count - 1] : Float.POSITIVE_INFINITY;
             for (int j = 0; j < length; j++) {
-                float value = values[offset + j];
-                if (count == capacity && !(value < scores[count - 1])) {
+                float value = values.get(offset + j);
+                if (bias != null) {
+                    value += bias[firstRow + j];
+                }
+                if (!(value < worst) && count == capacity) {
                     continue;
                 }
                 int position = count == capacity ? count - 1 : count++;
@@ -714,6 +757,9 @@ public final class FeatureIndex {
                 }
                 scores[position] = value;
                 rows[position] = firstRow + j;
+                if (count == capacity) {
+                    worst = scores[count - 1];
+                }
             }
         }
 
