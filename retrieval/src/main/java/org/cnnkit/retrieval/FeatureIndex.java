@@ -680,6 +680,39 @@ public final class FeatureIndex {
         }
     }
 
+    /**
+     * Returns the distances between every pair of stored vectors, {@code [size][size]}, in storage order
+     * (for evaluation of small collections). Fits the transforms first if needed.
+     */
+    float[][] pairwiseDistances() {
+        if (pipeline == null) {
+            fit();
+        }
+        lock.readLock().lock();
+        try {
+            INDArray rows = space.get(NDArrayIndex.interval(0, size), NDArrayIndex.all());
+            INDArray dots = rows.mmul(rows.transpose());
+            float[][] result = dots.toFloatMatrix();
+            if (metric == Metric.EUCLIDEAN) {
+                float[] norms = squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)).dup().data().asFloat();
+                for (int i = 0; i < size; i++) {
+                    for (int j = 0; j < size; j++) {
+                        result[i][j] = (float) Math.sqrt(Math.max(0f, norms[i] + norms[j] - 2 * result[i][j]));
+                    }
+                }
+            } else {
+                for (float[] row : result) {
+                    for (int j = 0; j < row.length; j++) {
+                        row[j] = Math.max(0f, 1f - row[j]);
+                    }
+                }
+            }
+            return result;
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     // Package-private views for IndexFormat; callers hold the read lock.
 
     int storedRows() {
