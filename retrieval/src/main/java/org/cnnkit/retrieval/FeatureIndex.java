@@ -73,6 +73,7 @@ public final class FeatureIndex {
     private final List<String> ids = new ArrayList<>();
     private final List<String> stamps = new ArrayList<>();
     private final Map<String, Integer> rowOf = new HashMap<>();
+    private final Map<String, String> properties = new java.util.TreeMap<>();
 
     private FeatureIndex(Builder builder) {
         this.dimension = builder.dimension;
@@ -208,6 +209,39 @@ public final class FeatureIndex {
         try {
             Integer row = rowOf.get(id);
             return row == null ? Optional.empty() : Optional.of(raw.getRow(row).toFloatVector());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Records a property of the index as a whole, saved with it (for example where the extractor's weights
+     * came from, or the folder that was indexed).
+     *
+     * @param key a non-empty key
+     * @param value the value; null removes the key
+     */
+    public void setProperty(String key, String value) {
+        if (key == null || key.isEmpty()) {
+            throw new IllegalArgumentException("property key must not be empty");
+        }
+        lock.writeLock().lock();
+        try {
+            if (value == null) {
+                properties.remove(key);
+            } else {
+                properties.put(key, value);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** Returns a snapshot of the index's properties, sorted by key. */
+    public Map<String, String> properties() {
+        lock.readLock().lock();
+        try {
+            return java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(properties));
         } finally {
             lock.readLock().unlock();
         }
@@ -723,6 +757,10 @@ public final class FeatureIndex {
         return raw.get(NDArrayIndex.interval(from, to), NDArrayIndex.all());
     }
 
+    Map<String, String> storedProperties() {
+        return properties;
+    }
+
     List<String> storedIds() {
         return ids;
     }
@@ -736,9 +774,10 @@ public final class FeatureIndex {
     }
 
     /** Restores an index read from a file: vectors, ids, stamps and fitted pipeline (null when not fitted). */
-    static FeatureIndex restore(Builder builder, INDArray vectors, List<String> ids, List<String> stamps,
-                                FittedPipeline fitted) {
+    static FeatureIndex restore(Builder builder, Map<String, String> properties, INDArray vectors, List<String> ids,
+                                List<String> stamps, FittedPipeline fitted) {
         FeatureIndex index = builder.optInitialCapacity((int) vectors.rows()).build();
+        index.properties.putAll(properties);
         int n = (int) vectors.rows();
         if (n > 0) {
             index.raw.get(NDArrayIndex.interval(0, n), NDArrayIndex.all()).assign(vectors);

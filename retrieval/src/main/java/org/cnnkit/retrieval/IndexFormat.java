@@ -37,6 +37,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * body     int dimension, UTF metric,
  *          boolean has-identity [UTF model, UTF weights checksum, int height, int width, int channels,
  *                                UTF preprocessing, int dimension],
+ *          int property count, per property: key and value (int length + UTF-8 bytes),
  *          int step count, per step: UTF kind, int dimensions,
  *          boolean fitted [fitted pipeline parameters],
  *          int n, n ids (int length + UTF-8 bytes), n stamps (int length or -1 + UTF-8 bytes),
@@ -124,6 +125,11 @@ final class IndexFormat {
             out.writeInt(identity.inputShape().channels());
             out.writeUTF(identity.preprocessing().name());
             out.writeInt(identity.dimension());
+        }
+        out.writeInt(index.storedProperties().size());
+        for (var entry : index.storedProperties().entrySet()) {
+            writeString(out, entry.getKey());
+            writeString(out, entry.getValue());
         }
         out.writeInt(index.transforms().size());
         for (VectorTransform step : index.transforms()) {
@@ -231,6 +237,14 @@ final class IndexFormat {
             Preprocessing preprocessing = parseEnum(Preprocessing.class, in.readUTF());
             builder.optExtractor(new ExtractorIdentity(model, weights, shape, preprocessing, in.readInt()));
         }
+        int propertyCount = in.readInt();
+        if (propertyCount < 0 || propertyCount > bodyLength / 8) {
+            throw new IOException("implausible property count " + propertyCount);
+        }
+        java.util.Map<String, String> properties = new java.util.TreeMap<>();
+        for (int i = 0; i < propertyCount; i++) {
+            properties.put(readString(in, false), readString(in, false));
+        }
         int steps = in.readInt();
         if (steps < 0 || steps > 64) {
             throw new IOException("implausible transform step count " + steps);
@@ -269,7 +283,7 @@ final class IndexFormat {
         if (in.read() != -1) {
             throw new IOException("unexpected bytes after the vectors");
         }
-        return FeatureIndex.restore(builder, vectors, ids, stamps, fitted);
+        return FeatureIndex.restore(builder, properties, vectors, ids, stamps, fitted);
     }
 
     private static <E extends Enum<E>> E parseEnum(Class<E> type, String name) throws IOException {

@@ -33,6 +33,7 @@ class FeatureIndexFileTest {
         List<String> stamps = IntStream.range(0, data.length).mapToObj(i -> i % 2 == 0 ? "size=" + i : null).toList();
         index.addAll(ids, data, stamps);
         index.fit();
+        index.setProperty("extractor.weights", "/models/wéights.h5");
         return index;
     }
 
@@ -51,6 +52,7 @@ class FeatureIndexFileTest {
                 assertThat(opened.transforms()).isEqualTo(transforms);
                 assertThat(opened.identity()).contains(IDENTITY);
                 assertThat(opened.ids()).isEqualTo(index.ids());
+                assertThat(opened.properties()).containsExactly(java.util.Map.entry("extractor.weights", "/models/wéights.h5"));
                 assertThat(opened.stamp("photos/é2.jpg")).contains("size=2");
                 assertThat(opened.stamp("photos/é3.jpg")).isEmpty();
                 assertThat(opened.vector("photos/é7.jpg").orElseThrow()).containsExactly(index.vector("photos/é7.jpg").orElseThrow());
