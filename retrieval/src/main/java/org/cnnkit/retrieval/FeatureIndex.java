@@ -747,6 +747,16 @@ public final class FeatureIndex {
         }
     }
 
+    /** Returns the dimension distances are measured in (after the transforms), or 0 before they are fitted. */
+    int searchDimension() {
+        lock.readLock().lock();
+        try {
+            return pipeline == null ? 0 : pipeline.outputDimension();
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     // Package-private views for IndexFormat; callers hold the read lock.
 
     int storedRows() {

@@ -54,8 +54,9 @@ final class FittedPipeline {
             Stage stage = switch (step.kind()) {
                 case L2_NORMALIZE -> new L2Stage();
                 case CENTER -> new CenterStage(toFloats(current.mean(0)));
-                case PCA -> fitPca(current, step.dimensions(), false);
-                case PCA_WHITENED -> fitPca(current, step.dimensions(), true);
+                case PCA -> fitPca(current, step.dimensions(), 0, false);
+                case PCA_WHITENED -> fitPca(current, step.dimensions(), 0, true);
+                case PCA_VARIANCE -> fitPca(current, Integer.MAX_VALUE, step.varianceFraction(), false);
             };
             stages.add(stage);
             current = stage.apply(current);
@@ -145,7 +146,11 @@ final class FittedPipeline {
         return new FittedPipeline(stages, input);
     }
 
-    private static PcaStage fitPca(INDArray rows, int wanted, boolean whiten) {
+    /**
+     * Fits PCA on rows: keeps {@code wanted} components, or (when {@code varianceFraction > 0}) the fewest that
+     * explain that share of the variance; always at least 1 and at most {@code min(d, n - 1)}.
+     */
+    private static PcaStage fitPca(INDArray rows, int wanted, double varianceFraction, boolean whiten) {
         int n = (int) rows.rows();
         int d = (int) rows.columns();
         INDArray mean = rows.mean(0).reshape(1, d).castTo(DataType.DOUBLE);
@@ -159,6 +164,21 @@ final class FittedPipeline {
         cov.divi(Math.max(1, n - 1));
         // Eigenvalues come back ascending; cov is overwritten by the eigenvectors, one per column.
         INDArray values = Eigen.symmetricGeneralizedEigenvalues(cov, true);
+        if (varianceFraction > 0) {
+            double total = 0;
+            for (int i = 0; i < d; i++) {
+                total += Math.max(values.getDouble(i), 0.0);
+            }
+            double explained = 0;
+            wanted = d;
+            for (int j = 0; j < d; j++) {
+                explained += Math.max(values.getDouble(d - 1 - j), 0.0);
+                if (explained >= varianceFraction * total) {
+                    wanted = j + 1;
+                    break;
+                }
+            }
+        }
         int keep = Math.max(1, Math.min(wanted, Math.min(d, Math.max(1, n - 1))));
         INDArray axes = Nd4j.create(DataType.FLOAT, d, keep);
         float[] scale = new float[keep];

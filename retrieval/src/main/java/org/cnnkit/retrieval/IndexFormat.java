@@ -38,7 +38,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *          boolean has-identity [UTF model, UTF weights checksum, int height, int width, int channels,
  *                                UTF preprocessing, int dimension],
  *          int property count, per property: key and value (int length + UTF-8 bytes),
- *          int step count, per step: UTF kind, int dimensions,
+ *          int step count, per step: UTF kind, int dimensions, double variance share,
  *          boolean fitted [fitted pipeline parameters],
  *          int n, n ids (int length + UTF-8 bytes), n stamps (int length or -1 + UTF-8 bytes),
  *          n * dimension floats (big-endian), row after row
@@ -135,6 +135,7 @@ final class IndexFormat {
         for (VectorTransform step : index.transforms()) {
             out.writeUTF(step.kind().name());
             out.writeInt(step.dimensions());
+            out.writeDouble(step.varianceFraction());
         }
         FittedPipeline fitted = index.fittedPipeline();
         out.writeBoolean(fitted != null);
@@ -251,7 +252,8 @@ final class IndexFormat {
         }
         for (int i = 0; i < steps; i++) {
             VectorTransform.Kind kind = parseEnum(VectorTransform.Kind.class, in.readUTF());
-            builder.addTransform(new VectorTransform(kind, in.readInt()));
+            int dimensions = in.readInt();
+            builder.addTransform(new VectorTransform(kind, dimensions, in.readDouble()));
         }
         FittedPipeline fitted = in.readBoolean() ? FittedPipeline.read(in, d) : null;
         int n = in.readInt();

@@ -9,10 +9,12 @@ package org.cnnkit.retrieval;
  * {@link #pcaWhitened(int)}.
  *
  * @param kind what the step does
- * @param dimensions for {@link Kind#PCA}, the number of principal components kept (at most the rank of the
- *     collection, clamped when fitted); 0 for the other kinds
+ * @param dimensions for {@link Kind#PCA} and {@link Kind#PCA_WHITENED}, the number of principal components kept
+ *     (at most the rank of the collection, clamped when fitted); 0 for the other kinds
+ * @param varianceFraction for {@link Kind#PCA_VARIANCE}, the share of the collection's variance the kept leading
+ *     components must explain, in (0, 1]; 0 for the other kinds
  */
-public record VectorTransform(Kind kind, int dimensions) {
+public record VectorTransform(Kind kind, int dimensions, double varianceFraction) {
 
     /** The kinds of step. */
     public enum Kind {
@@ -23,14 +25,20 @@ public record VectorTransform(Kind kind, int dimensions) {
         /** Centers, then projects on the leading principal components of the collection. */
         PCA,
         /** As {@link #PCA}, then divides each component by its standard deviation (whitening). */
-        PCA_WHITENED
+        PCA_WHITENED,
+        /**
+         * As {@link #PCA}, keeping as many leading components as it takes to explain a share of the variance:
+         * the number adapts to the collection.
+         */
+        PCA_VARIANCE
     }
 
     /**
      * Validates the step.
      *
      * @throws NullPointerException if {@code kind} is null
-     * @throws IllegalArgumentException if a PCA step has fewer than 1 dimension, or another step has any
+     * @throws IllegalArgumentException if a PCA step has fewer than 1 dimension, a variance share is outside
+     *     (0, 1], or a step has a parameter it does not take
      */
     public VectorTransform {
         if (kind == null) {
@@ -43,6 +51,22 @@ public record VectorTransform(Kind kind, int dimensions) {
         if (!pca && dimensions != 0) {
             throw new IllegalArgumentException(kind + " takes no dimension count, got " + dimensions);
         }
+        if (kind == Kind.PCA_VARIANCE && !(varianceFraction > 0 && varianceFraction <= 1)) {
+            throw new IllegalArgumentException("PCA variance share must be in (0, 1], got " + varianceFraction);
+        }
+        if (kind != Kind.PCA_VARIANCE && varianceFraction != 0) {
+            throw new IllegalArgumentException(kind + " takes no variance share, got " + varianceFraction);
+        }
+    }
+
+    /**
+     * Creates a step without a variance share (every kind but {@link Kind#PCA_VARIANCE}).
+     *
+     * @param kind what the step does
+     * @param dimensions components kept by PCA, 0 for other kinds
+     */
+    public VectorTransform(Kind kind, int dimensions) {
+        this(kind, dimensions, 0);
     }
 
     /** Returns a step that scales vectors to unit length. */
@@ -77,6 +101,18 @@ public record VectorTransform(Kind kind, int dimensions) {
         return new VectorTransform(Kind.PCA_WHITENED, dimensions);
     }
 
+    /**
+     * Returns a PCA step (without whitening) keeping the fewest leading components that explain a share of the
+     * collection's variance.
+     *
+     * @param fraction the share, in (0, 1], such as 0.5
+     * @return the step
+     * @throws IllegalArgumentException if {@code fraction} is outside (0, 1]
+     */
+    public static VectorTransform pcaVariance(double fraction) {
+        return new VectorTransform(Kind.PCA_VARIANCE, 0, fraction);
+    }
+
     /** Returns whether this step learns parameters from the collection. */
     public boolean needsFitting() {
         return kind != Kind.L2_NORMALIZE;
@@ -89,6 +125,7 @@ public record VectorTransform(Kind kind, int dimensions) {
             case CENTER -> "center";
             case PCA -> "pca(" + dimensions + ")";
             case PCA_WHITENED -> "pca-whitened(" + dimensions + ")";
+            case PCA_VARIANCE -> "pca(" + Math.round(varianceFraction * 100) + "% variance)";
         };
     }
 }

@@ -41,7 +41,8 @@ class FeatureIndexFileTest {
     void saveAndOpenGiveTheSameIndexAndAnswers() {
         for (List<VectorTransform> transforms : List.of(List.<VectorTransform>of(),
                 List.of(VectorTransform.center(), VectorTransform.l2Normalize()),
-                List.of(VectorTransform.pcaWhitened(5), VectorTransform.l2Normalize()))) {
+                List.of(VectorTransform.pcaWhitened(5), VectorTransform.l2Normalize()),
+                SearchSettings.defaults().transforms())) {
             for (Metric metric : Metric.values()) {
                 FeatureIndex index = sampleIndex(transforms, metric);
                 Path file = dir.resolve("index-" + metric + transforms.size() + ".cfi");

@@ -170,8 +170,34 @@ class FeatureIndexTest {
             float[] query = data[q * 17];
             assertSameMatches(index.search(query, 5), bruteForce(data, query, 5, FeatureIndexTest::euclidean), 2e-3);
         }
-        // Roundtrip of a query through the fitted projection to 3 dims must still be exact for in-subspace data.
-        assertThat(index.search(data[0], 1).get(0).id()).isEqualTo("v0");
+        // Keeping all of the variance of rank-3 data keeps 3 components: distances unchanged too.
+        FeatureIndex byVariance = indexOf(data, FeatureIndex.builder().setDimension(d)
+                .addTransform(VectorTransform.pcaVariance(1.0)));
+        for (int q = 0; q < 5; q++) {
+            float[] query = data[q * 13 + 1];
+            assertSameMatches(byVariance.search(query, 5), bruteForce(data, query, 5, FeatureIndexTest::euclidean), 2e-3);
+        }
+        assertThat(byVariance.pairwiseDistances()[0][1]).isCloseTo((float) euclidean(data[0], data[1]), within(2e-3f));
+    }
+
+    @Test
+    void pcaByVarianceShareKeepsTheFewestComponentsThatExplainIt() {
+        Random random = new Random(10);
+        float[][] data = new float[400][10];
+        for (float[] v : data) {
+            v[0] = (float) random.nextGaussian() * 3 + 7;
+            v[1] = (float) random.nextGaussian() * 2;
+            v[2] = (float) random.nextGaussian();
+        }
+        // Variance shares about 0.64, 0.29, 0.07.
+        for (double[] expectation : new double[][] {{0.5, 1}, {0.85, 2}, {0.99, 3}, {1.0, 3}}) {
+            FeatureIndex index = indexOf(data, FeatureIndex.builder().setDimension(10)
+                    .addTransform(VectorTransform.pcaVariance(expectation[0])));
+            index.fit();
+            assertThat(index.searchDimension()).as("share %s", expectation[0]).isEqualTo((int) expectation[1]);
+        }
+        assertThatThrownBy(() -> VectorTransform.pcaVariance(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> VectorTransform.pcaVariance(1.5)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -191,10 +217,15 @@ class FeatureIndexTest {
         org.nd4j.linalg.api.ndarray.INDArray centred = x.subRowVector(x.mean(0));
         org.nd4j.linalg.api.ndarray.INDArray precision = org.nd4j.linalg.inverse.InvertMatrix.invert(
                 centred.transpose().mmul(centred).divi(data.length - 1), false);
+        double[][] p = precision.toDoubleMatrix();
         Distance standardised = (a, b) -> {
-            org.nd4j.linalg.api.ndarray.INDArray diff = Nd4j.createFromArray(a).sub(Nd4j.createFromArray(b))
-                    .castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE).reshape(1, 4);
-            return Math.sqrt(diff.mmul(precision).mmul(diff.transpose()).getDouble(0));
+            double sum = 0;
+            for (int i = 0; i < 4; i++) {
+                for (int j = 0; j < 4; j++) {
+                    sum += ((double) a[i] - b[i]) * p[i][j] * ((double) a[j] - b[j]);
+                }
+            }
+            return Math.sqrt(sum);
         };
         for (int q = 0; q < 10; q++) {
             float[] query = data[q * 31];
