@@ -1,0 +1,188 @@
+package org.cnnkit.examples.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.cnnkit.core.image.Augmentation;
+import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.zoo.ClassifierTrainer;
+import org.cnnkit.zoo.EpochStats;
+import org.cnnkit.zoo.SeedCnn;
+import org.cnnkit.zoo.TrainingResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code train}: trains a classifier on a class-per-folder image tree and saves it to one model file.
+ *
+ * <p>{@code --model cnn} is the notebook's CNN ({@link SeedCnn#NOTEBOOK}), {@code --model cnn-deeper} its second
+ * experiment ({@link SeedCnn#DEEPER}). Other models plug in as one more case of {@link #train()}.
+ *
+ * <p>Report keys: {@code model}, {@code classes}, {@code images.train}, {@code images.validation},
+ * {@code settings.*}, {@code epochs} (epochs trained), {@code best_epoch}, {@code stopped_early}, {@code history}
+ * (per epoch: {@code epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, seconds}),
+ * {@code train_seconds}, {@code validation.accuracy}, {@code validation.count}, {@code validation.per_class},
+ * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}.
+ */
+@Command(name = "train",
+        mixinStandardHelpOptions = true,
+        description = "Trains a classifier on an image folder (one sub-folder per class) and saves it to one file.")
+public final class TrainCommand extends CliCommand {
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Root folder with one sub-folder of images per class.")
+    private Path data;
+
+    @Option(names = "--model", required = true, paramLabel = "MODEL",
+            description = "cnn (the notebook's CNN) or cnn-deeper (its second experiment).")
+    private String model;
+
+    @Option(names = "--image-size", paramLabel = "N", defaultValue = "100",
+            description = "Images are resized to N x N RGB (default: ${DEFAULT-VALUE}).")
+    private int imageSize;
+
+    @Option(names = "--epochs", paramLabel = "N", defaultValue = "10",
+            description = "Passes over the training images (default: ${DEFAULT-VALUE}).")
+    private int epochs;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "32",
+            description = "Images per training step (default: ${DEFAULT-VALUE}).")
+    private int batch;
+
+    @Option(names = "--learning-rate", paramLabel = "R", defaultValue = "0.001",
+            description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
+    private double learningRate;
+
+    @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0.2",
+            description = "Fraction of each class held out for validation, never augmented (default: ${DEFAULT-VALUE}).")
+    private double validationSplit;
+
+    @Option(names = "--seed", paramLabel = "N", defaultValue = "42",
+            description = "Seed of weights, split, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    private long seed;
+
+    @Option(names = "--augment", paramLabel = "on|off", defaultValue = "on",
+            description = "Augment training images like the notebook: rotation 10, zoom/shift/shear 0.1, no flips "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private String augment;
+
+    @Option(names = "--early-stopping", paramLabel = "PATIENCE",
+            description = "Stop when the validation loss has not improved for PATIENCE epochs; keep the best weights.")
+    private Integer patience;
+
+    @Option(names = "--out", required = true, paramLabel = "MODEL",
+            description = "The model file to write (replaced atomically).")
+    private Path out;
+
+    /** Creates the command; picocli fills in its options. */
+    public TrainCommand() {
+    }
+
+    /**
+     * Trains, prints each epoch and the validation metrics, saves the model and fills the report.
+     *
+     * @param report filled with the keys listed in the class description
+     * @throws org.cnnkit.core.CnnkitException if the folder cannot be used or the model cannot be written
+     */
+    @Override
+    protected void run(Report report) {
+        checkOptions();
+        TrainingResult result = train();
+        result.classifier().save(out);
+        fill(report, result);
+        result.validation().ifPresent(metrics -> out().print(System.lineSeparator() + metrics.toTable()));
+        out().printf(Locale.ROOT, "Trained %d epochs in %.1f s; model saved to %s%n",
+                result.history().epochs().size(), result.history().seconds(), out);
+    }
+
+    /** Trains the model named by {@code --model}: one case per model family. */
+    private TrainingResult train() {
+        return switch (model) {
+            case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(data);
+            case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(data);
+            default -> throw usageError("--model must be cnn or cnn-deeper, got '" + model + "'");
+        };
+    }
+
+    private ClassifierTrainer trainer(SeedCnn network) {
+        ClassifierTrainer.Builder builder = ClassifierTrainer.builder()
+                .setEpochs(epochs)
+                .optNetwork(network)
+                .optInputShape(InputShape.rgb(imageSize))
+                .optBatchSize(batch)
+                .optLearningRate(learningRate)
+                .optValidationSplit(validationSplit)
+                .optSeed(seed)
+                .optAugmentation(augmentation())
+                .optProgressListener(progress())
+                .optEpochListener((stats, planned) -> out().println(stats));
+        if (patience != null) {
+            builder.optEarlyStopping(patience);
+        }
+        return builder.build();
+    }
+
+    private Augmentation augmentation() {
+        return augment.equals("on") ? Augmentation.notebookDigits() : Augmentation.none();
+    }
+
+    private void checkOptions() {
+        if (!augment.equals("on") && !augment.equals("off")) {
+            throw usageError("--augment must be on or off, got '" + augment + "'");
+        }
+        if (imageSize < 1) {
+            throw usageError("--image-size must be at least 1, got " + imageSize);
+        }
+        if (epochs < 1) {
+            throw usageError("--epochs must be at least 1, got " + epochs);
+        }
+        if (batch < 1) {
+            throw usageError("--batch must be at least 1, got " + batch);
+        }
+        if (!(learningRate > 0)) {
+            throw usageError("--learning-rate must be positive, got " + learningRate);
+        }
+        if (!(validationSplit >= 0 && validationSplit < 1)) {
+            throw usageError("--validation-split must be in [0, 1), got " + validationSplit);
+        }
+        if (patience != null && patience < 1) {
+            throw usageError("--early-stopping must be at least 1 epoch, got " + patience);
+        }
+    }
+
+    private void fill(Report report, TrainingResult result) {
+        report.put("model", result.classifier().provenance().model());
+        report.put("classes", result.classifier().classNames());
+        report.put("data", data.toAbsolutePath().normalize());
+        report.put("dataset", result.classifier().provenance().dataset());
+        report.put("settings", result.classifier().provenance().settings());
+        report.put("settings.seed", seed);
+        report.put("epochs", result.history().epochs().size());
+        report.put("best_epoch", result.history().bestEpoch());
+        report.put("stopped_early", result.history().stoppedEarly());
+        List<Map<String, Object>> history = new ArrayList<>();
+        for (EpochStats stats : result.history().epochs()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("epoch", stats.epoch());
+            row.put("train_loss", stats.trainLoss());
+            row.put("train_accuracy", stats.trainAccuracy());
+            row.put("validation_loss", stats.hasValidation() ? stats.validationLoss() : null);
+            row.put("validation_accuracy", stats.hasValidation() ? stats.validationAccuracy() : null);
+            row.put("seconds", stats.seconds());
+            history.add(row);
+        }
+        report.put("history", history);
+        report.put("train_seconds", result.history().seconds());
+        if (result.validation().isPresent()) {
+            ClassificationMetrics metrics = result.validation().get();
+            report.put("validation", metrics.toMap());
+        } else {
+            report.put("validation", null);
+        }
+        report.put("out", out.toAbsolutePath().normalize());
+    }
+}

@@ -1,0 +1,510 @@
+package org.cnnkit.zoo;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.data.LabeledImage;
+import org.cnnkit.core.image.ImageDecoder;
+import org.cnnkit.core.image.ImageDecodingException;
+import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A trained image classifier: a network together with everything needed to use it on new images, namely
+ * the class names, the input shape, the preprocessing and the provenance. It predicts, evaluates, and saves
+ * to one file that {@link #load(Path)} reads back with bit-identical predictions.
+ *
+ * <p>The network is any DL4J {@link ComputationGraph} with one input (NCHW images of {@link #inputShape()},
+ * preprocessed with {@link #preprocessing()}) and one softmax output with one unit per class; the CNN of
+ * {@link SeedCnn} and a transfer-learned MobileNetV2 both fit.
+ *
+ * <pre>{@code
+ * ImageClassifier classifier = ImageClassifier.load(Path.of("digits.cnnkit"));
+ * Prediction p = classifier.predict(Path.of("some-digit.png"));
+ * System.out.println(p.best().label() + " " + p.best().probability());
+ * }</pre>
+ *
+ * <p>Prediction is thread-safe (DL4J serializes calls on one network).
+ */
+public final class ImageClassifier {
+
+    /** How many labels a prediction lists when the caller does not say. */
+    public static final int DEFAULT_TOP_K = 5;
+
+    /** How many images go through the network at once when predicting or evaluating files. */
+    static final int BATCH_SIZE = 32;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ImageClassifier.class);
+
+    private final ImageDecoder decoder = new ImageDecoder();
+
+    private final ComputationGraph network;
+    private final List<String> classNames;
+    private final InputShape inputShape;
+    private final Preprocessing preprocessing;
+    private final ModelProvenance provenance;
+
+    private ImageClassifier(Builder builder) {
+        this.network = builder.network;
+        this.classNames = builder.classNames;
+        this.inputShape = builder.inputShape;
+        this.preprocessing = builder.preprocessing;
+        this.provenance = builder.provenance;
+    }
+
+    /**
+     * Starts a classifier from an already trained network; trainers use it, and so can code that trains its
+     * own network.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Loads a classifier saved by {@link #save(Path)}.
+     *
+     * @param file the model file
+     * @return the classifier, giving exactly the probabilities it gave when saved
+     * @throws CnnkitException naming the file if it is missing, not a zip, has no manifest, is not a cnnkit
+     *     model, has a newer format version than this cnnkit reads, or has a damaged network entry
+     */
+    public static ImageClassifier load(Path file) {
+        return ModelFile.read(file);
+    }
+
+    /**
+     * Saves the classifier to one file without the optimizer state (enough to predict and evaluate).
+     * The file is written atomically: a reader sees the old file or the whole new one.
+     *
+     * @param file the model file to write; its folder must exist
+     * @throws CnnkitException naming the file if it cannot be written
+     */
+    public void save(Path file) {
+        save(file, false);
+    }
+
+    /**
+     * Saves the classifier to one file, written atomically (temporary file in the same folder, then an atomic move).
+     *
+     * @param file the model file to write; its folder must exist
+     * @param withUpdaterState whether to store the optimizer (Adam) state too, to continue training later
+     * @throws CnnkitException naming the file if it cannot be written
+     */
+    public void save(Path file, boolean withUpdaterState) {
+        ModelFile.write(this, file, withUpdaterState);
+    }
+
+    /** Returns the network; do not train it while predicting from other threads. */
+    public ComputationGraph network() {
+        return network;
+    }
+
+    /** Returns the class names in class index order. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** Returns the number of classes. */
+    public int numClasses() {
+        return classNames.size();
+    }
+
+    /** Returns the image shape the network takes. */
+    public InputShape inputShape() {
+        return inputShape;
+    }
+
+    /** Returns the preprocessing applied to 0..255 pixels before they reach the network. */
+    public Preprocessing preprocessing() {
+        return preprocessing;
+    }
+
+    /** Returns where the model came from. */
+    public ModelProvenance provenance() {
+        return provenance;
+    }
+
+    /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes (or all, if fewer) of an image file.
+     *
+     * @param image the image file (PNG, JPEG, BMP, GIF), of any size: it is resized to {@link #inputShape()}
+     * @return the prediction, with {@code image} as its file
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the file if it is missing, not an image or damaged
+     */
+    public Prediction predict(Path image) {
+        return predict(image, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of an image file.
+     *
+     * @param image the image file
+     * @param topK how many classes to list, at least 1 (capped at the number of classes)
+     * @return the prediction, with {@code image} as its file
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the file if it is missing, not an image or damaged
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public Prediction predict(Path image, int topK) {
+        return predict(List.of(image), topK).get(0);
+    }
+
+    /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes of an image in memory.
+     *
+     * @param image the image, of any size and colour model
+     * @return the prediction, with a null file
+     */
+    public Prediction predict(BufferedImage image) {
+        return predict(image, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of an image in memory.
+     *
+     * @param image the image, of any size and colour model
+     * @param topK how many classes to list, at least 1 (capped at the number of classes)
+     * @return the prediction, with a null file
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public Prediction predict(BufferedImage image, int topK) {
+        checkTopK(topK);
+        Objects.requireNonNull(image, "image");
+        INDArray batch = stack(List.of(prepare(decoder.decode(image, inputShape))));
+        return toPrediction(null, probabilities(batch).getRow(0).toFloatVector(), topK);
+    }
+
+    /**
+     * Predicts the {@value #DEFAULT_TOP_K} most probable classes of several image files, in batches.
+     *
+     * @param images the image files
+     * @return one prediction per file, in the same order
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the first file that cannot be decoded
+     */
+    public List<Prediction> predict(List<Path> images) {
+        return predict(images, DEFAULT_TOP_K);
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of several image files, running the network on batches
+     * of {@value #BATCH_SIZE} images.
+     *
+     * @param images the image files
+     * @param topK how many classes to list per image, at least 1 (capped at the number of classes)
+     * @return one prediction per file, in the same order
+     * @throws org.cnnkit.core.image.ImageDecodingException naming the first file that cannot be decoded
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public List<Prediction> predict(List<Path> images, int topK) {
+        checkTopK(topK);
+        List<Prediction> predictions = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += BATCH_SIZE) {
+            List<Path> files = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
+            List<float[]> pixels = new ArrayList<>(files.size());
+            for (Path file : files) {
+                pixels.add(prepare(decoder.decode(file, inputShape)));
+            }
+            INDArray probabilities = probabilities(stack(pixels));
+            for (int i = 0; i < files.size(); i++) {
+                predictions.add(toPrediction(files.get(i), probabilities.getRow(i).toFloatVector(), topK));
+            }
+        }
+        return predictions;
+    }
+
+    /**
+     * Evaluates the classifier on a labelled image folder whose classes are the model's classes.
+     *
+     * @param folder a scanned class-per-folder tree
+     * @return accuracy, confusion matrix and per-class scores
+     * @throws CnnkitException if the folder's class names differ from the model's (names and order), or if no
+     *     image could be decoded
+     */
+    public ClassificationMetrics evaluate(ImageFolder folder) {
+        if (!folder.classNames().equals(classNames)) {
+            throw new CnnkitException("the classes of " + folder.root() + " " + folder.classNames()
+                    + " differ from the classes the model was trained on " + classNames);
+        }
+        return evaluate(folder.images());
+    }
+
+    /**
+     * Evaluates the classifier on labelled image files; files that cannot be decoded are skipped and logged.
+     *
+     * @param images image files with class indices of this model
+     * @return accuracy, confusion matrix and per-class scores over the decoded images
+     * @throws CnnkitException if a label is outside this model's classes, or if no image could be decoded
+     */
+    public ClassificationMetrics evaluate(List<LabeledImage> images) {
+        for (LabeledImage image : images) {
+            if (image.label() >= numClasses()) {
+                throw new CnnkitException("image " + image.path() + " has label " + image.label()
+                        + " but the model has only " + numClasses() + " classes " + classNames);
+            }
+        }
+        int[] actual = new int[images.size()];
+        int[] predicted = new int[images.size()];
+        int scored = 0;
+        int skipped = 0;
+        for (int start = 0; start < images.size(); start += BATCH_SIZE) {
+            List<LabeledImage> batch = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
+            List<float[]> pixels = new ArrayList<>(batch.size());
+            List<Integer> labels = new ArrayList<>(batch.size());
+            for (LabeledImage image : batch) {
+                try {
+                    pixels.add(prepare(decoder.decode(image.path(), inputShape)));
+                    labels.add(image.label());
+                } catch (ImageDecodingException e) {
+                    skipped++;
+                    LOG.warn("skipping {}: {}", image.path(), e.getMessage());
+                }
+            }
+            if (pixels.isEmpty()) {
+                continue;
+            }
+            int[] best = probabilities(stack(pixels)).argMax(1).toIntVector();
+            for (int i = 0; i < best.length; i++) {
+                actual[scored] = labels.get(i);
+                predicted[scored] = best[i];
+                scored++;
+            }
+        }
+        if (scored == 0) {
+            throw new CnnkitException("nothing to evaluate: none of the " + images.size() + " images could be decoded");
+        }
+        if (skipped > 0) {
+            LOG.warn("evaluation skipped {} of {} images that could not be decoded", skipped, images.size());
+        }
+        return ClassificationMetrics.of(java.util.Arrays.copyOf(actual, scored),
+                java.util.Arrays.copyOf(predicted, scored), classNames);
+    }
+
+    /**
+     * Evaluates the classifier on batches of preprocessed images with one-hot labels, such as a validation
+     * iterator; the iterator is reset first when it can be.
+     *
+     * @param data batches of NCHW images shaped like {@link #inputShape()} with one-hot labels
+     * @return accuracy, confusion matrix and per-class scores
+     * @throws CnnkitException if the labels do not have one column per class of this model, or if there are none
+     */
+    public ClassificationMetrics evaluate(DataSetIterator data) {
+        Objects.requireNonNull(data, "data");
+        if (data.resetSupported()) {
+            data.reset();
+        }
+        List<int[]> actual = new ArrayList<>();
+        List<int[]> predicted = new ArrayList<>();
+        int total = 0;
+        while (data.hasNext()) {
+            DataSet batch = data.next();
+            INDArray labels = batch.getLabels();
+            if (labels.rank() != 2 || labels.size(1) != numClasses()) {
+                throw new CnnkitException("evaluation labels have shape " + java.util.Arrays.toString(labels.shape())
+                        + " but the model has " + numClasses() + " classes " + classNames);
+            }
+            INDArray probabilities = probabilities(batch.getFeatures());
+            actual.add(labels.argMax(1).toIntVector());
+            predicted.add(probabilities.argMax(1).toIntVector());
+            total += (int) labels.size(0);
+        }
+        if (total == 0) {
+            throw new CnnkitException("nothing to evaluate: the data has no images");
+        }
+        return ClassificationMetrics.of(concat(actual, total), concat(predicted, total), classNames);
+    }
+
+    /**
+     * Runs the network on a batch of preprocessed images.
+     *
+     * @param batch NCHW images, shaped {@code [n, channels, height, width]} like {@link #inputShape()}
+     * @return the probabilities, {@code [n, numClasses]}
+     * @throws CnnkitException if the batch does not have this model's input shape
+     */
+    INDArray probabilities(INDArray batch) {
+        long[] shape = batch.shape();
+        if (shape.length != 4 || shape[1] != inputShape.channels() || shape[2] != inputShape.height()
+                || shape[3] != inputShape.width()) {
+            throw new CnnkitException("images of shape " + java.util.Arrays.toString(shape)
+                    + " do not fit the model's input [n, " + inputShape.channels() + ", " + inputShape.height()
+                    + ", " + inputShape.width() + "]");
+        }
+        return network.outputSingle(false, batch);
+    }
+
+    /**
+     * Turns one row of probabilities into a prediction of the {@code topK} most probable classes.
+     *
+     * @param file the image file or null
+     * @param probabilities one probability per class
+     * @param topK how many labels to keep
+     * @return the prediction
+     */
+    Prediction toPrediction(Path file, float[] probabilities, int topK) {
+        List<ScoredLabel> all = new ArrayList<>(probabilities.length);
+        for (int i = 0; i < probabilities.length; i++) {
+            all.add(new ScoredLabel(classNames.get(i), i, probabilities[i]));
+        }
+        all.sort(Comparator.comparingDouble(ScoredLabel::probability).reversed()
+                .thenComparingInt(ScoredLabel::index));
+        return new Prediction(file, all.subList(0, Math.min(topK, all.size())));
+    }
+
+    /** Applies this model's preprocessing to decoded 0..255 pixels. */
+    private float[] prepare(float[] chw) {
+        preprocessing.applyInPlace(chw, inputShape.channels());
+        return chw;
+    }
+
+    /** Stacks CHW images into one NCHW batch. */
+    private INDArray stack(List<float[]> images) {
+        int values = inputShape.values();
+        float[] all = new float[images.size() * values];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i), 0, all, i * values, values);
+        }
+        return Nd4j.create(all, new long[] {images.size(), inputShape.channels(), inputShape.height(),
+            inputShape.width()}, 'c');
+    }
+
+    private static int[] concat(List<int[]> parts, int total) {
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
+    static void checkTopK(int topK) {
+        if (topK < 1) {
+            throw new IllegalArgumentException("topK must be at least 1, got " + topK);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ImageClassifier[" + provenance.model() + ", classes=" + classNames + ", input=" + inputShape
+                + ", preprocessing=" + preprocessing + "]";
+    }
+
+    /** Assembles a classifier from a trained network and its metadata. */
+    public static final class Builder {
+        private ComputationGraph network;
+        private List<String> classNames;
+        private InputShape inputShape;
+        private Preprocessing preprocessing;
+        private ModelProvenance provenance;
+
+        private Builder() {
+        }
+
+        /**
+         * Sets the trained network: one input, one softmax output with one unit per class.
+         *
+         * @param network the network
+         * @return this builder
+         */
+        public Builder setNetwork(ComputationGraph network) {
+            this.network = network;
+            return this;
+        }
+
+        /**
+         * Sets the class names in class index order.
+         *
+         * @param classNames at least 2 distinct, non-blank names
+         * @return this builder
+         */
+        public Builder setClassNames(List<String> classNames) {
+            this.classNames = classNames;
+            return this;
+        }
+
+        /**
+         * Sets the image shape the network takes.
+         *
+         * @param inputShape the shape
+         * @return this builder
+         */
+        public Builder setInputShape(InputShape inputShape) {
+            this.inputShape = inputShape;
+            return this;
+        }
+
+        /**
+         * Sets how 0..255 pixels are prepared for the network (as in training).
+         *
+         * @param preprocessing the mode
+         * @return this builder
+         */
+        public Builder setPreprocessing(Preprocessing preprocessing) {
+            this.preprocessing = preprocessing;
+            return this;
+        }
+
+        /**
+         * Sets where the model came from; by default an {@link ModelProvenance#unknown(String) unknown} origin.
+         *
+         * @param provenance the provenance
+         * @return this builder
+         */
+        public Builder optProvenance(ModelProvenance provenance) {
+            this.provenance = provenance;
+            return this;
+        }
+
+        /**
+         * Checks the parts and builds the classifier.
+         *
+         * @return the classifier
+         * @throws IllegalArgumentException if a required part is missing, the class names are fewer than 2,
+         *     repeated or blank, or the network has not exactly one input and one output
+         * @throws CnnkitException if the network's output size differs from the number of class names
+         */
+        public ImageClassifier build() {
+            if (network == null || classNames == null || inputShape == null || preprocessing == null) {
+                throw new IllegalArgumentException(
+                        "network, class names, input shape and preprocessing are all required");
+            }
+            classNames = List.copyOf(classNames);
+            if (classNames.size() < 2) {
+                throw new IllegalArgumentException("a classifier needs at least 2 classes, got " + classNames);
+            }
+            if (classNames.stream().distinct().count() != classNames.size()
+                    || classNames.stream().anyMatch(String::isBlank)) {
+                throw new IllegalArgumentException("class names must be distinct and not blank: " + classNames);
+            }
+            if (network.getNumInputArrays() != 1 || network.getNumOutputArrays() != 1) {
+                throw new IllegalArgumentException("the network must have exactly one input and one output, it has "
+                        + network.getNumInputArrays() + " and " + network.getNumOutputArrays());
+            }
+            Layer output = network.getOutputLayer(0);
+            if (output.conf().getLayer() instanceof FeedForwardLayer layer && layer.getNOut() != classNames.size()) {
+                throw new CnnkitException("the network's output layer '" + output.conf().getLayer().getLayerName()
+                        + "' has " + layer.getNOut() + " units but " + classNames.size() + " class names were given: "
+                        + classNames);
+            }
+            if (provenance == null) {
+                provenance = ModelProvenance.unknown("custom");
+            }
+            return new ImageClassifier(this);
+        }
+    }
+}
