@@ -48,7 +48,12 @@ public final class RetrievalEvaluation {
         }
         index.addAll(ids, vectors, null);
         index.fit();
-        float[][] distances = index.pairwiseDistances();
+        return score(index.pairwiseDistances(), labels);
+    }
+
+    /** Scores leave-one-out rankings given all pairwise distances, {@code [n][n]}, and the labels. */
+    static RetrievalMetrics score(float[][] distances, int[] labels) {
+        int n = labels.length;
         Map<Integer, Integer> classSizes = new HashMap<>();
         for (int label : labels) {
             classSizes.merge(label, 1, Integer::sum);
