@@ -161,6 +161,22 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         return features.toFloatMatrix();
     }
 
+    /** Returns the SHA-256 (hex) of a file, the weights checksum of networks read from a file. */
+    static String fileChecksum(Path file) {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int read; (read = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, read);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.io.IOException e) {
+            throw new CnnkitException("cannot read weights file " + file + " to checksum it: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
     /** Returns the SHA-256 (hex) of a network's parameters, the weights checksum of networks not read from a file. */
     static String parameterChecksum(ComputationGraph network) {
         try {

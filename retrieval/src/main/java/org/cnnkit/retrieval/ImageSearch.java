@@ -64,6 +64,39 @@ public final class ImageSearch {
     }
 
     /**
+     * Starts an empty search with the extractor a spec describes, and records the spec in the index so that
+     * {@link #open(Path, ProgressListener)} can rebuild the extractor.
+     *
+     * @param spec the extractor to build
+     * @param settings the metric and transforms of the new index
+     * @param downloadListener receives progress of a weights download
+     * @return the search
+     * @throws CnnkitException if the extractor cannot be built
+     */
+    public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener) {
+        ImageSearch search = create(spec.create(downloadListener), settings);
+        spec.toProperties().forEach(search.index::setProperty);
+        return search;
+    }
+
+    /**
+     * Opens a saved index and rebuilds the extractor recorded in it (see {@link #create(ExtractorSpec,
+     * SearchSettings, ProgressListener)}), checking that it is the same one.
+     *
+     * @param indexFile the index file
+     * @param downloadListener receives progress of a weights download
+     * @return the search
+     * @throws IndexFileException if the file is missing or damaged
+     * @throws CnnkitException if the index records no extractor, or the rebuilt one differs from the recorded one
+     */
+    public static ImageSearch open(Path indexFile, ProgressListener downloadListener) {
+        FeatureIndex index = FeatureIndex.open(indexFile);
+        ExtractorSpec spec = ExtractorSpec.fromProperties(index.properties()).orElseThrow(() -> new CnnkitException(
+                "index " + indexFile + " does not record which extractor made it; open it with its extractor"));
+        return of(index, spec.create(downloadListener));
+    }
+
+    /**
      * Wraps an existing index, checking that it was built with this extractor.
      *
      * @param index the index

@@ -1,10 +1,13 @@
 package org.cnnkit.zoo;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -26,6 +29,11 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
+import org.cnnkit.zoo.weights.KerasLayerConverter;
+import org.cnnkit.zoo.weights.KerasWeightSpec;
+import org.cnnkit.zoo.weights.KerasWeights;
+import org.cnnkit.zoo.weights.TargetLayer;
+import org.cnnkit.zoo.weights.WeightsSource;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -109,6 +117,58 @@ public final class Vgg16 {
         long units = kernel.columns();
         // [h, w, c, units] -> [c, h, w, units], then back to rows.
         return kernel.reshape('c', height, width, channels, units).permute(2, 0, 1, 3).dup('c').reshape('c', rows, units);
+    }
+
+    /**
+     * The official Keras weights with the classifier, {@code vgg16_weights_tf_dim_ordering_tf_kernels.h5} (528 MB).
+     * Keras publishes only its MD5 ({@code 64373286793e3c8b2b4e3219cbf3544b}), so no SHA-256 is pinned: the
+     * download is checked as an HDF5 file and its SHA-256 logged.
+     */
+    public static final WeightsSource KERAS_WEIGHTS = WeightsSource.of("vgg16_weights_tf_dim_ordering_tf_kernels.h5",
+            URI.create("https://storage.googleapis.com/tensorflow/keras-applications/vgg16/"
+                    + "vgg16_weights_tf_dim_ordering_tf_kernels.h5"));
+
+    /**
+     * Loads Keras VGG16 weights (an HDF5 file such as {@link #KERAS_WEIGHTS}) into a graph built by this class,
+     * by layer name. {@code fc1}'s kernel is reordered for this graph's channel-first flatten
+     * ({@link #kerasFc1ToNchw}); {@code predictions} is loaded only when the graph has it.
+     *
+     * @param target a VGG16 from {@link #builder()} at the size the weights were trained for (224)
+     * @param h5 the Keras weights file
+     * @throws CnnkitException if the file is missing, not a Keras weights file, or lacks or mis-sizes a layer
+     */
+    public static void loadKerasWeights(ComputationGraph target, Path h5) {
+        List<String> layers = new ArrayList<>(parameterLayerNames());
+        if (!target.getConfiguration().getVertices().containsKey(PREDICTIONS)) {
+            layers.remove(PREDICTIONS);
+        }
+        try (KerasWeights weights = KerasWeights.open(h5, List.of(new Fc1Converter()))) {
+            weights.loadInto(target, layers);
+        }
+    }
+
+    /** Loads {@code fc1} from a Keras kernel whose rows follow Keras's channel-last flatten. */
+    static final class Fc1Converter implements KerasLayerConverter {
+        @Override
+        public boolean supports(TargetLayer target) {
+            return FC1.equals(target.name()) && target.config() instanceof DenseLayer;
+        }
+
+        @Override
+        public List<KerasWeightSpec> expectedWeights(TargetLayer target) {
+            return List.of(new KerasWeightSpec("kernel", target.paramShape("W")),
+                    new KerasWeightSpec("bias", new long[] {target.paramShape("b")[target.paramShape("b").length - 1]}));
+        }
+
+        @Override
+        public Map<String, INDArray> convert(TargetLayer target, Map<String, INDArray> kerasWeights) {
+            long rows = target.paramShape("W")[0];
+            int side = (int) Math.round(Math.sqrt(rows / 512.0));
+            Map<String, INDArray> params = new LinkedHashMap<>();
+            params.put("W", kerasFc1ToNchw(kerasWeights.get("kernel"), side, side, 512));
+            params.put("b", kerasWeights.get("bias").reshape(target.paramShape("b")).dup('c'));
+            return params;
+        }
     }
 
     /**

@@ -176,4 +176,34 @@ class Vgg16Test {
         assertThatThrownBy(() -> Vgg16.loadDl4jZoo(target, other))
                 .isInstanceOf(CnnkitException.class).hasMessageContaining("VGG16 layer 'block1_conv1' needs");
     }
+
+    @Test
+    void kerasFc1ConverterReordersTheKernelAndShapesTheBias() {
+        ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).build();
+        var fc1 = graph.getLayer("fc1");
+        var target = new org.cnnkit.zoo.weights.TargetLayer("fc1", fc1.conf().getLayer(),
+                java.util.Map.of("W", fc1.paramTable().get("W").shape(), "b", fc1.paramTable().get("b").shape()), null);
+        Vgg16.Fc1Converter converter = new Vgg16.Fc1Converter();
+        assertThat(converter.supports(target)).isTrue();
+        assertThat(converter.expectedWeights(target)).extracting(org.cnnkit.zoo.weights.KerasWeightSpec::name)
+                .containsExactlyInAnyOrder("kernel", "bias");
+        INDArray kernel = Nd4j.rand(DataType.FLOAT, 2048, 4096);
+        INDArray bias = Nd4j.rand(DataType.FLOAT, 4096);
+        var params = converter.convert(target, java.util.Map.of("kernel", kernel, "bias", bias));
+        assertThat(params.get("W")).isEqualTo(Vgg16.kerasFc1ToNchw(kernel, 2, 2, 512));
+        assertThat(params.get("b").shape()).isEqualTo(fc1.paramTable().get("b").shape());
+        var fc2 = graph.getLayer("fc2");
+        assertThat(converter.supports(new org.cnnkit.zoo.weights.TargetLayer("fc2", fc2.conf().getLayer(),
+                java.util.Map.of("W", fc2.paramTable().get("W").shape()), null))).isFalse();
+    }
+
+    @Test
+    void kerasWeightsThatAreNotHdf5AreRefused(@TempDir Path dir) throws Exception {
+        ComputationGraph graph = Vgg16.builder().optInputSize(32).optFeaturesOnly(true).build();
+        Path text = Files.writeString(dir.resolve("vgg16.h5"), "not hdf5");
+        assertThatThrownBy(() -> Vgg16.loadKerasWeights(graph, text))
+                .isInstanceOf(CnnkitException.class).hasMessageContaining("vgg16.h5");
+        assertThat(Vgg16.KERAS_WEIGHTS.url().toString()).endsWith("/vgg16/vgg16_weights_tf_dim_ordering_tf_kernels.h5");
+        assertThat(Vgg16.KERAS_WEIGHTS.sha256()).isEmpty();
+    }
 }
