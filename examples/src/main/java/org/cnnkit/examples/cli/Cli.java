@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
                 IndexCommand.class,
                 SearchCommand.class,
                 EvaluateRetrievalCommand.class,
+                BenchCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
         })
