@@ -351,7 +351,7 @@ public final class Vgg16 {
             }
             ComputationGraph network = new ComputationGraph(graph.build());
             network.init();
-            return network;
+            return NativeRuntime.accelerate(network);
         }
     }
 }
