@@ -32,6 +32,9 @@ import picocli.CommandLine.Spec;
                 TrainCommand.class,
                 EvaluateCommand.class,
                 PredictCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                EvaluateRetrievalCommand.class,
                 BenchCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
