@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.RetrievalEvaluation;
@@ -56,6 +57,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         SearchSettings chosen = pca == null ? SearchSettings.defaults()
                 : SearchSettings.of(Metric.EUCLIDEAN, whiten ? VectorTransform.pcaWhitened(pca) : VectorTransform.pca(pca),
                         VectorTransform.l2Normalize());
+        // Scanned before the extractor is built, which may load (or download) hundreds of megabytes of weights: a
+        // missing folder, a folder without class folders or an empty class is refused first.
+        ImageFolder.scan(data);
         FeatureExtractor features = extractor.spec().create(progress());
         long start = System.nanoTime();
         RetrievalEvaluation.LabeledFeatures labelled = RetrievalEvaluation.LabeledFeatures.extract(data, features, progress());

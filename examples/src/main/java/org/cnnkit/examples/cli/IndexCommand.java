@@ -3,6 +3,7 @@ package org.cnnkit.examples.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
@@ -38,6 +39,11 @@ public final class IndexCommand extends CliCommand {
 
     @Override
     protected void run(Report report) {
+        // Checked before the extractor is built: that may load (or download) hundreds of megabytes of weights.
+        if (!Files.isDirectory(data)) {
+            throw new CnnkitException("image folder " + (Files.exists(data) ? "is not a folder" : "does not exist")
+                    + ": " + data.toAbsolutePath());
+        }
         ImageSearch search = Files.exists(out) ? ImageSearch.open(out, progress())
                 : ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
         if (Files.exists(out)) {

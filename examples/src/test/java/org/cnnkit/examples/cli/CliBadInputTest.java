@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +25,7 @@ import java.util.zip.ZipOutputStream;
 import javax.imageio.ImageIO;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.retrieval.FeatureIndex;
 import org.cnnkit.zoo.ImageClassifier;
 import org.cnnkit.zoo.SeedCnn;
 import org.junit.jupiter.api.BeforeAll;
@@ -208,6 +210,61 @@ class CliBadInputTest {
                 "--out", dir.resolve("m.cnnkit").toString());
         assertFailsWithOneLine(exit, missing.toString());
         assertThat(dir.resolve("m.cnnkit")).doesNotExist();
+    }
+
+    @Test
+    void aTruncatedFlippedOrNewerIndexFailsSearchWithOneLineNamingTheFile() throws IOException {
+        FeatureIndex index = FeatureIndex.builder().setDimension(4).build();
+        for (int i = 0; i < 20; i++) {
+            index.add("image-" + i, new float[] {i, 1, 2, 3});
+        }
+        Path saved = dir.resolve("good.cfi");
+        index.save(saved);
+        byte[] bytes = Files.readAllBytes(saved);
+        Path query = png(dir.resolve("q.png"), 8, 8, 1);
+
+        byte[] flipped = bytes.clone();
+        flipped[bytes.length / 2] ^= 0x10;
+        byte[] newer = bytes.clone();
+        ByteBuffer.wrap(newer).putInt(8, 99);
+        Map<Path, String> damaged = new LinkedHashMap<>();
+        damaged.put(Files.write(dir.resolve("cut.cfi"), java.util.Arrays.copyOf(bytes, bytes.length / 2)), "");
+        damaged.put(Files.write(dir.resolve("flipped.cfi"), flipped), "checksum");
+        damaged.put(Files.write(dir.resolve("newer.cfi"), newer), "newer");
+        for (Map.Entry<Path, String> file : damaged.entrySet()) {
+            assertFailsWithOneLine(run("search", "--index", file.getKey().toString(), query.toString()),
+                    "cnnkit search: ", file.getKey().getFileName().toString(), file.getValue());
+            // index (update) refuses to extend it, and leaves it as it was
+            byte[] before = Files.readAllBytes(file.getKey());
+            Path folder = Files.createDirectories(dir.resolve("photos"));
+            assertFailsWithOneLine(run("index", "--data", folder.toString(), "--out", file.getKey().toString()),
+                    file.getKey().getFileName().toString());
+            assertThat(Files.readAllBytes(file.getKey())).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void indexAndEvaluateRetrievalRefuseABadFolderBeforeLoadingAnyWeights() throws IOException {
+        Path missing = dir.resolve("nowhere");
+        Path absentWeights = dir.resolve("absent-weights.h5");
+        String[] extractor = {"--extractor", "mobilenetv2", "--alpha", "0.35", "--weights", absentWeights.toString()};
+
+        assertFailsWithOneLine(run(concat(new String[] {"index", "--data", missing.toString(),
+                "--out", dir.resolve("new.cfi").toString()}, extractor)), "does not exist", missing.toString());
+        assertThat(dir.resolve("new.cfi")).doesNotExist();
+
+        Path withEmptyClass = dir.resolve("empty-class");
+        png(Files.createDirectories(withEmptyClass.resolve("a")).resolve("1.png"), 24, 24, 4);
+        Path emptyClass = Files.createDirectories(withEmptyClass.resolve("b"));
+        assertFailsWithOneLine(run(concat(new String[] {"evaluate-retrieval", "--data", withEmptyClass.toString()},
+                extractor)), emptyClass.toString());
+        assertThat(err.toString()).doesNotContain(absentWeights.getFileName().toString());
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 
     private int train(Path data) {
