@@ -18,7 +18,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A cheap real extractor for tests: the mean colour of each quarter of a 16x16 image (12 values). */
-final class TinyExtractor extends GraphFeatureExtractor {
+class TinyExtractor extends GraphFeatureExtractor {
 
     TinyExtractor(int batchSize) {
         super("tiny-colour-layout", buildNetwork(), new ExtractorIdentity("test/colour-layout", "none", InputShape.rgb(16),
