@@ -28,6 +28,7 @@ import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.retrieval.FeatureIndex;
 import org.cnnkit.zoo.ImageClassifier;
 import org.cnnkit.zoo.SeedCnn;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -265,6 +266,21 @@ class CliBadInputTest {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
+    }
+
+    @Test
+    void weightsOfAnotherAlphaFailWithOneLineNamingTheLayer() throws IOException {
+        Path weights = Path.of(System.getProperty("cnnkit.assets", "../../shared/assets"))
+                .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
+        Assumptions.assumeTrue(Files.isRegularFile(weights), "MobileNetV2 weights not found at " + weights + ": skipping");
+        Path data = twoClasses(dir.resolve("data"));
+
+        int exit = run("train", "--data", data.toString(), "--model", "mobilenetv2", "--alpha", "0.5",
+                "--weights", weights.toString(), "--image-size", "32", "--epochs", "1",
+                "--out", dir.resolve("m.cnnkit").toString());
+
+        assertFailsWithOneLine(exit, weights.getFileName().toString(), "layer 'block_1_project'", "expects shape");
+        assertThat(dir.resolve("m.cnnkit")).doesNotExist();
     }
 
     private int train(Path data) {
