@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
                 SearchCommand.class,
                 EvaluateRetrievalCommand.class,
                 BenchCommand.class,
+                DemoCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
         })
