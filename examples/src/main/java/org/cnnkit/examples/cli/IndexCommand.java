@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractionResult;
+import org.cnnkit.retrieval.FeatureIndex;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
 import picocli.CommandLine.Command;
@@ -44,11 +45,11 @@ public final class IndexCommand extends CliCommand {
             throw new CnnkitException("image folder " + (Files.exists(data) ? "is not a folder" : "does not exist")
                     + ": " + data.toAbsolutePath());
         }
-        ImageSearch search = Files.exists(out) ? ImageSearch.open(out, progress())
+        // An existing index is read (and checked for damage) first, then updated with the extractor the options
+        // name, built once; ImageSearch.of checks that it is the one that made the index.
+        ImageSearch search = Files.exists(out)
+                ? ImageSearch.of(FeatureIndex.open(out), extractor.spec().create(progress()))
                 : ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
-        if (Files.exists(out)) {
-            search.index().requireCompatible(extractor.spec().create(progress()).identity());
-        }
         ImageSearch.IndexingReport result = search.indexFolder(data, progress());
         search.save(out);
         report.put("indexed", result.indexed());
