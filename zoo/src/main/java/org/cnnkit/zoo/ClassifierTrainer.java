@@ -198,7 +198,7 @@ public final class ClassifierTrainer {
                 EpochStats stats = trainEpoch(network, accuracy, train, validation, classNames.size(), epoch,
                         trainImages);
                 history.add(stats);
-                LOG.info("{}", stats);
+                LOG.debug("{}", stats);
                 epochListener.onEpoch(stats, epochs);
                 if (earlyStoppingPatience > 0) {
                     if (stats.validationLoss() < bestLoss) {
