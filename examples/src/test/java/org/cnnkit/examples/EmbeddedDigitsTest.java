@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import org.cnnkit.core.data.ImageFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -52,6 +53,9 @@ class EmbeddedDigitsTest {
         }
         // Real handwriting: a one is a single stroke and uses far less ink than a zero or a two.
         assertThat(meanInk.get("1")).isLessThan(meanInk.get("0") * 0.7).isLessThan(meanInk.get("2") * 0.7);
+        ImageFolder folder = ImageFolder.scan(root);
+        assertThat(folder.classNames()).containsExactly("0", "1", "2");
+        assertThat(folder.images()).hasSize(450);
         try (Stream<Path> all = Files.walk(root)) {
             assertThat(all.filter(Files::isRegularFile).count()).isEqualTo(450); // no temporary files left
         }

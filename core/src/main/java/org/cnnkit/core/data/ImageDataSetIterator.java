@@ -1,5 +1,9 @@
 package org.cnnkit.core.data;
 
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
+import java.io.Serial;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,9 +18,10 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cnnkit.core.CnnkitException;
@@ -27,10 +32,13 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,7 +62,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Decoded-pixel cache.</b> With {@link Builder#optCacheDecoded(boolean)} (the default), every file
  * is decoded and resized once, at first use (reported to the progress listener as task
  * {@code "decoding"}), and kept in memory as 8-bit values ({@code channels * height * width} bytes per
- * image); later epochs only augment and preprocess. Without it, each batch decodes its files again.
+ * image); later epochs only augment and preprocess. Without it, each batch decodes its files again. A
+ * cache that would take more than half the maximum heap is not made (a warning says so): the files are
+ * then decoded in every epoch.
  *
  * <p><b>Bad files.</b> A file that cannot be decoded is skipped, logged once with its path and the cause,
  * and listed by {@link #skippedFiles()}; with the cache the epochs simply leave it out, without it the
@@ -67,6 +77,9 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     private static final Logger LOG = LoggerFactory.getLogger(ImageDataSetIterator.class);
     private static final long SHUFFLE_SALT = 0x5AFEC0DE5EEDL;
     private static final int DECODE_CHUNK = 8;
+    private static final long IDLE_THREAD_SECONDS = 30;
+    /** The cache may take at most this share of the maximum heap; above it, files are decoded every epoch. */
+    private static final double CACHE_HEAP_SHARE = 0.5;
 
     private final List<LabeledImage> images;
     private final int numClasses;
@@ -88,6 +101,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     private ExecutorService pool;
     private byte[][] cache;
+    private boolean cacheRefused;
     private int[] order;
     private int epoch;
     private int batchesInEpoch;
@@ -132,7 +146,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 return false;
             }
             submitAhead();
-            peeked = await(head);
+            peeked = await(head, "building a batch of images");
         }
         return true;
     }
@@ -284,6 +298,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     // ---------------------------------------------------------------- internals
 
+    /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
+    @Serial
+    private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+        throw new NotSerializableException(
+                "ImageDataSetIterator holds threads and prefetched batches; build a new one instead");
+    }
+
     private void checkOpen() {
         if (closed) {
             throw new IllegalStateException("this ImageDataSetIterator is closed");
@@ -297,19 +318,33 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 thread.setDaemon(true);
                 return thread;
             };
-            pool = Executors.newFixedThreadPool(workers, factory);
+            // idle threads end after a while, so an iterator that is never closed does not keep threads alive
+            ThreadPoolExecutor executor = new ThreadPoolExecutor(workers, workers, IDLE_THREAD_SECONDS,
+                    TimeUnit.SECONDS, new LinkedBlockingQueue<>(), factory);
+            executor.allowCoreThreadTimeOut(true);
+            pool = executor;
         }
         return pool;
     }
 
     private void startEpoch() {
-        if (cacheDecoded && cache == null) {
-            cache = decodeAll();
+        if (cacheDecoded && cache == null && !cacheRefused) {
+            long bytes = (long) images.size() * shape.values();
+            long limit = (long) (Runtime.getRuntime().maxMemory() * CACHE_HEAP_SHARE);
+            if (bytes > limit) {
+                cacheRefused = true;
+                LOG.warn("not caching decoded pixels: {} images of {} need {} MB, more than half the maximum heap"
+                        + " ({} MB); every epoch decodes the files again (raise -Xmx to cache)", images.size(), shape,
+                        bytes >> 20, Runtime.getRuntime().maxMemory() >> 20);
+            } else {
+                LOG.debug("caching decoded pixels of {} images: {} MB", images.size(), bytes >> 20);
+                cache = decodeAll();
+            }
         }
         int[] indices = new int[images.size()];
         int n = 0;
         for (int i = 0; i < images.size(); i++) {
-            if (!cacheDecoded || cache[i] != null) {
+            if (cache == null || cache[i] != null) {
                 indices[n++] = i;
             }
         }
@@ -340,12 +375,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
     }
 
-    private DataSet await(Future<DataSet> future) {
+    /** Waits for a worker's result; its unchecked exceptions are rethrown as they are. */
+    private static <T> T await(Future<T> future, String what) {
         try {
             return future.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while waiting for a batch of images", e);
+            throw new CnnkitException("interrupted while " + what, e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException runtime) {
@@ -354,7 +390,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             if (cause instanceof Error error) {
                 throw error;
             }
-            throw new CnnkitException("building a batch of images failed: " + cause, cause);
+            throw new CnnkitException(what + " failed: " + cause, cause);
         }
     }
 
@@ -385,7 +421,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
         try {
             for (Future<?> task : tasks) {
-                awaitTask(task);
+                await(task, "decoding images");
             }
         } catch (RuntimeException | Error e) {
             tasks.forEach(t -> t.cancel(true));
@@ -397,24 +433,6 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                     images.size());
         }
         return decoded;
-    }
-
-    private static void awaitTask(Future<?> task) {
-        try {
-            task.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while decoding images", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException("decoding images failed: " + cause, cause);
-        }
     }
 
     private float[] decodeOrSkip(int index) {
@@ -431,7 +449,10 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     /** Runs on a worker: the pixels, augmentations and labels of one batch. Null if every file was bad. */
     private DataSet buildBatch(int[] members, int batchEpoch, byte[][] pixels) {
         int values = shape.values();
-        float[] features = new float[members.length * values];
+        // pixels go straight into the off-heap batch array, image by image (no batch-sized heap copy)
+        INDArray features = Nd4j.createUninitializedDetached(DataType.FLOAT,
+                members.length, shape.channels(), shape.height(), shape.width());
+        FloatBuffer featureBuffer = features.data().asNioFloat();
         float[] labels = new float[members.length * numClasses];
         float[] source = new float[values];
         float[] augmented = new float[values];
@@ -458,7 +479,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 image = augmentation.apply(image, shape, rng, augmented);
             }
             preprocessing.applyInPlace(image, shape.channels());
-            System.arraycopy(image, 0, features, n * values, values);
+            featureBuffer.put(n * values, image);
             labels[n * numClasses + images.get(index).label()] = 1f;
             n++;
         }
@@ -466,12 +487,11 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             return null;
         }
         if (n < members.length) {
-            features = Arrays.copyOf(features, n * values);
+            features = features.get(NDArrayIndex.interval(0, n), NDArrayIndex.all(), NDArrayIndex.all(),
+                    NDArrayIndex.all()).dup('c');
             labels = Arrays.copyOf(labels, n * numClasses);
         }
-        return new DataSet(
-                Nd4j.create(features, new long[] {n, shape.channels(), shape.height(), shape.width()}, 'c'),
-                Nd4j.create(labels, new long[] {n, numClasses}, 'c'));
+        return new DataSet(features, Nd4j.create(labels, new long[] {n, numClasses}, 'c'));
     }
 
     private static byte[] toBytes(float[] pixels) {

@@ -45,8 +45,8 @@ public final class ImageFiles {
 
     /**
      * Lists every image file under a folder, in sub-folders too, sorted by path; hidden files and
-     * everything inside hidden folders are skipped. Symbolic links to files are followed, links to
-     * folders are not.
+     * everything inside hidden folders are skipped. {@code root} itself may be a symbolic link; inside it,
+     * links to files are followed, links to folders are not.
      *
      * @param root the folder to walk
      * @return the image files, sorted by their path (String order of the path relative to {@code root})
@@ -55,12 +55,16 @@ public final class ImageFiles {
     public static List<Path> listRecursive(Path root) {
         requireDirectory(root, "image folder");
         List<Path> found = new ArrayList<>();
-        try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(p -> !p.equals(root))
-                    .filter(p -> !hasHiddenPart(root.relativize(p)))
-                    .filter(ImageFiles::isImage)
-                    .filter(Files::isRegularFile)
-                    .forEach(found::add);
+        try {
+            // walk the real folder (root may itself be a link, e.g. a linked class folder), report under root
+            Path real = root.toRealPath();
+            try (Stream<Path> walk = Files.walk(real)) {
+                walk.filter(p -> !p.equals(real))
+                        .filter(p -> !hasHiddenPart(real.relativize(p)))
+                        .filter(ImageFiles::isImage)
+                        .filter(Files::isRegularFile)
+                        .forEach(p -> found.add(root.resolve(real.relativize(p).toString())));
+            }
         } catch (IOException | UncheckedIOException e) {
             throw new CnnkitException("cannot read image folder " + root + ": " + e.getMessage(), e);
         }

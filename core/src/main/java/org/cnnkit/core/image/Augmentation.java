@@ -54,8 +54,8 @@ public final class Augmentation {
     /**
      * Returns the notebook's augmentation for the digits: rotation 10 degrees, zoom 0.1, width and height
      * shift 0.1, shear 0.1 (Keras' unit: degrees, so a barely visible shear, kept as the notebook had it),
-     * no flips. The notebook's exact values are not in the project's issue texts; these are the values the
-     * project lead recorded from it.
+     * no flips. The notebook's values are not in the project's issue texts; these are the ones the project
+     * lead recorded from it, the shear value with a doubt.
      */
     public static Augmentation notebookDigits() {
         return builder()
@@ -217,22 +217,27 @@ public final class Augmentation {
                 double x = inCol < 0 ? 0 : Math.min(inCol, maxCol);
                 int y0 = (int) y;
                 int x0 = (int) x;
-                int y1 = Math.min(y0 + 1, h - 1);
-                int x1 = Math.min(x0 + 1, w - 1);
+                int dy = y0 < h - 1 ? w : 0;
+                int dx = x0 < w - 1 ? 1 : 0;
                 float fy = (float) (y - y0);
                 float fx = (float) (x - x0);
                 float w00 = (1 - fy) * (1 - fx);
                 float w01 = (1 - fy) * fx;
                 float w10 = fy * (1 - fx);
                 float w11 = fy * fx;
-                int i00 = y0 * w + x0;
-                int i01 = y0 * w + x1;
-                int i10 = y1 * w + x0;
-                int i11 = y1 * w + x1;
+                int i = y0 * w + x0;
                 int o = r * w + c;
-                for (int ch = 0, base = 0; ch < channels; ch++, base += plane) {
-                    out[base + o] = src[base + i00] * w00 + src[base + i01] * w01
-                            + src[base + i10] * w10 + src[base + i11] * w11;
+                if (channels == 3) {
+                    out[o] = src[i] * w00 + src[i + dx] * w01 + src[i + dy] * w10 + src[i + dy + dx] * w11;
+                    int j = i + plane;
+                    out[o + plane] = src[j] * w00 + src[j + dx] * w01 + src[j + dy] * w10 + src[j + dy + dx] * w11;
+                    j += plane;
+                    out[o + 2 * plane] = src[j] * w00 + src[j + dx] * w01 + src[j + dy] * w10 + src[j + dy + dx] * w11;
+                } else {
+                    for (int base = 0, ch = 0; ch < channels; ch++, base += plane) {
+                        int j = i + base;
+                        out[base + o] = src[j] * w00 + src[j + dx] * w01 + src[j + dy] * w10 + src[j + dy + dx] * w11;
+                    }
                 }
             }
         }

@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
@@ -28,10 +29,12 @@ import javax.imageio.stream.ImageInputStream;
  *   <li>Channels: to the shape's 1 (gray) or 3 (RGB) channels. Alpha is dropped, keeping the colour under
  *       it (as Keras' {@code load_img}, i.e. Pillow's {@code convert("RGB")}); gray to RGB repeats the
  *       value; RGB to gray is the ITU-R 601-2 luma {@code 0.299 R + 0.587 G + 0.114 B}; palette, 16-bit
- *       (scaled to 8-bit range) and other colour spaces are converted.</li>
+ *       (scaled to 8-bit range), CMYK ({@code R = (255 - C)(255 - K) / 255}, as Pillow) and other colour
+ *       spaces (through Java2D) are converted.</li>
  *   <li>Resize: to the shape's height x width with a bilinear (triangle) filter that widens when shrinking,
  *       so downscaling averages every source pixel (antialiased, as Pillow's {@code BILINEAR}); the aspect
- *       ratio is not kept (as Keras' {@code target_size}).</li>
+ *       ratio is not kept (as Keras' {@code target_size}). Images of more than 4 megapixels are resized
+ *       row by row, so that decoding a large photo holds its 8-bit pixels but never a float copy of them.</li>
  *   <li>Values: rounded to whole numbers in [0, 255], as an 8-bit image after resizing, so that pixels
  *       cached as bytes are exactly the decoded ones.</li>
  * </ul>
@@ -42,6 +45,12 @@ public final class ImageDecoder {
 
     /** The default pixel limit: 100 megapixels (e.g. 10000 x 10000). */
     public static final long DEFAULT_MAX_PIXELS = 100_000_000L;
+
+    /** The formats read, by ImageIO format name; others that ImageIO knows (WBMP, TIFF) are refused. */
+    private static final Set<String> FORMATS = Set.of("png", "jpeg", "bmp", "gif");
+
+    /** Above this many source pixels, images are resized row by row (bounded float memory). */
+    static final long STREAMING_PIXELS = 4_000_000L;
 
     private final long maxPixels;
 
@@ -91,11 +100,7 @@ public final class ImageDecoder {
                 throw new ImageDecodingException(file, "the file is empty (0 bytes)");
             }
             try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
-                Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-                if (!readers.hasNext()) {
-                    throw new ImageDecodingException(file, "not an image in a readable format (PNG, JPEG, BMP, GIF)");
-                }
-                ImageReader reader = readers.next();
+                ImageReader reader = readerFor(file, in);
                 try {
                     return read(file, in, reader);
                 } finally {
@@ -109,6 +114,31 @@ public final class ImageDecoder {
         } catch (RuntimeException e) {
             // ImageIO plug-ins throw unchecked exceptions on some damaged files (index out of bounds, ...)
             throw new ImageDecodingException(file, "damaged image data (" + describe(e) + ")", e);
+        }
+    }
+
+    /** The first reader of an accepted format that recognises the content (not the name). */
+    private static ImageReader readerFor(Path file, ImageInputStream in) {
+        Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+        String other = null;
+        while (readers.hasNext()) {
+            ImageReader reader = readers.next();
+            String format = formatOf(reader);
+            if (FORMATS.contains(format)) {
+                return reader;
+            }
+            other = other == null ? format : other;
+            reader.dispose();
+        }
+        throw new ImageDecodingException(file, "not an image in a readable format (PNG, JPEG, BMP, GIF)"
+                + (other == null ? "" : "; the content looks like " + other.toUpperCase(Locale.ROOT)));
+    }
+
+    private static String formatOf(ImageReader reader) {
+        try {
+            return reader.getFormatName().toLowerCase(Locale.ROOT);
+        } catch (IOException e) {
+            return "unknown";
         }
     }
 
@@ -179,12 +209,21 @@ public final class ImageDecoder {
     public float[] decode(BufferedImage image, InputShape shape) {
         Objects.requireNonNull(image, "image");
         Objects.requireNonNull(shape, "shape");
-        float[] planes = PixelExtractor.toPlanar(image, shape.channels());
-        float[] resized = Resampler.resize(planes, shape.channels(), image.getHeight(), image.getWidth(),
-                shape.height(), shape.width());
+        int h = image.getHeight();
+        int w = image.getWidth();
+        float[] resized;
+        if ((long) h * w > STREAMING_PIXELS) {
+            // large photo: resize while reading rows, never holding it whole as floats (4 bytes per value)
+            resized = Resampler.resizeRows(PixelExtractor.rowReader(image, shape.channels()), shape.channels(),
+                    h, w, shape.height(), shape.width());
+        } else {
+            float[] planes = PixelExtractor.toPlanar(image, shape.channels());
+            resized = Resampler.resize(planes, shape.channels(), h, w, shape.height(), shape.width());
+        }
         for (int i = 0; i < resized.length; i++) {
-            float v = (float) Math.floor(resized[i] + 0.5f);
-            resized[i] = v < 0f ? 0f : Math.min(v, 255f);
+            float v = resized[i];
+            // round half up to a whole number in [0, 255] (cast truncation is floor for v + 0.5 >= 0)
+            resized[i] = v <= 0f ? 0f : v >= 255f ? 255f : (float) (int) (v + 0.5f);
         }
         return resized;
     }

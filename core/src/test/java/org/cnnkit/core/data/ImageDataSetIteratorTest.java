@@ -5,10 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.awt.Color;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.cnnkit.core.image.Augmentation;
@@ -167,8 +169,8 @@ class ImageDataSetIteratorTest {
     void augmentedEpochsDifferEvenInTheSameOrder() {
         // a gradient image, so that geometric transforms change pixel values
         Path gradient = root.resolve("grad.png");
-        java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(8, 8,
-                java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+        BufferedImage image = new BufferedImage(8, 8,
+                BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < 8; y++) {
             for (int x = 0; x < 8; x++) {
                 image.getRaster().setSample(x, y, 0, 30 * x + y);
@@ -184,7 +186,7 @@ class ImageDataSetIteratorTest {
             float[] second = features(epoch(iterator)).get(0);
             assertThat(first).isNotEqualTo(second);
             // two copies of one file, different augmentations within an epoch too
-            assertThat(java.util.Arrays.copyOf(first, 64)).isNotEqualTo(java.util.Arrays.copyOfRange(first, 64, 128));
+            assertThat(Arrays.copyOf(first, 64)).isNotEqualTo(Arrays.copyOfRange(first, 64, 128));
         }
     }
 
@@ -266,6 +268,16 @@ class ImageDataSetIteratorTest {
             iterator.next();
             iterator.reset();
             assertThat(iterator.epoch()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void emptyImageListGivesEmptyEpochs() {
+        try (ImageDataSetIterator iterator = builder().setImages(List.of()).build()) {
+            assertThat(iterator.hasNext()).isFalse();
+            iterator.reset();
+            assertThat(iterator.hasNext()).isFalse();
+            assertThat(iterator.totalExamples()).isZero();
         }
     }
 

@@ -58,6 +58,17 @@ class ImageFolderTest {
     }
 
     @Test
+    void linkedClassFoldersAreScannedUnderTheirLinkName() throws IOException {
+        Path elsewhere = Files.createDirectories(root.resolve(".store/real-dogs"));
+        TestImages.png(elsewhere.resolve("d1.png"), 2, 2, Color.GRAY);
+        Path tree = Files.createDirectories(root.resolve("tree"));
+        Files.createSymbolicLink(tree.resolve("dogs"), elsewhere);
+        ImageFolder folder = ImageFolder.scan(tree);
+        assertThat(folder.classNames()).containsExactly("dogs");
+        assertThat(folder.images()).extracting(LabeledImage::path).containsExactly(tree.resolve("dogs/d1.png"));
+    }
+
+    @Test
     void missingRootIsRefusedWithItsPath() {
         Path missing = root.resolve("absent");
         assertThatThrownBy(() -> ImageFolder.scan(missing))

@@ -13,6 +13,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.ImageDecoder;
+import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.progress.Progress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -72,6 +74,29 @@ class MnistPngExporterTest {
             assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("00000.png", "00001.png");
         }
         assertThat(ImageIO.read(dir.resolve("1/00000.png").toFile()).getRaster().getSample(0, 0, 0)).isEqualTo(10);
+    }
+
+    @Test
+    void theExportedTreeIsAnImageFolderWhoseImagesDecodeToTheOriginalPixels() {
+        byte[] pixels = new byte[4 * 28 * 28];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = (byte) (i * 13);
+        }
+        MnistDigits digits = MnistDigits.of(28, 28, pixels, new int[] {1, 0, 1, 1});
+        MnistPngExporter.builder().setFolder(dir).build().export(digits);
+
+        ImageFolder folder = ImageFolder.scan(dir);
+
+        assertThat(folder.classNames()).containsExactly("0", "1");
+        assertThat(folder.countsPerClass()).containsEntry("0", 1).containsEntry("1", 3);
+        LabeledImage second = folder.images().stream()
+                .filter(image -> image.path().getFileName().toString().equals("00001.png"))
+                .findFirst().orElseThrow();
+        assertThat(second.label()).isZero();
+        float[] decoded = new ImageDecoder().decode(second.path(), new InputShape(28, 28, 1));
+        for (int p = 0; p < 28 * 28; p++) {
+            assertThat(decoded[p]).isEqualTo(digits.pixel(1, p / 28, p % 28));
+        }
     }
 
     @Test

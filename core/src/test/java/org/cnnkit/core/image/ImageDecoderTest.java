@@ -2,15 +2,18 @@ package org.cnnkit.core.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,6 +110,19 @@ class ImageDecoderTest {
     }
 
     @Test
+    void cmykJpegIsConvertedFromInkAmountsLikePillow() {
+        Path file = TestImages.cmykJpeg(dir.resolve("cmyk.jpg"), 8, 8, new int[] {10, 200, 250, 30});
+        BufferedImage read = decoder.read(file);
+        assertThat(read.getColorModel().getColorSpace().getType()).isEqualTo(java.awt.color.ColorSpace.TYPE_CMYK);
+        int[] ink = read.getRaster().getPixel(4, 4, (int[]) null);
+        float white = 255f - ink[3];
+        float[] rgb = decoder.decode(file, new InputShape(8, 8, 3));
+        assertThat(rgb[4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[0]) / 255f), within(1f));
+        assertThat(rgb[64 + 4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[1]) / 255f), within(1f));
+        assertThat(rgb[128 + 4 * 8 + 4]).isCloseTo(Math.round(white * (255 - ink[2]) / 255f), within(1f));
+    }
+
+    @Test
     void animatedGifGivesItsFirstFrame() {
         Path gif = TestImages.animatedGif(dir.resolve("anim.gif"), 8, 8, Color.RED, Color.BLUE);
         float[] rgb = decoder.decode(gif, RGB_4);
@@ -151,6 +167,16 @@ class ImageDecoderTest {
     }
 
     @Test
+    void nonAsciiFileNamesDecode() {
+        String name = "Ziffer-ü-数字 1.png";
+        String encoding = System.getProperty("sun.jnu.encoding", "UTF-8");
+        Assumptions.assumeTrue(Charset.forName(encoding).newEncoder().canEncode(name),
+                "file names are encoded as " + encoding + " here: skipping");
+        Path file = TestImages.png(dir.resolve(name), 3, 3, new Color(1, 2, 3));
+        assertThat(decoder.decode(file, new InputShape(3, 3, 3))[0]).isEqualTo(1f);
+    }
+
+    @Test
     void truncatedPngIsRefusedWithItsPath() {
         Path whole = TestImages.write(TestImages.noise(64, 64, 1), "png", dir.resolve("whole.png"));
         Path cut = TestImages.truncated(whole, dir.resolve("cut.png"), size(whole) / 2);
@@ -168,6 +194,27 @@ class ImageDecoderTest {
                 .isInstanceOf(ImageDecodingException.class)
                 .hasMessageContaining(cut.toString())
                 .hasMessageContaining("truncated");
+    }
+
+    @Test
+    void truncatedGifAndBmpAreRefused() {
+        Path gif = TestImages.write(TestImages.noise(64, 64, 3), "gif", dir.resolve("whole.gif"));
+        Path bmp = TestImages.write(TestImages.solid(64, 64, Color.ORANGE), "bmp", dir.resolve("whole.bmp"));
+        for (Path whole : List.of(gif, bmp)) {
+            Path cut = TestImages.truncated(whole, dir.resolve("cut-" + whole.getFileName()), size(whole) / 2);
+            assertThatThrownBy(() -> decoder.read(cut))
+                    .isInstanceOf(ImageDecodingException.class)
+                    .hasMessageContaining(cut.toString());
+        }
+    }
+
+    @Test
+    void formatsOutsidePngJpegBmpGifAreRefusedEvenWithAnImageName() {
+        Path tiff = TestImages.write(TestImages.solid(4, 4, Color.RED), "tiff", dir.resolve("disguised.png"));
+        assertThatThrownBy(() -> decoder.read(tiff))
+                .isInstanceOf(ImageDecodingException.class)
+                .hasMessageContaining(tiff.toString())
+                .hasMessageContaining("TIF");
     }
 
     @Test

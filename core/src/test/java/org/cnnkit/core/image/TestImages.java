@@ -8,6 +8,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;
 import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -119,6 +120,27 @@ public final class TestImages {
                 writer.writeToSequence(new IIOImage(frame, null, metadata), null);
             }
             writer.endWriteSequence();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            writer.dispose();
+        }
+    }
+
+    /** Writes a 4-channel (CMYK) JPEG of one colour from its raw samples and returns the path. */
+    public static Path cmykJpeg(Path file, int width, int height, int[] cmyk) {
+        WritableRaster raster = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, width, height,
+                4, null);
+        for (int y = 0; y < height; y++) {
+            for (int x = 0; x < width; x++) {
+                raster.setPixel(x, y, cmyk);
+            }
+        }
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(Files.newOutputStream(file))) {
+            writer.setOutput(out);
+            writer.write(null, new IIOImage(raster, null, null), null);
             return file;
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -3,6 +3,7 @@ package org.cnnkit.examples.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Arrays;
 import java.util.Properties;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,15 +52,30 @@ public final class Cli implements Runnable {
      * @param args the command and its options
      */
     public static void main(String[] args) {
-        int exitCode;
+        System.exit(execute(commandLine(), args));
+    }
+
+    /**
+     * Executes a command line like {@link #main} does, without exiting: also an {@link Error} thrown by a command
+     * (out of memory, a native library that fails to load), which picocli passes through, becomes exit code 1 and
+     * one line on the command line's error writer (with the stack trace when the arguments hold {@code --verbose}).
+     *
+     * @param commandLine a command line made by {@link #commandLine()}
+     * @param args the command and its options
+     * @return the exit code: 0 success, 1 failure, 2 usage error
+     */
+    public static int execute(CommandLine commandLine, String... args) {
         try {
-            exitCode = commandLine().execute(args);
+            return commandLine.execute(args);
         } catch (Throwable failure) {
-            // picocli hands Errors (out of memory, a missing native library) through; they still get one line.
-            System.err.println("cnnkit: " + ErrorMessages.oneLine(failure));
-            exitCode = 1;
+            PrintWriter err = commandLine.getErr();
+            err.println("cnnkit: " + ErrorMessages.oneLine(failure));
+            if (Arrays.asList(args).contains("--verbose")) {
+                failure.printStackTrace(err);
+            }
+            err.flush();
+            return CommandLine.ExitCode.SOFTWARE;
         }
-        System.exit(exitCode);
     }
 
     /**

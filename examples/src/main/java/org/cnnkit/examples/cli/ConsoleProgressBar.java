@@ -143,7 +143,7 @@ public final class ConsoleProgressBar implements ProgressListener {
         }
         line.append("  ").append(rate(p));
         if (p.finished()) {
-            line.append("  ").append(clock(p.elapsed()));
+            line.append("  in ").append(clock(p.elapsed()));
         } else {
             p.eta().ifPresent(eta -> line.append("  ETA ").append(clock(eta)));
         }

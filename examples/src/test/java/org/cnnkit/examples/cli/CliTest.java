@@ -16,6 +16,8 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 class CliTest {
 
@@ -39,6 +41,15 @@ class CliTest {
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("Commands:").contains("import-mnist").contains("help");
         assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        assertThat(run("import-mnist", "--help")).isZero();
+        assertThat(out.toString()).contains("--images=FILE").contains("--report=FILE").contains("--verbose");
+        out.getBuffer().setLength(0);
+        assertThat(run("help", "import-mnist")).isZero();
+        assertThat(out.toString()).contains("--labels=FILE");
     }
 
     @Test
@@ -135,6 +146,47 @@ class CliTest {
         assertThat(err.toString().lines().findFirst()).hasValueSatisfying(line ->
                 assertThat(line).contains("swapped"));
         assertThat(err.toString()).contains("CnnkitException").contains("\tat org.cnnkit.core.data.Mnist");
+    }
+
+    @Command(name = "fail")
+    static final class FailingCommand extends CliCommand {
+        @Option(names = "--error")
+        boolean error;
+
+        @Override
+        protected void run(Report report) {
+            if (error) {
+                throw new OutOfMemoryError("Java heap space");
+            }
+            throw new IllegalStateException("network is not\ninitialised");
+        }
+    }
+
+    private int runWithFailingCommand(String... args) {
+        CommandLine commandLine = Cli.commandLine().addSubcommand(new FailingCommand());
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return Cli.execute(commandLine, args);
+    }
+
+    @Test
+    void anUnexpectedExceptionIsOneLineWithItsTypeAndMessage() {
+        int exit = runWithFailingCommand("fail");
+
+        assertThat(exit).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("cnnkit fail: IllegalStateException: network is not initialised"
+                + System.lineSeparator());
+    }
+
+    @Test
+    void anErrorIsOneLineTooAndVerboseAddsItsStackTrace() {
+        assertThat(runWithFailingCommand("fail", "--error")).isEqualTo(1);
+        assertThat(err.toString()).isEqualTo("cnnkit: OutOfMemoryError: Java heap space" + System.lineSeparator());
+
+        err.getBuffer().setLength(0);
+        assertThat(runWithFailingCommand("fail", "--error", "--verbose")).isEqualTo(1);
+        assertThat(err.toString()).startsWith("cnnkit: OutOfMemoryError: Java heap space")
+                .contains("\tat org.cnnkit.examples.cli.CliTest$FailingCommand.run");
     }
 
     /**
