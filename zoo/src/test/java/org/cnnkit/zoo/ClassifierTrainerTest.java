@@ -103,6 +103,20 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void learningRateDecayLowersTheRateEveryEpoch() {
+        TrainingResult result = trainer(3, 2).optLearningRateDecay(0.5).build()
+                .train(SyntheticImages.iterator(SyntheticImages.examples(30, 20, 7, 0), 15), null, CLASSES);
+
+        ComputationGraph network = result.classifier().network();
+        // the third epoch (index 2) trains at 1e-3 * 0.5^2
+        assertThat(network.getLayer("conv1").conf().getLayer().getUpdaterByParam("W").getLearningRate(0, 2))
+                .isCloseTo(1e-3 * 0.25, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(result.classifier().provenance().settings()).containsEntry("learning_rate_decay", "0.5");
+        assertThatThrownBy(() -> trainer(1, 1).optLearningRateDecay(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("decay");
+    }
+
+    @Test
     void refusesLabelsThatDoNotMatchTheClassNames() {
         ClassifierTrainer trainer = trainer(1, 1).build();
         var data = SyntheticImages.iterator(SyntheticImages.examples(9, 20, 1, 0), 9);
