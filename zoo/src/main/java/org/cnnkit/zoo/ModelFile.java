@@ -28,6 +28,7 @@ import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
 import java.util.zip.ZipOutputStream;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -222,7 +223,8 @@ final class ModelFile {
         ComputationGraph network;
         boolean updater = Boolean.parseBoolean(manifest.getProperty("network.updater", "false"));
         try (InputStream in = new ByteArrayInputStream(networkBytes)) {
-            network = ModelSerializer.restoreComputationGraph(in, updater);
+            NativeRuntime.ensureConfigured();
+            network = NativeRuntime.accelerate(ModelSerializer.restoreComputationGraph(in, updater));
         } catch (IOException | RuntimeException e) {
             throw new CnnkitException("cannot load model " + file + ": the network entry is damaged ("
                     + e.getMessage() + ")", e);

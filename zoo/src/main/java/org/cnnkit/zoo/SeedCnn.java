@@ -176,6 +176,6 @@ public enum SeedCnn implements NetworkFactory {
         graph.setOutputs("output");
         ComputationGraph network = new ComputationGraph(graph.build());
         network.init();
-        return network;
+        return NativeRuntime.accelerate(network);
     }
 }

@@ -32,6 +32,7 @@ import picocli.CommandLine.Spec;
                 TrainCommand.class,
                 EvaluateCommand.class,
                 PredictCommand.class,
+                BenchCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
         })

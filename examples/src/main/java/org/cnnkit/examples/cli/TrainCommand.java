@@ -12,7 +12,11 @@ import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.zoo.ClassifierTrainer;
 import org.cnnkit.zoo.EpochStats;
 import org.cnnkit.zoo.SeedCnn;
+import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.TrainingResult;
+import org.cnnkit.zoo.TransferLearner;
+import org.cnnkit.zoo.weights.PretrainedWeights;
+import org.cnnkit.zoo.weights.WeightsSource;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,7 +24,10 @@ import picocli.CommandLine.Option;
  * {@code train}: trains a classifier on a class-per-folder image tree and saves it to one model file.
  *
  * <p>{@code --model cnn} is the notebook's CNN ({@link SeedCnn#NOTEBOOK}), {@code --model cnn-deeper} its second
- * experiment ({@link SeedCnn#DEEPER}). Other models plug in as one more case of {@link #train()}.
+ * experiment ({@link SeedCnn#DEEPER}), {@code --model mobilenetv2} the transfer model ({@link TransferLearner}:
+ * ImageNet-pretrained MobileNetV2 of {@code --alpha}, frozen, with a new head trained on cached base features;
+ * weights from {@code --weights FILE}, else from the cache folder {@code ~/.cnnkit/models} or downloaded there).
+ * Other models plug in as one more case of {@link #train()}.
  *
  * <p>Report keys: {@code model}, {@code classes}, {@code images.train}, {@code images.validation},
  * {@code settings.*}, {@code epochs} (epochs trained), {@code best_epoch}, {@code stopped_early}, {@code history}
@@ -38,8 +45,38 @@ public final class TrainCommand extends CliCommand {
     private Path data;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL",
-            description = "cnn (the notebook's CNN) or cnn-deeper (its second experiment).")
+            description = "cnn (the notebook's CNN), cnn-deeper (its second experiment) or mobilenetv2 "
+                    + "(ImageNet-pretrained MobileNetV2, frozen, with a new head).")
     private String model;
+
+    @Option(names = "--alpha", paramLabel = "A", defaultValue = "1.0",
+            description = "mobilenetv2 only: width multiplier, one of 0.35, 0.5, 0.75, 1.0, 1.3, 1.4 "
+                    + "(default: ${DEFAULT-VALUE}).")
+    private double alpha;
+
+    @Option(names = "--weights", paramLabel = "FILE",
+            description = "mobilenetv2 only: Keras no-top weights (.h5) of that alpha; without it they are taken "
+                    + "from ~/.cnnkit/models (or -Dcnnkit.models) or downloaded there.")
+    private Path weights;
+
+    @Option(names = "--views", paramLabel = "K", defaultValue = "1",
+            description = "mobilenetv2 only: cached views of each training image; above 1 each view is a new "
+                    + "augmentation (default: ${DEFAULT-VALUE}).")
+    private int views;
+
+    @Option(names = "--feature-cache", paramLabel = "on|off", defaultValue = "on",
+            description = "mobilenetv2 only: train the head on cached base features (on) or run the base in every "
+                    + "step (off) (default: ${DEFAULT-VALUE}).")
+    private String featureCache;
+
+    @Option(names = "--fine-tune-blocks", paramLabel = "K", defaultValue = "0",
+            description = "mobilenetv2 only: after the head, unfreeze the last K blocks and train end to end at a "
+                    + "tenth of the learning rate for --fine-tune-epochs (default: ${DEFAULT-VALUE}, none).")
+    private int fineTuneBlocks;
+
+    @Option(names = "--fine-tune-epochs", paramLabel = "N", defaultValue = "2",
+            description = "mobilenetv2 only: epochs of fine-tuning (default: ${DEFAULT-VALUE}).")
+    private int fineTuneEpochs;
 
     @Option(names = "--image-size", paramLabel = "N", defaultValue = "100",
             description = "Images are resized to N x N RGB (default: ${DEFAULT-VALUE}).")
@@ -108,7 +145,8 @@ public final class TrainCommand extends CliCommand {
         return switch (model) {
             case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(data);
             case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(data);
-            default -> throw usageError("--model must be cnn or cnn-deeper, got '" + model + "'");
+            case "mobilenetv2" -> transferLearner().train(data);
+            default -> throw usageError("--model must be cnn, cnn-deeper or mobilenetv2, got '" + model + "'");
         };
     }
 
@@ -127,6 +165,35 @@ public final class TrainCommand extends CliCommand {
                 .optEpochListener((stats, planned) -> out().println(stats));
         if (patience != null) {
             builder.optEarlyStopping(patience);
+        }
+        return builder.build();
+    }
+
+    private TransferLearner transferLearner() {
+        if (!WeightsSource.MOBILENET_V2_ALPHAS.contains(alpha)) {
+            throw usageError("--alpha must be one of " + WeightsSource.MOBILENET_V2_ALPHAS + ", got " + alpha);
+        }
+        InputShape shape = InputShape.rgb(imageSize);
+        Path file = weights != null
+                ? PretrainedWeights.builder().build().resolve(weights)
+                : PretrainedWeights.builder().optProgressListener(progress()).build()
+                        .resolve(WeightsSource.mobileNetV2NoTop(alpha, shape));
+        TransferLearner.Builder builder = TransferLearner.builder()
+                .setWeights(file)
+                .optAlpha(alpha)
+                .optInputShape(shape)
+                .optEpochs(epochs)
+                .optBatchSize(batch)
+                .optLearningRate(learningRate)
+                .optValidationSplit(validationSplit)
+                .optSeed(seed)
+                .optAugmentation(augmentation())
+                .optViews(views)
+                .optFeatureCaching(featureCache.equals("on"))
+                .optProgressListener(progress())
+                .optEpochListener((stats, planned) -> out().println(stats));
+        if (fineTuneBlocks > 0) {
+            builder.optFineTuning(fineTuneBlocks, learningRate / 10, fineTuneEpochs);
         }
         return builder.build();
     }
@@ -156,6 +223,23 @@ public final class TrainCommand extends CliCommand {
         }
         if (!(validationSplit >= 0 && validationSplit < 1)) {
             throw usageError("--validation-split must be in [0, 1), got " + validationSplit);
+        }
+        if (!featureCache.equals("on") && !featureCache.equals("off")) {
+            throw usageError("--feature-cache must be on or off, got '" + featureCache + "'");
+        }
+        if (views < 1) {
+            throw usageError("--views must be at least 1, got " + views);
+        }
+        if (fineTuneBlocks < 0 || fineTuneBlocks > MobileNetV2.BLOCK_COUNT || fineTuneEpochs < 1) {
+            throw usageError("--fine-tune-blocks must be 0 to " + MobileNetV2.BLOCK_COUNT
+                    + " and --fine-tune-epochs at least 1");
+        }
+        if (model.equals("mobilenetv2") && imageSize < MobileNetV2.MIN_INPUT_SIZE) {
+            throw usageError("--image-size must be at least " + MobileNetV2.MIN_INPUT_SIZE + " for mobilenetv2, got "
+                    + imageSize);
+        }
+        if (model.equals("mobilenetv2") && patience != null) {
+            throw usageError("--early-stopping is not available for mobilenetv2");
         }
         if (patience != null && patience < 1) {
             throw usageError("--early-stopping must be at least 1 epoch, got " + patience);

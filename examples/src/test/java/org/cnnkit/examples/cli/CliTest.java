@@ -217,4 +217,14 @@ class CliTest {
             Files.write(dir.resolve("labels-idx1-ubyte"), labels.array())
         };
     }
+
+    @Test
+    void benchListsItsWorkloadsAndRefusesUnknownOnes() {
+        assertThat(run("bench", "--list")).isZero();
+        assertThat(out.toString()).contains("cnn-train-100").contains("index-query-l2-100k-4096")
+                .contains("pipeline-decode-augment-224");
+
+        assertThat(run("bench", "no-such-workload")).isEqualTo(2);
+        assertThat(err.toString()).contains("no-such-workload").contains("known");
+    }
 }

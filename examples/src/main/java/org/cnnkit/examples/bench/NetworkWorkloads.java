@@ -1,0 +1,88 @@
+package org.cnnkit.examples.bench;
+
+import java.util.Map;
+import java.util.Random;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The network workloads, step for step as the PyTorch peer runs them: same shapes, batch sizes, warm-up and timed
+ * iterations, random inputs and weights.
+ */
+final class NetworkWorkloads {
+
+    private static final int BATCH = 32;
+    private static final int CLASSES = 3;
+
+    private NetworkWorkloads() {
+    }
+
+    /** {@code cnn-train-100}: Adam steps of the notebook CNN on 4 rotating random batches of 32 at 100x100. */
+    static BenchResult cnnTrain(String peer) {
+        ComputationGraph net = BenchNetworks.seedCnn(100, CLASSES);
+        DataSet[] batches = new DataSet[4];
+        Random random = new Random(0);
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = new DataSet(Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100), oneHot(random, BATCH, CLASSES));
+        }
+        int[] step = {0};
+        double seconds = Timing.secondsPerStep(() -> net.fit(batches[step[0]++ % batches.length]), 3, 30);
+        return result("cnn-train-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+    }
+
+    /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */
+    static BenchResult cnnInfer(String peer) {
+        ComputationGraph net = BenchNetworks.seedCnn(100, CLASSES);
+        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
+        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 3, 30);
+        return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+    }
+
+    /** {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32. */
+    static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
+        ComputationGraph net = BenchNetworks.mobileNetV2Features(alpha, size);
+        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
+        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 1, 3);
+        return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));
+    }
+
+    /**
+     * {@code mnv2-a1.0-frozen-train-100}: the frozen MobileNetV2 base computes features in inference mode, global
+     * average pooling, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
+     */
+    static BenchResult mobileNetV2FrozenTrain(String peer) {
+        ComputationGraph base = BenchNetworks.mobileNetV2Features(1.0, 100);
+        ComputationGraph head = BenchNetworks.transferHead(1280, CLASSES);
+        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
+        INDArray y = oneHot(new Random(0), BATCH, CLASSES);
+        double seconds = Timing.secondsPerStep(() -> {
+            INDArray features = base.outputSingle(false, x).mean(2, 3);
+            head.fit(new DataSet(features, y));
+        }, 1, 5);
+        return result("mnv2-a1.0-frozen-train-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+    }
+
+    /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */
+    static BenchResult vgg16Fc2(String peer) {
+        ComputationGraph net = BenchNetworks.vgg16Fc2(224);
+        int batch = 16;
+        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
+        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 1, 2);
+        return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch));
+    }
+
+    static INDArray oneHot(Random random, int rows, int classes) {
+        INDArray y = Nd4j.zeros(DataType.FLOAT, rows, classes);
+        for (int r = 0; r < rows; r++) {
+            y.putScalar(r, random.nextInt(classes), 1f);
+        }
+        return y;
+    }
+
+    static BenchResult result(String name, double rate, String peer, Map<String, Object> extra) {
+        return new BenchResult(name, rate, "images/s", peer, PeakMemory.peakRssMib(), extra);
+    }
+}
