@@ -300,7 +300,7 @@ public final class MobileNetV2 {
     public ComputationGraph newGraph() {
         ComputationGraph graph = new ComputationGraph(configuration());
         graph.init();
-        return graph;
+        return NativeRuntime.accelerate(graph);
     }
 
     /**
@@ -313,10 +313,10 @@ public final class MobileNetV2 {
      * @return a new graph with output {@value #POOLED_OUTPUT_NAME}
      */
     public static ComputationGraph withGlobalAveragePooling(ComputationGraph graph) {
-        return new TransferLearning.GraphBuilder(graph)
+        return NativeRuntime.accelerate(new TransferLearning.GraphBuilder(graph)
                 .addLayer(POOLED_OUTPUT_NAME, new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), OUTPUT_NAME)
                 .setOutputs(POOLED_OUTPUT_NAME)
-                .build();
+                .build());
     }
 
     /**

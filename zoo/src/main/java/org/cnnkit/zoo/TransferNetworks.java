@@ -1,5 +1,6 @@
 package org.cnnkit.zoo;
 
+import org.cnnkit.core.runtime.NativeRuntime;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -77,7 +78,7 @@ final class TransferNetworks {
             network.getLayer(DENSE).params().assign(trainedHead.getLayer(DENSE).params());
             network.getLayer(OUTPUT).params().assign(trainedHead.getLayer(OUTPUT).params());
         }
-        return network;
+        return NativeRuntime.accelerate(network);
     }
 
     private static GlobalPoolingLayer pool() {

@@ -32,7 +32,11 @@ import picocli.CommandLine.Spec;
                 TrainCommand.class,
                 EvaluateCommand.class,
                 PredictCommand.class,
+                IndexCommand.class,
+                SearchCommand.class,
+                EvaluateRetrievalCommand.class,
                 BenchCommand.class,
+                DemoCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
                 HelpCommand.class,
         })

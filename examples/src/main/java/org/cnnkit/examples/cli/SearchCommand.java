@@ -1,0 +1,82 @@
+package org.cnnkit.examples.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.cnnkit.retrieval.ContactSheet;
+import org.cnnkit.retrieval.ImageSearch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code search}: the top-N most similar indexed images for each query image, nearest first; {@code --picture}
+ * draws each query above its matches.
+ *
+ * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
+ * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}.
+ */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = "Finds the most similar indexed images for each IMAGE, nearest first.")
+public final class SearchCommand extends CliCommand {
+
+    @Option(names = "--index", required = true, paramLabel = "INDEX", description = "An index written by 'index'.")
+    private Path index;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "4", description = "Matches per query. Default: ${DEFAULT-VALUE}.")
+    private int top;
+
+    @Option(names = "--picture", paramLabel = "OUT.png",
+            description = "Draw the query row and the result row as a PNG (OUT-2.png, ... for further queries).")
+    private Path picture;
+
+    @Parameters(paramLabel = "IMAGE", arity = "1..*", description = "Query images.")
+    private List<Path> images;
+
+    /** Creates the command; picocli fills in its options. */
+    public SearchCommand() {
+    }
+
+    @Override
+    protected void run(Report report) {
+        if (top < 1) {
+            throw usageError("--top must be at least 1: " + top);
+        }
+        ImageSearch search = ImageSearch.open(index, progress());
+        List<ImageSearch.QueryResult> results = search.search(images, top, progress());
+        ContactSheet sheet = new ContactSheet();
+        for (int i = 0; i < results.size(); i++) {
+            ImageSearch.QueryResult result = results.get(i);
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("query", result.query().toString());
+            List<Map<String, Object>> matches = new ArrayList<>();
+            out().println(result.query());
+            int rank = 1;
+            for (ImageSearch.ImageMatch match : result.matches()) {
+                matches.add(Map.of("file", match.file().toString(), "distance", match.distance()));
+                out().printf("  %d. %s  %.4f%n", rank++, match.file(), match.distance());
+            }
+            entry.put("matches", matches);
+            if (picture != null) {
+                Path file = i == 0 ? picture : numbered(picture, i + 1);
+                sheet.write(result.query(), result.matches(), file);
+                entry.put("picture", file.toAbsolutePath().normalize().toString());
+                out().println("  picture: " + file);
+            }
+            report.add("results", entry);
+        }
+        report.put("index", index.toAbsolutePath().normalize());
+        report.put("indexed", search.index().size());
+        report.put("metric", search.index().metric().name().toLowerCase(java.util.Locale.ROOT));
+        report.put("top", top);
+    }
+
+    private static Path numbered(Path file, int number) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        String numbered = dot > 0 ? name.substring(0, dot) + "-" + number + name.substring(dot) : name + "-" + number;
+        return file.resolveSibling(numbered);
+    }
+}

@@ -1,0 +1,106 @@
+package org.cnnkit.examples.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.cnnkit.examples.PatternGallery;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class RetrievalCommandsTest {
+
+    @TempDir
+    Path dir;
+
+    private final StringWriter out = new StringWriter();
+    private final StringWriter err = new StringWriter();
+
+    private int run(String... args) {
+        CommandLine commandLine = Cli.commandLine();
+        commandLine.setOut(new PrintWriter(out, true));
+        commandLine.setErr(new PrintWriter(err, true));
+        return commandLine.execute(args);
+    }
+
+    private static Path weights() {
+        Path file = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"))
+                .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
+        Assumptions.assumeTrue(Files.isRegularFile(file), "MobileNetV2 weights not found at " + file + ": skipping");
+        return file;
+    }
+
+    @Test
+    void indexSearchAndEvaluateOnTheGeneratedGallery() throws Exception {
+        Path weights = weights();
+        Path gallery = dir.resolve("gallery");
+        PatternGallery.write(gallery, 3, 64, 1);
+        Files.writeString(gallery.resolve("circles/broken.png"), "not an image");
+        Path index = dir.resolve("gallery.cfi");
+        String[] extractor = {"--extractor", "mobilenetv2", "--alpha", "0.35", "--weights", weights.toString(),
+                "--image-size", "64"};
+
+        Path indexReport = dir.resolve("index.json");
+        String[] indexArgs = concat(new String[] {"index", "--data", gallery.toString(), "--out", index.toString(),
+                "--report", indexReport.toString()}, extractor);
+        assertThat(run(indexArgs)).as(err.toString()).isZero();
+        JsonNode indexed = new ObjectMapper().readTree(indexReport.toFile());
+        assertThat(indexed.get("indexed").asInt()).isEqualTo(24);
+        assertThat(indexed.get("skipped").asInt()).isEqualTo(1);
+        assertThat(indexed.get("skipped_files").get(0).get("file").asText()).endsWith("broken.png");
+        assertThat(indexed.get("dimension").asInt()).isEqualTo(1280);
+        assertThat(indexed.get("seconds").asDouble()).isPositive();
+
+        // Again: nothing new to extract.
+        assertThat(run(indexArgs)).as(err.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(indexReport.toFile()).get("unchanged").asInt()).isEqualTo(24);
+
+        Path query = gallery.resolve("rings/rings-01.png");
+        Path picture = dir.resolve("result.png");
+        Path searchReport = dir.resolve("search.json");
+        assertThat(run("search", "--index", index.toString(), "--top", "3", "--picture", picture.toString(),
+                "--report", searchReport.toString(), query.toString())).as(err.toString()).isZero();
+        JsonNode found = new ObjectMapper().readTree(searchReport.toFile());
+        JsonNode matches = found.get("results").get(0).get("matches");
+        assertThat(matches).hasSize(3);
+        assertThat(matches.get(0).get("file").asText()).isEqualTo(query.toAbsolutePath().normalize().toString());
+        assertThat(matches.get(0).get("distance").asDouble()).isCloseTo(0.0, org.assertj.core.api.Assertions.within(1e-4));
+        assertThat(matches.get(1).get("distance").asDouble()).isGreaterThanOrEqualTo(0);
+        BufferedImage sheet = ImageIO.read(picture.toFile());
+        assertThat(sheet.getWidth()).isGreaterThan(3 * 200);
+
+        Path evaluationReport = dir.resolve("evaluate.json");
+        assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(),
+                "--report", evaluationReport.toString()}, extractor))).as(err.toString()).isZero();
+        JsonNode evaluation = new ObjectMapper().readTree(evaluationReport.toFile());
+        assertThat(evaluation.get("queries").asInt()).isEqualTo(24);
+        for (String key : new String[] {"map", "precision_at_1", "precision_at_4", "precision_at_10"}) {
+            assertThat(evaluation.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
+        }
+        assertThat(evaluation.get("variants").size()).isGreaterThanOrEqualTo(4);
+    }
+
+    @Test
+    void aDamagedIndexFailsWithOneLineAndExitCode1() throws Exception {
+        Path index = Files.writeString(dir.resolve("bad.cfi"), "definitely not an index");
+        Path image = dir.resolve("q.png");
+        ImageIO.write(new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB), "png", image.toFile());
+        assertThat(run("search", "--index", index.toString(), image.toString())).isEqualTo(1);
+        assertThat(err.toString().strip()).contains("bad.cfi").doesNotContain("\n").doesNotContain("Exception");
+        assertThat(run("search", "--index", index.toString(), "--top", "0", image.toString())).isEqualTo(2);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+}

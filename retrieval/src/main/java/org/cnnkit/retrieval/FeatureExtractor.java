@@ -1,0 +1,55 @@
+package org.cnnkit.retrieval;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.List;
+import org.cnnkit.core.image.ImageDecodingException;
+import org.cnnkit.core.progress.ProgressListener;
+
+/**
+ * Turns images into feature vectors whose distances reflect visual similarity. An extractor's
+ * {@link #identity()} is recorded in a {@link FeatureIndex}, which refuses vectors from any other extractor.
+ *
+ * <p>Implementations are thread-safe.
+ */
+public interface FeatureExtractor {
+
+    /** Returns a short name, such as {@code vgg16-fc2} or {@code mobilenetv2-0.35-avg}. */
+    String name();
+
+    /** Returns what exactly produces the vectors: model, weights checksum, input size, preprocessing, dimension. */
+    ExtractorIdentity identity();
+
+    /** Returns the length of one feature vector. */
+    default int dimension() {
+        return identity().dimension();
+    }
+
+    /**
+     * Extracts the features of image files in batches: decoding in parallel, preprocessing, then the network
+     * one batch at a time. At most one batch of decoded images is held in memory.
+     *
+     * @param files the images
+     * @param listener receives progress, in images
+     * @return one vector per file, in the order of {@code files}
+     * @throws ImageDecodingException if a file cannot be read as an image (naming the file)
+     */
+    float[][] extract(List<Path> files, ProgressListener listener);
+
+    /**
+     * As {@link #extract(List, ProgressListener)}, but skips files that cannot be read and reports them.
+     *
+     * @param files the images
+     * @param listener receives progress, in images (skipped ones included)
+     * @return the vectors of the readable files and the list of the others with the reason
+     */
+    ExtractionResult extractReadable(List<Path> files, ProgressListener listener);
+
+    /**
+     * Extracts the features of one decoded image (any size: it is resized to the extractor's input).
+     *
+     * @param image the image, with its original pixels
+     * @return the feature vector
+     */
+    float[] extract(BufferedImage image);
+}

@@ -1,0 +1,200 @@
+package org.cnnkit.retrieval;
+
+import java.awt.image.BufferedImage;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.ImageDecoder;
+import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.progress.ProgressListener;
+import org.cnnkit.core.progress.ProgressTracker;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * A {@link FeatureExtractor} that runs a DL4J {@link ComputationGraph} on batches of images and turns its
+ * output into one vector per image. Files are decoded on a small worker pool, one batch at a time, so that at
+ * most one batch of decoded images is in memory; the network runs on one batch at a time (calls from several
+ * threads take turns).
+ */
+abstract class GraphFeatureExtractor implements FeatureExtractor {
+
+    private final ComputationGraph network;
+    private final ExtractorIdentity identity;
+    private final String name;
+    private final int batchSize;
+    private final int decodeThreads;
+    private final ImageDecoder decoder = new ImageDecoder();
+
+    GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize) {
+        this.name = Objects.requireNonNull(name, "name");
+        this.network = Objects.requireNonNull(network, "network");
+        this.identity = Objects.requireNonNull(identity, "identity");
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
+        }
+        this.batchSize = batchSize;
+        this.decodeThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    /** Turns the network's output for a batch into {@code [n, dimension]} features. */
+    abstract INDArray toFeatures(INDArray output);
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public ExtractorIdentity identity() {
+        return identity;
+    }
+
+    /** Returns the network this extractor runs. */
+    ComputationGraph network() {
+        return network;
+    }
+
+    @Override
+    public float[][] extract(List<Path> files, ProgressListener listener) {
+        ExtractionResult result = run(files, listener, true);
+        return result.vectors();
+    }
+
+    @Override
+    public ExtractionResult extractReadable(List<Path> files, ProgressListener listener) {
+        return run(files, listener, false);
+    }
+
+    @Override
+    public float[] extract(BufferedImage image) {
+        float[] pixels = decoder.decode(Objects.requireNonNull(image, "image"), identity.inputShape());
+        identity.preprocessing().applyInPlace(pixels, identity.inputShape().channels());
+        return forward(List.of(pixels))[0];
+    }
+
+    private ExtractionResult run(List<Path> files, ProgressListener listener, boolean failOnUnreadable) {
+        Objects.requireNonNull(files, "files");
+        ProgressTracker tracker = ProgressTracker.start("extracting " + name + " features", files.size(),
+                listener == null ? ProgressListener.none() : listener);
+        List<Path> read = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
+        InputShape shape = identity.inputShape();
+        ExecutorService pool = Executors.newFixedThreadPool(decodeThreads, runnable -> {
+            Thread thread = new Thread(runnable, "cnnkit-decode");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            for (int start = 0; start < files.size(); start += batchSize) {
+                List<Path> batch = files.subList(start, Math.min(files.size(), start + batchSize));
+                List<Future<float[]>> decoding = new ArrayList<>();
+                for (Path file : batch) {
+                    decoding.add(pool.submit(() -> {
+                        float[] pixels = decoder.decode(file, shape);
+                        identity.preprocessing().applyInPlace(pixels, shape.channels());
+                        return pixels;
+                    }));
+                }
+                List<float[]> pixels = new ArrayList<>();
+                List<Path> batchRead = new ArrayList<>();
+                for (int i = 0; i < batch.size(); i++) {
+                    try {
+                        pixels.add(decoding.get(i).get());
+                        batchRead.add(batch.get(i));
+                    } catch (ExecutionException e) {
+                        Throwable cause = e.getCause();
+                        if (failOnUnreadable || !(cause instanceof CnnkitException)) {
+                            decoding.forEach(f -> f.cancel(true));
+                            throw cause instanceof RuntimeException runtime ? runtime
+                                    : new CnnkitException("cannot read " + batch.get(i) + ": " + cause, cause);
+                        }
+                        skipped.add(new ExtractionResult.SkippedFile(batch.get(i), cause.getMessage()));
+                    }
+                }
+                if (!pixels.isEmpty()) {
+                    float[][] features = forward(pixels);
+                    read.addAll(batchRead);
+                    vectors.addAll(List.of(features));
+                }
+                tracker.advance(batch.size());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException("feature extraction interrupted", e);
+        } finally {
+            pool.shutdownNow();
+        }
+        tracker.finish();
+        return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
+    }
+
+    private float[][] forward(List<float[]> images) {
+        InputShape shape = identity.inputShape();
+        int values = shape.values();
+        float[] flat = new float[images.size() * values];
+        for (int i = 0; i < images.size(); i++) {
+            System.arraycopy(images.get(i), 0, flat, i * values, values);
+        }
+        INDArray input = Nd4j.createFromArray(flat).reshape(images.size(), shape.channels(), shape.height(), shape.width());
+        INDArray features;
+        synchronized (network) {
+            features = toFeatures(network.outputSingle(false, input)).castTo(DataType.FLOAT);
+        }
+        if (features.rows() != images.size() || features.columns() != identity.dimension()) {
+            throw new CnnkitException(name + " produced features of shape " + java.util.Arrays.toString(features.shape())
+                    + ", expected [" + images.size() + ", " + identity.dimension() + "]");
+        }
+        return features.toFloatMatrix();
+    }
+
+    /** Returns the SHA-256 (hex) of a file, the weights checksum of networks read from a file. */
+    static String fileChecksum(Path file) {
+        try (var in = java.nio.file.Files.newInputStream(file)) {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            byte[] buffer = new byte[1 << 16];
+            for (int read; (read = in.read(buffer)) > 0; ) {
+                digest.update(buffer, 0, read);
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (java.io.IOException e) {
+            throw new CnnkitException("cannot read weights file " + file + " to checksum it: " + e.getMessage(), e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+
+    /** Returns the SHA-256 (hex) of a network's parameters, the weights checksum of networks not read from a file. */
+    static String parameterChecksum(ComputationGraph network) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            INDArray params = network.params().reshape(network.params().length());
+            long length = params.length();
+            int block = 1 << 20;
+            for (long start = 0; start < length; start += block) {
+                int count = (int) Math.min(block, length - start);
+                float[] values = params.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + count))
+                        .toFloatVector();
+                ByteBuffer bytes = ByteBuffer.allocate(count * Float.BYTES);
+                bytes.asFloatBuffer().put(values);
+                digest.update(bytes.array());
+            }
+            return HexFormat.of().formatHex(digest.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this Java runtime", e);
+        }
+    }
+}
