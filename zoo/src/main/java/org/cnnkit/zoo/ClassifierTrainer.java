@@ -24,6 +24,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.nd4j.linalg.schedule.ExponentialSchedule;
+import org.nd4j.linalg.schedule.ScheduleType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -56,6 +58,7 @@ public final class ClassifierTrainer {
     private final Preprocessing preprocessing;
     private final int batchSize;
     private final double learningRate;
+    private final double learningRateDecay;
     private final long seed;
     private final double validationSplit;
     private final Augmentation augmentation;
@@ -70,6 +73,7 @@ public final class ClassifierTrainer {
         this.preprocessing = b.preprocessing;
         this.batchSize = b.batchSize;
         this.learningRate = b.learningRate;
+        this.learningRateDecay = b.learningRateDecay;
         this.seed = b.seed;
         this.validationSplit = b.validationSplit;
         this.augmentation = b.augmentation;
@@ -184,7 +188,11 @@ public final class ClassifierTrainer {
     TrainingResult run(DataSetIterator train, DataSetIterator validation, List<String> classNames,
                        long trainImages, String datasetSummary) {
         ComputationGraph network = networkFactory.create(inputShape, classNames.size(), seed);
-        network.setLearningRate(learningRate);
+        if (learningRateDecay == 1.0) {
+            network.setLearningRate(learningRate);
+        } else {
+            network.setLearningRate(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, learningRateDecay));
+        }
         BatchAccuracy accuracy = new BatchAccuracy(network);
         network.setListeners(accuracy);
         long start = System.nanoTime();
@@ -198,7 +206,7 @@ public final class ClassifierTrainer {
                 EpochStats stats = trainEpoch(network, accuracy, train, validation, classNames.size(), epoch,
                         trainImages);
                 history.add(stats);
-                LOG.info("{}", stats);
+                LOG.debug("{}", stats);
                 epochListener.onEpoch(stats, epochs);
                 if (earlyStoppingPatience > 0) {
                     if (stats.validationLoss() < bestLoss) {
@@ -311,6 +319,7 @@ public final class ClassifierTrainer {
         settings.put("epochs", Integer.toString(epochs));
         settings.put("batch_size", Integer.toString(batchSize));
         settings.put("learning_rate", String.format(Locale.ROOT, "%s", learningRate));
+        settings.put("learning_rate_decay", String.format(Locale.ROOT, "%s", learningRateDecay));
         settings.put("optimizer", "adam");
         settings.put("loss", "categorical_crossentropy");
         settings.put("input_shape", inputShape.toString());
@@ -329,6 +338,7 @@ public final class ClassifierTrainer {
         private Preprocessing preprocessing = Preprocessing.RESCALE;
         private int batchSize = 32;
         private double learningRate = SeedCnn.DEFAULT_LEARNING_RATE;
+        private double learningRateDecay = 1.0;
         private long seed = 42;
         private double validationSplit = 0.2;
         private Augmentation augmentation = Augmentation.none();
@@ -402,6 +412,19 @@ public final class ClassifierTrainer {
          */
         public Builder optLearningRate(double learningRate) {
             this.learningRate = learningRate;
+            return this;
+        }
+
+        /**
+         * Multiplies the learning rate by {@code factor} after every epoch: epoch {@code e} (from 1) trains at
+         * {@code learningRate * factor^(e-1)}. By default 1 (a constant rate, like the notebook); a factor below 1
+         * lets the last epochs settle instead of jumping around the minimum.
+         *
+         * @param factor in (0, 1]
+         * @return this builder
+         */
+        public Builder optLearningRateDecay(double factor) {
+            this.learningRateDecay = factor;
             return this;
         }
 
@@ -492,6 +515,9 @@ public final class ClassifierTrainer {
             }
             if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
                 throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+            }
+            if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+                throw new IllegalArgumentException("learning rate decay must be in (0, 1], got " + learningRateDecay);
             }
             if (!(validationSplit >= 0 && validationSplit < 1)) {
                 throw new IllegalArgumentException("validation split must be in [0, 1), got " + validationSplit);

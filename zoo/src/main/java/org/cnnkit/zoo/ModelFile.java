@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -62,8 +63,10 @@ final class ModelFile {
         byte[] manifest = manifest(classifier, network, withUpdaterState);
         Path temporary = null;
         try {
-            temporary = Files.createTempFile(folder, "." + target.getFileName() + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(temporary);
+            // not Files.createTempFile: its owner-only permissions would stick to the model file
+            temporary = folder.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
+            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE);
                  ZipOutputStream zip = new ZipOutputStream(out)) {
                 zip.putNextEntry(new ZipEntry(MANIFEST_ENTRY));
                 zip.write(manifest);

@@ -24,6 +24,12 @@ public record ModelProvenance(String model, long seed, Map<String, String> setti
     /**
      * Validates the provenance and copies the maps into sorted, unmodifiable maps.
      *
+     * @param model the architecture name
+     * @param seed the seed used
+     * @param settings training settings by name
+     * @param dataset a one-line summary of the training data
+     * @param versions software versions by name
+     * @param created when the model was made
      * @throws NullPointerException if any argument is null
      */
     public ModelProvenance {

@@ -30,10 +30,11 @@ class ClassifierTrainerTest {
         List<EpochStats> heard = new ArrayList<>();
         List<Progress> progress = new ArrayList<>();
         TrainingResult result = trainer(4, 1)
+                .optLearningRate(3e-3)
                 .optEpochListener((stats, epochs) -> heard.add(stats))
                 .optProgressListener(progress::add)
                 .build()
-                .train(SyntheticImages.iterator(SyntheticImages.examples(90, 20, 1, 0), 10),
+                .train(SyntheticImages.iterator(SyntheticImages.examples(60, 20, 1, 0), 15),
                         SyntheticImages.iterator(SyntheticImages.examples(30, 20, 2, 0), 16), CLASSES);
 
         ClassificationMetrics validation = result.validation().orElseThrow();
@@ -44,7 +45,7 @@ class ClassifierTrainerTest {
         assertThat(result.history().last().trainLoss()).isLessThan(result.history().epochs().get(0).trainLoss());
         assertThat(result.history().bestEpoch()).isEqualTo(4);
         assertThat(result.history().stoppedEarly()).isFalse();
-        assertThat(progress).anyMatch(p -> p.task().equals("epoch 4/4") && p.done() == 90);
+        assertThat(progress).anyMatch(p -> p.task().equals("epoch 4/4") && p.done() == 60);
         assertThat(result.classifier().classNames()).isEqualTo(CLASSES);
         assertThat(result.classifier().provenance().model()).isEqualTo("seedcnn-notebook");
         assertThat(result.classifier().provenance().seed()).isEqualTo(1);
@@ -83,7 +84,7 @@ class ClassifierTrainerTest {
 
     private static float[] trainOnce(long seed) {
         return trainer(2, seed).build()
-                .train(SyntheticImages.iterator(SyntheticImages.examples(60, 20, 4, 0), 10), null, CLASSES)
+                .train(SyntheticImages.iterator(SyntheticImages.examples(30, 20, 4, 0), 10), null, CLASSES)
                 .classifier().network().params().data().asFloat();
     }
 
@@ -91,8 +92,8 @@ class ClassifierTrainerTest {
     void earlyStoppingStopsWhenValidationLossRisesAndKeepsTheBestWeights() {
         // Validation labels are shifted by one class: the better the network learns, the worse its validation loss.
         var validation = SyntheticImages.iterator(SyntheticImages.examples(30, 20, 6, 1), 16);
-        TrainingResult result = trainer(10, 3).optEarlyStopping(2).build()
-                .train(SyntheticImages.iterator(SyntheticImages.examples(90, 20, 5, 0), 10), validation, CLASSES);
+        TrainingResult result = trainer(10, 3).optLearningRate(3e-3).optEarlyStopping(2).build()
+                .train(SyntheticImages.iterator(SyntheticImages.examples(45, 20, 5, 0), 15), validation, CLASSES);
 
         TrainingHistory history = result.history();
         assertThat(history.stoppedEarly()).isTrue();
@@ -102,6 +103,20 @@ class ClassifierTrainerTest {
         double[] kept = ClassifierTrainer.validate(result.classifier().network(), validation, 3);
         assertThat(kept[0]).isCloseTo(bestLoss, org.assertj.core.data.Offset.offset(1e-6));
         assertThat(kept[0]).isLessThan(history.last().validationLoss());
+    }
+
+    @Test
+    void learningRateDecayLowersTheRateEveryEpoch() {
+        TrainingResult result = trainer(3, 2).optLearningRateDecay(0.5).build()
+                .train(SyntheticImages.iterator(SyntheticImages.examples(30, 20, 7, 0), 15), null, CLASSES);
+
+        ComputationGraph network = result.classifier().network();
+        // the third epoch (index 2) trains at 1e-3 * 0.5^2
+        assertThat(network.getLayer("conv1").conf().getLayer().getUpdaterByParam("W").getLearningRate(0, 2))
+                .isCloseTo(1e-3 * 0.25, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(result.classifier().provenance().settings()).containsEntry("learning_rate_decay", "0.5");
+        assertThatThrownBy(() -> trainer(1, 1).optLearningRateDecay(0).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("decay");
     }
 
     @Test

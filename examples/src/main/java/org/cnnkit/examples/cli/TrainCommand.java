@@ -94,6 +94,10 @@ public final class TrainCommand extends CliCommand {
             description = "Adam learning rate (default: ${DEFAULT-VALUE}).")
     private double learningRate;
 
+    @Option(names = "--learning-rate-decay", paramLabel = "F", defaultValue = "1",
+            description = "Multiply the learning rate by F after every epoch; 1 keeps it constant (default: ${DEFAULT-VALUE}).")
+    private double learningRateDecay;
+
     @Option(names = "--validation-split", paramLabel = "F", defaultValue = "0.2",
             description = "Fraction of each class held out for validation, never augmented (default: ${DEFAULT-VALUE}).")
     private double validationSplit;
@@ -153,6 +157,7 @@ public final class TrainCommand extends CliCommand {
                 .optInputShape(InputShape.rgb(imageSize))
                 .optBatchSize(batch)
                 .optLearningRate(learningRate)
+                .optLearningRateDecay(learningRateDecay)
                 .optValidationSplit(validationSplit)
                 .optSeed(seed)
                 .optAugmentation(augmentation())
@@ -212,6 +217,9 @@ public final class TrainCommand extends CliCommand {
         }
         if (!(learningRate > 0)) {
             throw usageError("--learning-rate must be positive, got " + learningRate);
+        }
+        if (!(learningRateDecay > 0 && learningRateDecay <= 1)) {
+            throw usageError("--learning-rate-decay must be in (0, 1], got " + learningRateDecay);
         }
         if (!(validationSplit >= 0 && validationSplit < 1)) {
             throw usageError("--validation-split must be in [0, 1), got " + validationSplit);
