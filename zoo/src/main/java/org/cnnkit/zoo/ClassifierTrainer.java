@@ -12,7 +12,6 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
-import org.cnnkit.core.data.Split;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -113,29 +112,16 @@ public final class ClassifierTrainer {
      * @throws CnnkitException if the folder has fewer than 2 classes, or early stopping is on without validation
      */
     public TrainingResult train(ImageFolder folder) {
-        List<String> classes = folder.classNames();
-        if (classes.size() < 2) {
-            throw new CnnkitException("training needs at least 2 class folders, " + folder.root() + " has "
-                    + classes.size() + ": " + classes);
-        }
-        List<LabeledImage> trainImages = folder.images();
-        List<LabeledImage> validationImages = List.of();
-        if (validationSplit > 0) {
-            Split split = Split.stratified(folder.images(), validationSplit, seed);
-            trainImages = split.train();
-            validationImages = split.validation();
-        }
-        if (validationImages.isEmpty() && earlyStoppingPatience > 0) {
+        FolderSplit split = FolderSplit.of(folder, validationSplit, seed);
+        if (split.validation().isEmpty() && earlyStoppingPatience > 0) {
             throw new CnnkitException("early stopping watches the validation loss, but no validation images were"
                     + " held out of " + folder.root() + " (validation split " + validationSplit + ")");
         }
-        String summary = folder.root() + ": " + folder.images().size() + " images " + folder.countsPerClass()
-                + ", " + trainImages.size() + " for training, " + validationImages.size() + " for validation";
-        LOG.info("training {} on {}", networkFactory.modelName(), summary);
-        try (ImageDataSetIterator train = iterator(trainImages, classes, augmentation, true);
-             ImageDataSetIterator validation = validationImages.isEmpty()
-                     ? null : iterator(validationImages, classes, Augmentation.none(), false)) {
-            return run(train, validation, classes, trainImages.size(), summary);
+        LOG.info("training {} on {}", networkFactory.modelName(), split.summary());
+        try (ImageDataSetIterator train = iterator(split.train(), split.classes(), augmentation, true);
+             ImageDataSetIterator validation = split.validation().isEmpty()
+                     ? null : iterator(split.validation(), split.classes(), Augmentation.none(), false)) {
+            return run(train, validation, split.classes(), split.train().size(), split.summary());
         }
     }
 

@@ -14,7 +14,6 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
-import org.cnnkit.core.data.Split;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -140,25 +139,12 @@ public final class TransferLearner {
      * @throws CnnkitException if the folder has fewer than 2 classes or the weights cannot be loaded
      */
     public TrainingResult train(ImageFolder folder) {
-        List<String> classes = folder.classNames();
-        if (classes.size() < 2) {
-            throw new CnnkitException("training needs at least 2 class folders, " + folder.root() + " has "
-                    + classes.size() + ": " + classes);
-        }
-        List<LabeledImage> trainImages = folder.images();
-        List<LabeledImage> validationImages = List.of();
-        if (validationSplit > 0) {
-            Split split = Split.stratified(folder.images(), validationSplit, seed);
-            trainImages = split.train();
-            validationImages = split.validation();
-        }
-        String summary = folder.root() + ": " + folder.images().size() + " images " + folder.countsPerClass()
-                + ", " + trainImages.size() + " for training, " + validationImages.size() + " for validation";
-        LOG.info("transfer-learning {} on {}", modelName(), summary);
-        try (ImageDataSetIterator train = iterator(trainImages, classes, augmentation);
-                ImageDataSetIterator validation = validationImages.isEmpty()
-                        ? null : iterator(validationImages, classes, Augmentation.none())) {
-            return run(train, validation, classes, summary);
+        FolderSplit split = FolderSplit.of(folder, validationSplit, seed);
+        LOG.info("transfer-learning {} on {}", modelName(), split.summary());
+        try (ImageDataSetIterator train = iterator(split.train(), split.classes(), augmentation);
+                ImageDataSetIterator validation = split.validation().isEmpty()
+                        ? null : iterator(split.validation(), split.classes(), Augmentation.none())) {
+            return run(train, validation, split.classes(), split.summary());
         }
     }
 
