@@ -1,14 +1,13 @@
 package org.cnnkit.examples;
 
+import org.cnnkit.core.io.AtomicFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -117,18 +116,7 @@ public final class EmbeddedDigits {
                 if (in == null) {
                     throw new CnnkitException("embedded digit missing from the classpath: " + resource);
                 }
-                Files.createDirectories(target.getParent());
-                Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-                try {
-                    Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                    try {
-                        Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException e) {
-                        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                } finally {
-                    Files.deleteIfExists(temp);
-                }
+                AtomicFiles.write(target, in::transferTo);
             } catch (IOException e) {
                 throw new CnnkitException("cannot write embedded digit " + target + ": " + e, e);
             }

@@ -1,5 +1,6 @@
 package org.cnnkit.retrieval;
 
+import org.cnnkit.core.io.AtomicFiles;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.FontMetrics;
@@ -7,9 +8,7 @@ import java.awt.Graphics2D;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -102,25 +101,14 @@ public final class ContactSheet {
     public void write(Path query, List<ImageSearch.ImageMatch> matches, Path png) {
         BufferedImage sheet = render(query, matches);
         Path target = png.toAbsolutePath();
-        Path temp = null;
         try {
-            Files.createDirectories(target.getParent());
-            temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            if (!ImageIO.write(sheet, "png", temp.toFile())) {
-                throw new CnnkitException("no PNG writer available to write " + target);
-            }
-            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temp = null;
+            AtomicFiles.write(target, out -> {
+                if (!ImageIO.write(sheet, "png", out)) {
+                    throw new IOException("no PNG writer available");
+                }
+            });
         } catch (IOException e) {
             throw new CnnkitException("cannot write picture " + target + ": " + e.getMessage(), e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // Report the first failure.
-                }
-            }
         }
     }
 

@@ -1,18 +1,16 @@
 package org.cnnkit.zoo;
 
+import org.cnnkit.core.io.AtomicFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -61,32 +59,19 @@ final class ModelFile {
         }
         byte[] network = serializeNetwork(classifier.network(), withUpdaterState, file);
         byte[] manifest = manifest(classifier, network, withUpdaterState);
-        Path temporary = null;
         try {
-            // not Files.createTempFile: its owner-only permissions would stick to the model file
-            temporary = folder.resolve("." + target.getFileName() + "." + Long.toHexString(System.nanoTime()) + ".tmp");
-            try (OutputStream out = Files.newOutputStream(temporary, StandardOpenOption.CREATE_NEW,
-                    StandardOpenOption.WRITE);
-                 ZipOutputStream zip = new ZipOutputStream(out)) {
+            AtomicFiles.write(target, out -> {
+                ZipOutputStream zip = new ZipOutputStream(out);
                 zip.putNextEntry(new ZipEntry(MANIFEST_ENTRY));
                 zip.write(manifest);
                 zip.closeEntry();
                 zip.putNextEntry(new ZipEntry(NETWORK_ENTRY));
                 zip.write(network);
                 zip.closeEntry();
-            }
-            Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            temporary = null;
+                zip.finish();
+            });
         } catch (IOException e) {
             throw new CnnkitException("cannot save model to " + file + ": " + e.getMessage(), e);
-        } finally {
-            if (temporary != null) {
-                try {
-                    Files.deleteIfExists(temporary);
-                } catch (IOException ignored) {
-                    // the original failure matters more than the leftover temporary file
-                }
-            }
         }
     }
 

@@ -1,13 +1,12 @@
 package org.cnnkit.core.data;
 
+import org.cnnkit.core.io.AtomicFiles;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.SortedMap;
@@ -130,23 +129,9 @@ public final class MnistPngExporter {
     }
 
     private static void writeAtomically(Path target, byte[] bytes) {
-        Path temp = null;
         try {
-            temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
-            Files.write(temp, bytes);
-            try {
-                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            AtomicFiles.write(target, bytes);
         } catch (IOException e) {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the original failure is the one worth reporting
-                }
-            }
             throw new CnnkitException("cannot write " + target + ": " + e, e);
         }
     }
