@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.UnaryOperator;
 import org.cnnkit.core.CnnkitException;
+import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -564,29 +565,34 @@ public final class FeatureIndex {
                 selections[i].offer(values, i * rows, rows, start, norms);
             }
         }
+        // One bulk copy of the queries and one per candidate row: ND4J row views cost more than the copy itself.
+        float[] all = queries.data().asFloat();
+        int columns = (int) queries.columns();
         List<List<Match>> results = new ArrayList<>(q);
         for (int i = 0; i < q; i++) {
-            results.add(exactMatches(queries.getRow(i).toFloatVector(), selections[i], k));
+            results.add(exactMatches(all, i * columns, selections[i], k));
         }
         return results;
     }
 
-    private List<Match> exactMatches(float[] query, TopSelection selection, int k) {
+    private List<Match> exactMatches(float[] queries, int queryOffset, TopSelection selection, int k) {
         int count = selection.count();
         int[] rows = Arrays.copyOf(selection.rows(), count);
         double[] distances = new double[count];
+        DataBuffer stored = space.data();
+        int columns = (int) space.columns();
         for (int c = 0; c < count; c++) {
-            float[] x = space.getRow(rows[c]).toFloatVector();
+            float[] x = stored.getFloatsAt(space.offset() + rows[c] * space.stride(0), columns);
             double value = 0;
             if (metric == Metric.EUCLIDEAN) {
                 for (int j = 0; j < x.length; j++) {
-                    double diff = (double) query[j] - x[j];
+                    double diff = (double) queries[queryOffset + j] - x[j];
                     value += diff * diff;
                 }
                 distances[c] = Math.sqrt(value);
             } else {
                 for (int j = 0; j < x.length; j++) {
-                    value += (double) query[j] * x[j];
+                    value += (double) queries[queryOffset + j] * x[j];
                 }
                 distances[c] = Math.max(0.0, 1.0 - value);
             }

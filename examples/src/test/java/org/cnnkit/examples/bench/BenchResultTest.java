@@ -7,6 +7,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.retrieval.FeatureIndex;
+import org.cnnkit.retrieval.Match;
+import org.cnnkit.retrieval.Metric;
+import org.cnnkit.zoo.MobileNetV2;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.api.Test;
 
 class BenchResultTest {
@@ -57,20 +65,28 @@ class BenchResultTest {
     }
 
     @Test
-    void topKFindsTheSmallestValuesNearestFirst() {
-        float[] rows = {9, 1, 7, 3, 3, 0, 8, 2, 5, 4};
-        int[] best = new int[3];
+    void indexWorkloadFillsTheLibraryIndexAndFindsAStoredVectorFirst() {
+        FeatureIndex index = IndexQueryWorkload.filledIndex(25, 8);
 
-        IndexQueryWorkload.smallest(rows, 5, 5, best);
-
-        assertThat(best).containsExactly(0, 2, 4);
+        assertThat(index.size()).isEqualTo(25);
+        assertThat(index.metric()).isEqualTo(Metric.EUCLIDEAN);
+        float[] stored = index.vector("17").orElseThrow();
+        List<Match> matches = index.search(stored, 4);
+        assertThat(matches).hasSize(4);
+        assertThat(matches.get(0).id()).isEqualTo("17");
+        assertThat(matches.get(0).distance()).isLessThan(1e-3f);
     }
 
     @Test
-    void mobileNetV2ChannelsAreRoundedLikeTorchvision() {
-        assertThat(BenchNetworks.divisible(32 * 0.35)).isEqualTo(16);
-        assertThat(BenchNetworks.divisible(16 * 0.35)).isEqualTo(8);
-        assertThat(BenchNetworks.divisible(24 * 0.35)).isEqualTo(8);
-        assertThat(BenchNetworks.divisible(1280)).isEqualTo(1280);
+    void mobileNetV2WorkloadsUseTheZooNetworkEndingAtOutRelu() {
+        ComputationGraph features = BenchNetworks.mobileNetV2Features(0.35, 32);
+        ComputationGraph pooled = MobileNetV2.withGlobalAveragePooling(features);
+        ComputationGraph head = BenchNetworks.transferHead(1280, 3);
+
+        assertThat(features.getConfiguration().getNetworkOutputs()).containsExactly(MobileNetV2.OUTPUT_NAME);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32).muli(255);
+        INDArray pooledFeatures = pooled.outputSingle(false, x);
+        assertThat(pooledFeatures.shape()).containsExactly(2, 1280);
+        assertThat(head.outputSingle(false, pooledFeatures).shape()).containsExactly(2, 3);
     }
 }
