@@ -7,10 +7,10 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.image.ImageDecoder;
-import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
@@ -258,41 +258,35 @@ public final class ImageClassifier {
                         + " but the model has only " + numClasses() + " classes " + classNames);
             }
         }
-        int[] actual = new int[images.size()];
-        int[] predicted = new int[images.size()];
-        int scored = 0;
-        int skipped = 0;
-        for (int start = 0; start < images.size(); start += BATCH_SIZE) {
-            List<LabeledImage> batch = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
-            List<float[]> pixels = new ArrayList<>(batch.size());
-            List<Integer> labels = new ArrayList<>(batch.size());
-            for (LabeledImage image : batch) {
-                try {
-                    pixels.add(prepare(decoder.decode(image.path(), inputShape)));
-                    labels.add(image.label());
-                } catch (ImageDecodingException e) {
-                    skipped++;
-                    LOG.warn("skipping {}: {}", image.path(), e.getMessage());
+        if (images.isEmpty()) {
+            throw new CnnkitException("nothing to evaluate: no images given");
+        }
+        // The pipeline decodes on its worker pool, preprocesses like training did, and skips unreadable files.
+        try (ImageDataSetIterator data = ImageDataSetIterator.builder()
+                .setImages(images)
+                .setNumClasses(numClasses())
+                .setInputShape(inputShape)
+                .optPreprocessing(preprocessing)
+                .optBatchSize(BATCH_SIZE)
+                .optShuffle(false)
+                .optCacheDecoded(false)
+                .build()) {
+            ClassificationMetrics metrics;
+            try {
+                metrics = evaluate(data);
+            } catch (CnnkitException e) {
+                if (data.skippedFiles().size() == images.size()) {
+                    throw new CnnkitException("nothing to evaluate: none of the " + images.size()
+                            + " images could be decoded", e);
                 }
+                throw e;
             }
-            if (pixels.isEmpty()) {
-                continue;
+            if (!data.skippedFiles().isEmpty()) {
+                LOG.warn("evaluation skipped {} of {} images that could not be decoded: {}",
+                        data.skippedFiles().size(), images.size(), data.skippedFiles());
             }
-            int[] best = probabilities(stack(pixels)).argMax(1).toIntVector();
-            for (int i = 0; i < best.length; i++) {
-                actual[scored] = labels.get(i);
-                predicted[scored] = best[i];
-                scored++;
-            }
+            return metrics;
         }
-        if (scored == 0) {
-            throw new CnnkitException("nothing to evaluate: none of the " + images.size() + " images could be decoded");
-        }
-        if (skipped > 0) {
-            LOG.warn("evaluation skipped {} of {} images that could not be decoded", skipped, images.size());
-        }
-        return ClassificationMetrics.of(java.util.Arrays.copyOf(actual, scored),
-                java.util.Arrays.copyOf(predicted, scored), classNames);
     }
 
     /**

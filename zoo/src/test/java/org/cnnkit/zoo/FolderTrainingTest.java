@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
@@ -142,6 +143,19 @@ class FolderTrainingTest {
         assertThat(metrics.count()).isEqualTo(9);
         assertThatThrownBy(() -> result.classifier().predict(bad))
                 .isInstanceOf(ImageDecodingException.class).hasMessageContaining("bad.png");
+    }
+
+    @Test
+    void evaluateRefusesWhenNoImageCanBeDecoded() throws IOException {
+        Path left = Files.createDirectories(root.resolve("unreadable").resolve("left"));
+        Files.writeString(left.resolve("a.png"), "not a png");
+        Files.write(left.resolve("b.jpg"), new byte[0]);
+        List<LabeledImage> images = List.of(new LabeledImage(left.resolve("a.png"), 0),
+                new LabeledImage(left.resolve("b.jpg"), 0));
+
+        assertThatThrownBy(() -> result.classifier().evaluate(images))
+                .isInstanceOf(CnnkitException.class)
+                .hasMessageContaining("none of the 2 images could be decoded");
     }
 
     @Test
