@@ -8,7 +8,6 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -28,11 +27,9 @@ import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.retrieval.FeatureIndex;
 import org.cnnkit.zoo.ImageClassifier;
 import org.cnnkit.zoo.SeedCnn;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /**
  * Files the command line did not make: bad images, missing or badly shaped folders, damaged model and weights files
@@ -70,10 +67,7 @@ class CliBadInputTest {
     private int run(String... args) {
         out.getBuffer().setLength(0);
         err.getBuffer().setLength(0);
-        CommandLine commandLine = Cli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return Cli.execute(commandLine, args);
+        return CliRunner.run(out, err, args);
     }
 
     /** Asserts exit code 1 and one line on standard error, without a stack trace, holding every given text. */
@@ -270,9 +264,7 @@ class CliBadInputTest {
 
     @Test
     void weightsOfAnotherAlphaFailWithOneLineNamingTheLayer() throws IOException {
-        Path weights = Path.of(System.getProperty("cnnkit.assets", "../../shared/assets"))
-                .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        Assumptions.assumeTrue(Files.isRegularFile(weights), "MobileNetV2 weights not found at " + weights + ": skipping");
+        Path weights = CliRunner.mobileNetWeights();
         Path data = twoClasses(dir.resolve("data"));
 
         int exit = run("train", "--data", data.toString(), "--model", "mobilenetv2", "--alpha", "0.5",

@@ -4,14 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class DemoCommandTest {
 
@@ -20,9 +16,7 @@ class DemoCommandTest {
 
     @Test
     void runsTheThreeJobsOnEmbeddedDataWithPretrainedWeights() throws Exception {
-        Path weights = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"),
-                "mobilenet_v2", "mobilenet_v2_0.35_224_no_top.weights.h5");
-        Assumptions.assumeTrue(Files.isRegularFile(weights), "MobileNetV2 weights not found at " + weights + ": skipping");
+        Path weights = CliRunner.mobileNetWeights();
         Path out = dir.resolve("demo");
         Path reportFile = dir.resolve("demo.json");
 
@@ -47,9 +41,6 @@ class DemoCommandTest {
     }
 
     private static int run(String... args) {
-        CommandLine cli = Cli.commandLine();
-        cli.setOut(new PrintWriter(new StringWriter()));
-        cli.setErr(new PrintWriter(new StringWriter()));
-        return Cli.execute(cli, args);
+        return CliRunner.run(new StringWriter(), new StringWriter(), args);
     }
 }

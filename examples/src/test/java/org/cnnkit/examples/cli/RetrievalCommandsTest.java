@@ -5,16 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.cnnkit.examples.PatternGallery;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class RetrievalCommandsTest {
 
@@ -25,22 +22,12 @@ class RetrievalCommandsTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine commandLine = Cli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
-
-    private static Path weights() {
-        Path file = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"))
-                .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        Assumptions.assumeTrue(Files.isRegularFile(file), "MobileNetV2 weights not found at " + file + ": skipping");
-        return file;
+        return CliRunner.run(out, err, args);
     }
 
     @Test
     void indexSearchAndEvaluateOnTheGeneratedGallery() throws Exception {
-        Path weights = weights();
+        Path weights = CliRunner.mobileNetWeights();
         Path gallery = dir.resolve("gallery");
         PatternGallery.write(gallery, 3, 64, 1);
         Files.writeString(gallery.resolve("circles/broken.png"), "not an image");

@@ -1,12 +1,10 @@
 package org.cnnkit.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +13,6 @@ import java.util.stream.Stream;
 import org.cnnkit.examples.EmbeddedDigits;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 /** {@code train --model mobilenetv2} with the alpha-0.35 weights of the assets, on a few embedded digits. */
 class TrainMobileNetV2CommandTest {
@@ -29,17 +26,7 @@ class TrainMobileNetV2CommandTest {
     private final StringWriter err = new StringWriter();
 
     private int run(String... args) {
-        CommandLine commandLine = Cli.commandLine();
-        commandLine.setOut(new PrintWriter(out, true));
-        commandLine.setErr(new PrintWriter(err, true));
-        return commandLine.execute(args);
-    }
-
-    private static Path weights() {
-        Path file = Path.of(System.getProperty("cnnkit.assets", "../../shared/assets"))
-                .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        assumeTrue(Files.isRegularFile(file), "MobileNetV2 weights not found at " + file + ": skipping");
-        return file;
+        return CliRunner.run(out, err, args);
     }
 
     /** The first {@code perClass} digits of each class of the embedded set. */
@@ -59,7 +46,7 @@ class TrainMobileNetV2CommandTest {
 
     @Test
     void trainsTheTransferModelAndSavesAClassifierThatPredicts() throws IOException {
-        Path weights = weights();
+        Path weights = CliRunner.mobileNetWeights();
         Path data = fewDigits(10);
         Path model = dir.resolve("digits-mobilenet.cnnkit");
         Path report = dir.resolve("train.json");
