@@ -68,6 +68,27 @@ final class StandardConverters {
         return new long[] {n};
     }
 
+    /** The Keras weights of a layer with a kernel named {@code kernelName} and, when the layer has one, a bias. */
+    private static List<KerasWeightSpec> kernelAndBias(TargetLayer target, String kernelName, long[] kernelShape) {
+        List<KerasWeightSpec> specs = new ArrayList<>();
+        specs.add(new KerasWeightSpec(kernelName, kernelShape));
+        if (target.hasParam("b")) {
+            specs.add(new KerasWeightSpec("bias", vectorShape(target.paramShape("b"))));
+        }
+        return specs;
+    }
+
+    /** DL4J's {@code W} (already converted) and, when the layer has one, {@code b} from the Keras {@code bias}. */
+    private static Map<String, INDArray> weightsAndBias(TargetLayer target, INDArray w,
+            Map<String, INDArray> kerasWeights) {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        params.put("W", w);
+        if (target.hasParam("b")) {
+            params.put("b", vector(kerasWeights.get("bias"), target.paramShape("b")));
+        }
+        return params;
+    }
+
     /** Conv2D: {@code kernel} (and {@code bias} when the layer has one). */
     static final class Conv2dConverter implements KerasLayerConverter {
 
@@ -78,22 +99,12 @@ final class StandardConverters {
 
         @Override
         public List<KerasWeightSpec> expectedWeights(TargetLayer target) {
-            List<KerasWeightSpec> specs = new ArrayList<>();
-            specs.add(new KerasWeightSpec("kernel", convKernelShapeToKeras(target.paramShape("W"))));
-            if (target.hasParam("b")) {
-                specs.add(new KerasWeightSpec("bias", vectorShape(target.paramShape("b"))));
-            }
-            return specs;
+            return kernelAndBias(target, "kernel", convKernelShapeToKeras(target.paramShape("W")));
         }
 
         @Override
         public Map<String, INDArray> convert(TargetLayer target, Map<String, INDArray> kerasWeights) {
-            Map<String, INDArray> params = new LinkedHashMap<>();
-            params.put("W", convKernelToDl4j(kerasWeights.get("kernel")));
-            if (target.hasParam("b")) {
-                params.put("b", vector(kerasWeights.get("bias"), target.paramShape("b")));
-            }
-            return params;
+            return weightsAndBias(target, convKernelToDl4j(kerasWeights.get("kernel")), kerasWeights);
         }
     }
 
@@ -107,22 +118,12 @@ final class StandardConverters {
 
         @Override
         public List<KerasWeightSpec> expectedWeights(TargetLayer target) {
-            List<KerasWeightSpec> specs = new ArrayList<>();
-            specs.add(new KerasWeightSpec("depthwise_kernel", target.paramShape("W")));
-            if (target.hasParam("b")) {
-                specs.add(new KerasWeightSpec("bias", vectorShape(target.paramShape("b"))));
-            }
-            return specs;
+            return kernelAndBias(target, "depthwise_kernel", target.paramShape("W"));
         }
 
         @Override
         public Map<String, INDArray> convert(TargetLayer target, Map<String, INDArray> kerasWeights) {
-            Map<String, INDArray> params = new LinkedHashMap<>();
-            params.put("W", kerasWeights.get("depthwise_kernel").dup('c'));
-            if (target.hasParam("b")) {
-                params.put("b", vector(kerasWeights.get("bias"), target.paramShape("b")));
-            }
-            return params;
+            return weightsAndBias(target, kerasWeights.get("depthwise_kernel").dup('c'), kerasWeights);
         }
     }
 
@@ -140,28 +141,18 @@ final class StandardConverters {
 
         @Override
         public List<KerasWeightSpec> expectedWeights(TargetLayer target) {
-            List<KerasWeightSpec> specs = new ArrayList<>();
-            specs.add(new KerasWeightSpec("kernel", target.paramShape("W")));
-            if (target.hasParam("b")) {
-                specs.add(new KerasWeightSpec("bias", vectorShape(target.paramShape("b"))));
-            }
-            return specs;
+            return kernelAndBias(target, "kernel", target.paramShape("W"));
         }
 
         @Override
         public Map<String, INDArray> convert(TargetLayer target, Map<String, INDArray> kerasWeights) {
-            Map<String, INDArray> params = new LinkedHashMap<>();
             INDArray kernel = kerasWeights.get("kernel");
             if (target.preProcessor() instanceof CnnToFeedForwardPreProcessor flatten
                     && flatten.getFormat() == CNN2DFormat.NCHW) {
                 kernel = denseKernelFromHwcToChw(kernel,
                         flatten.getInputHeight(), flatten.getInputWidth(), flatten.getNumChannels());
             }
-            params.put("W", kernel.dup('c'));
-            if (target.hasParam("b")) {
-                params.put("b", vector(kerasWeights.get("bias"), target.paramShape("b")));
-            }
-            return params;
+            return weightsAndBias(target, kernel.dup('c'), kerasWeights);
         }
     }
 
