@@ -1,7 +1,6 @@
 package org.cnnkit.retrieval;
 
 import java.io.OutputStream;
-import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -52,13 +51,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class FeatureIndex {
 
-    /** Rows of the collection multiplied at once during a search; bounds temporary memory. */
+    /** Rows of the collection transformed at once when the search space is (re)built; bounds temporary memory. */
     private static final int SEARCH_CHUNK_ROWS = 16_384;
     /** Extra candidates kept per query beyond k, re-ranked by exact distance. */
     private static final int EXTRA_CANDIDATES = 8;
     private static final int MIN_CAPACITY = 64;
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final ExactScan scan = new ExactScan();
     private final int dimension;
     private final Metric metric;
     private final ExtractorIdentity identity;
@@ -545,26 +545,11 @@ public final class FeatureIndex {
     private List<List<Match>> searchLocked(INDArray queries, int k) {
         int q = (int) queries.rows();
         int candidates = Math.min(size, k + Math.min(k, EXTRA_CANDIDATES));
-        TopSelection[] selections = new TopSelection[q];
-        for (int i = 0; i < q; i++) {
-            selections[i] = new TopSelection(candidates);
-        }
         boolean euclidean = metric == Metric.EUCLIDEAN;
         float[] norms = euclidean
                 ? squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)).dup().data().asFloat()
                 : null;
-        for (int start = 0; start < size; start += SEARCH_CHUNK_ROWS) {
-            int end = Math.min(size, start + SEARCH_CHUNK_ROWS);
-            int rows = end - start;
-            INDArray chunk = space.get(NDArrayIndex.interval(start, end), NDArrayIndex.all());
-            INDArray scores = Nd4j.createUninitialized(DataType.FLOAT, q, rows);
-            // Euclidean: ||x||^2 - 2 q.x (the query's own norm does not change the order); cosine: -q.x.
-            Nd4j.gemm(queries, chunk, scores, false, true, euclidean ? -2.0 : -1.0, 0.0);
-            FloatBuffer values = scores.data().asNioFloat();
-            for (int i = 0; i < q; i++) {
-                selections[i].offer(values, i * rows, rows, start, norms);
-            }
-        }
+        TopSelection[] selections = scan.scan(queries, space, size, norms, euclidean ? -2.0 : -1.0, candidates);
         // One bulk copy of the queries and one per candidate row: ND4J row views cost more than the copy itself.
         float[] all = queries.data().asFloat();
         int columns = (int) queries.columns();
@@ -815,51 +800,6 @@ public final class FeatureIndex {
     }
 
     /** Keeps the {@code capacity} lowest scores offered, with their rows, sorted ascending. */
-    private static final class TopSelection {
-        private final float[] scores;
-        private final int[] rows;
-        private int count;
-
-        TopSelection(int capacity) {
-            scores = new float[capacity];
-            rows = new int[capacity];
-        }
-
-        /** Offers {@code values[offset + j] (+ bias[firstRow + j] when bias is not null)} for row {@code firstRow + j}. */
-        void offer(FloatBuffer values, int offset, int length, int firstRow, float[] bias) {
-            int capacity = scores.length;
-            float worst = count == capacity ? scores[count - 1] : Float.POSITIVE_INFINITY;
-            for (int j = 0; j < length; j++) {
-                float value = values.get(offset + j);
-                if (bias != null) {
-                    value += bias[firstRow + j];
-                }
-                if (!(value < worst) && count == capacity) {
-                    continue;
-                }
-                int position = count == capacity ? count - 1 : count++;
-                while (position > 0 && scores[position - 1] > value) {
-                    scores[position] = scores[position - 1];
-                    rows[position] = rows[position - 1];
-                    position--;
-                }
-                scores[position] = value;
-                rows[position] = firstRow + j;
-                if (count == capacity) {
-                    worst = scores[count - 1];
-                }
-            }
-        }
-
-        int count() {
-            return count;
-        }
-
-        int[] rows() {
-            return rows;
-        }
-    }
-
     /** Configures a new, empty {@link FeatureIndex}. */
     public static final class Builder {
         private int dimension;

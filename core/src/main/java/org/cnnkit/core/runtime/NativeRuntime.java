@@ -74,6 +74,18 @@ public final class NativeRuntime {
     }
 
     /**
+     * Makes native operations started from the calling thread run on that thread alone (OpenMP thread count 1).
+     * OpenMP keeps this setting per thread, so other threads keep theirs. For worker threads that share work out
+     * among themselves, one per core, where each native call parallelising itself would only add synchronisation.
+     *
+     * @throws ExceptionInInitializerError if the ND4J native backend itself cannot be loaded
+     */
+    public static void runNativeOpsOnCallingThreadOnly() {
+        ensureConfigured();
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
+    }
+
+    /**
      * Tells whether networks passed to {@link #accelerate(ComputationGraph)} get the fast layer paths: the property
      * {@value #FAST_PATHS_PROPERTY} is not {@code false}, the backend is ND4J's CPU backend with oneDNN, and ND4J
      * allows platform helpers.
