@@ -18,6 +18,7 @@ import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.core.runtime.ParallelInference;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -26,12 +27,13 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A {@link FeatureExtractor} that runs a DL4J {@link ComputationGraph} on batches of images and turns its
  * output into one vector per image. Files are decoded on a small worker pool, one batch at a time, so that at
- * most one batch of decoded images is in memory; the network runs on one batch at a time (calls from several
- * threads take turns).
+ * most one batch of decoded images is in memory; each batch is split between one network replica per core
+ * ({@link ParallelInference}).
  */
 abstract class GraphFeatureExtractor implements FeatureExtractor {
 
     private final ComputationGraph network;
+    private final ParallelInference inference;
     private final ExtractorIdentity identity;
     private final String name;
     private final int batchSize;
@@ -41,6 +43,7 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
     GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize) {
         this.name = Objects.requireNonNull(name, "name");
         this.network = Objects.requireNonNull(network, "network");
+        this.inference = ParallelInference.of(network);
         this.identity = Objects.requireNonNull(identity, "identity");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
@@ -150,10 +153,7 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
             System.arraycopy(images.get(i), 0, flat, i * values, values);
         }
         INDArray input = Nd4j.createFromArray(flat).reshape(images.size(), shape.channels(), shape.height(), shape.width());
-        INDArray features;
-        synchronized (network) {
-            features = toFeatures(network.outputSingle(false, input)).castTo(DataType.FLOAT);
-        }
+        INDArray features = toFeatures(inference.outputSingle(input)).castTo(DataType.FLOAT);
         if (features.rows() != images.size() || features.columns() != identity.dimension()) {
             throw new CnnkitException(name + " produced features of shape " + java.util.Arrays.toString(features.shape())
                     + ", expected [" + images.size() + ", " + identity.dimension() + "]");

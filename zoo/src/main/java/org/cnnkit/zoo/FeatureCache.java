@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.core.runtime.ParallelInference;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -37,6 +38,7 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
             ProgressTracker tracker) {
         List<INDArray> views = new ArrayList<>();
         List<INDArray> labels = new ArrayList<>();
+        ParallelInference inference = ParallelInference.of(pooledBase);
         for (int pass = 0; pass < passes; pass++) {
             if (images.resetSupported()) {
                 images.reset();
@@ -48,7 +50,7 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
             List<INDArray> labelBatches = new ArrayList<>();
             while (images.hasNext()) {
                 DataSet batch = images.next();
-                features.add(pooledBase.outputSingle(false, batch.getFeatures()).detach());
+                features.add(inference.outputSingle(batch.getFeatures()).detach());
                 labelBatches.add(batch.getLabels().detach());
                 tracker.advance(batch.numExamples());
             }

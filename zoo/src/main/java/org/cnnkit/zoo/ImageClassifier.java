@@ -14,6 +14,7 @@ import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.core.runtime.ParallelInference;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -39,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * System.out.println(p.best().label() + " " + p.best().probability());
  * }</pre>
  *
- * <p>Prediction is thread-safe (DL4J serializes calls on one network).
+ * <p>Prediction is thread-safe. Each batch is split between one replica of the network per core
+ * ({@link ParallelInference}); a single image runs through the network itself.
  */
 public final class ImageClassifier {
 
@@ -54,6 +56,7 @@ public final class ImageClassifier {
     private final ImageDecoder decoder = new ImageDecoder();
 
     private final ComputationGraph network;
+    private final ParallelInference inference;
     private final List<String> classNames;
     private final InputShape inputShape;
     private final Preprocessing preprocessing;
@@ -61,6 +64,7 @@ public final class ImageClassifier {
 
     private ImageClassifier(Builder builder) {
         this.network = builder.network;
+        this.inference = ParallelInference.of(network);
         this.classNames = builder.classNames;
         this.inputShape = builder.inputShape;
         this.preprocessing = builder.preprocessing;
@@ -338,7 +342,7 @@ public final class ImageClassifier {
                     + " do not fit the model's input [n, " + inputShape.channels() + ", " + inputShape.height()
                     + ", " + inputShape.width() + "]");
         }
-        return network.outputSingle(false, batch);
+        return inference.outputSingle(batch);
     }
 
     /**

@@ -2,6 +2,7 @@ package org.cnnkit.examples.bench;
 
 import java.util.Map;
 import java.util.Random;
+import org.cnnkit.core.runtime.ParallelInference;
 import org.cnnkit.zoo.MobileNetV2;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -11,7 +12,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The network workloads, step for step as the PyTorch peer runs them: same shapes, batch sizes, warm-up and timed
- * iterations, random inputs and weights.
+ * iterations, random inputs and weights. Inference goes through {@link ParallelInference}, the path cnnkit's
+ * classifiers, feature extractors and feature caches use.
  */
 final class NetworkWorkloads {
 
@@ -36,17 +38,17 @@ final class NetworkWorkloads {
 
     /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */
     static BenchResult cnnInfer(String peer) {
-        ComputationGraph net = BenchNetworks.seedCnn(100, CLASSES);
+        ParallelInference net = ParallelInference.of(BenchNetworks.seedCnn(100, CLASSES));
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
-        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 3, 30);
+        double seconds = Timing.secondsPerStep(() -> net.output(x), 3, 30);
         return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH));
     }
 
     /** {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32. */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
-        ComputationGraph net = BenchNetworks.mobileNetV2Features(alpha, size);
+        ParallelInference net = ParallelInference.of(BenchNetworks.mobileNetV2Features(alpha, size));
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
-        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 1, 3);
+        double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 3);
         return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));
     }
 
@@ -55,12 +57,13 @@ final class NetworkWorkloads {
      * ({@link MobileNetV2#withGlobalAveragePooling}) computes features in inference mode, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
      */
     static BenchResult mobileNetV2FrozenTrain(String peer) {
-        ComputationGraph base = MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100));
+        ParallelInference base = ParallelInference.of(
+                MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100)));
         ComputationGraph head = BenchNetworks.transferHead(1280, CLASSES);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
         INDArray y = oneHot(new Random(0), BATCH, CLASSES);
         double seconds = Timing.secondsPerStep(() -> {
-            INDArray features = base.outputSingle(false, x);
+            INDArray features = base.outputSingle(x);
             head.fit(new DataSet(features, y));
         }, 1, 5);
         return result("mnv2-a1.0-frozen-train-100", BATCH / seconds, peer, Map.of("batch", BATCH));
@@ -68,10 +71,10 @@ final class NetworkWorkloads {
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */
     static BenchResult vgg16Fc2(String peer) {
-        ComputationGraph net = BenchNetworks.vgg16Fc2(224);
+        ParallelInference net = ParallelInference.of(BenchNetworks.vgg16Fc2(224));
         int batch = 16;
         INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
-        double seconds = Timing.secondsPerStep(() -> net.output(false, x), 1, 2);
+        double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 2);
         return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch));
     }
 

@@ -1,0 +1,199 @@
+package org.cnnkit.core.runtime;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.cnnkit.core.CnnkitException;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * Runs a network's inference on a batch split between one worker thread per core, each running its share of the
+ * images through its own replica of the network with single-threaded native operations.
+ *
+ * <p>Why: DL4J runs a network one layer at a time, and each layer's native operation spreads itself over the cores
+ * and synchronises them again. For the small operations of MobileNetV2 that synchronisation is a large part of the
+ * time; two workers that each take half the batch, without any synchronisation between operations, measured 1.2 to
+ * 2.4 times the images/s of one multi-threaded forward pass on 2 cores (docs/performance.md). The outputs are the
+ * same as {@code graph.output(false, ...)} up to float rounding: each image goes through the same operations.
+ *
+ * <p>The replicas share the graph's parameter array (no copy of the weights): changes made to the graph's parameters
+ * in place, as DL4J's training does, are seen by later calls. Do not call {@code init()} on the graph again, or
+ * build a new {@code ParallelInference} if you do. Only graphs with one input whose first dimension is the batch are
+ * supported.
+ *
+ * <p>A batch of one image, or any batch when there is one worker, runs on the calling thread through the graph
+ * itself, its native operations using every core as usual.
+ *
+ * <p>Thread-safe: calls from several threads share the workers. Workers are daemon threads that end after 30 s
+ * without work (releasing their workspace memory), so an idle instance holds no thread and needs no closing.
+ */
+public final class ParallelInference {
+
+    private static final long IDLE_SECONDS = 30;
+
+    private final ComputationGraph graph;
+    private final int workers;
+    private final BlockingQueue<ComputationGraph> replicas;
+    private final ThreadPoolExecutor pool;
+
+    private ParallelInference(ComputationGraph graph, int workers) {
+        if (graph.getNumInputArrays() != 1) {
+            throw new CnnkitException("parallel inference needs a graph with one input, this one has "
+                    + graph.getNumInputArrays());
+        }
+        if (graph.getVertices() == null) {
+            throw new CnnkitException("parallel inference needs an initialized graph: call init() first");
+        }
+        NativeRuntime.ensureConfigured();
+        this.graph = graph;
+        this.workers = Math.max(1, workers);
+        this.replicas = new ArrayBlockingQueue<>(this.workers);
+        this.pool = new ThreadPoolExecutor(this.workers, this.workers, IDLE_SECONDS, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new InferenceThreads());
+        this.pool.allowCoreThreadTimeOut(true);
+    }
+
+    /**
+     * Prepares parallel inference of {@code graph} with one worker per available core.
+     *
+     * @param graph an initialized graph with one input
+     * @return the runner; replicas of the graph are made at the first call that needs them
+     * @throws CnnkitException if the graph has several inputs or is not initialized
+     */
+    public static ParallelInference of(ComputationGraph graph) {
+        return of(graph, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Prepares parallel inference of {@code graph} with {@code workers} workers.
+     *
+     * @param graph an initialized graph with one input
+     * @param workers worker threads (1: every batch runs on the calling thread, as {@code graph.output} does)
+     * @return the runner
+     * @throws CnnkitException if the graph has several inputs or is not initialized
+     */
+    public static ParallelInference of(ComputationGraph graph, int workers) {
+        return new ParallelInference(graph, workers);
+    }
+
+    /** Returns the number of workers. */
+    public int workers() {
+        return workers;
+    }
+
+    /**
+     * Runs inference (test mode: no dropout, batch normalization with its running statistics) on {@code input} and
+     * returns the graph's outputs, rows in input order, detached from any workspace.
+     *
+     * @param input a batch, the first dimension indexing the images
+     * @return one array per graph output
+     * @throws CnnkitException if the calling thread is interrupted while waiting
+     * @throws RuntimeException whatever the network throws for this input (for example a wrong shape)
+     */
+    public INDArray[] output(INDArray input) {
+        int rows = (int) input.size(0);
+        int parts = Math.min(workers, rows);
+        if (parts <= 1) {
+            return graph.output(false, input);
+        }
+        List<Callable<INDArray[]>> tasks = new ArrayList<>(parts);
+        for (int p = 0; p < parts; p++) {
+            long from = (long) rows * p / parts;
+            long to = (long) rows * (p + 1) / parts;
+            INDArray slice = input.get(NDArrayIndex.interval(from, to)).dup();
+            tasks.add(() -> runOnReplica(slice));
+        }
+        List<INDArray[]> results = new ArrayList<>(parts);
+        try {
+            for (Future<INDArray[]> future : pool.invokeAll(tasks)) {
+                results.add(future.get());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException("inference interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new CnnkitException("inference failed: " + cause, cause);
+        }
+        INDArray[] outputs = new INDArray[results.get(0).length];
+        for (int o = 0; o < outputs.length; o++) {
+            INDArray[] pieces = new INDArray[parts];
+            for (int p = 0; p < parts; p++) {
+                pieces[p] = results.get(p)[o];
+            }
+            outputs[o] = Nd4j.concat(0, pieces);
+        }
+        return outputs;
+    }
+
+    /**
+     * As {@link #output(INDArray)} for a graph with one output.
+     *
+     * @param input a batch, the first dimension indexing the images
+     * @return the output
+     * @throws CnnkitException if the graph has several outputs, or as {@link #output(INDArray)}
+     */
+    public INDArray outputSingle(INDArray input) {
+        INDArray[] outputs = output(input);
+        if (outputs.length != 1) {
+            throw new CnnkitException("the graph has " + outputs.length + " outputs; use output(input)");
+        }
+        return outputs[0];
+    }
+
+    private INDArray[] runOnReplica(INDArray slice) throws InterruptedException {
+        ComputationGraph replica = replicas.poll();
+        if (replica == null) {
+            replica = newReplica();
+        }
+        try {
+            return replica.output(false, slice);
+        } finally {
+            replicas.put(replica);
+        }
+    }
+
+    /** A graph of the same configuration viewing the same parameter array, with the fast layer paths. */
+    private ComputationGraph newReplica() {
+        ComputationGraph replica = new ComputationGraph(graph.getConfiguration().clone());
+        replica.init(graph.params(), false);
+        return NativeRuntime.accelerate(replica);
+    }
+
+    /** Daemon workers with single-threaded native operations, freeing their workspaces when they end. */
+    private static final class InferenceThreads implements ThreadFactory {
+        private final AtomicInteger created = new AtomicInteger();
+
+        @Override
+        public Thread newThread(Runnable work) {
+            Thread thread = new Thread(() -> {
+                NativeRuntime.runNativeOpsOnCallingThreadOnly();
+                try {
+                    work.run();
+                } finally {
+                    Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
+                }
+            }, "cnnkit-inference-" + created.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        }
+    }
+}
