@@ -47,6 +47,12 @@ class MobileNetV2ParityTest {
             assertThat(ours.maxNumber().doubleValue()).as("features are not all zero").isGreaterThan(0.1);
             assertThat(maxDiff).isLessThan(1e-4);
 
+            // The inference graph with batch normalization folded into the convolutions gives the same features.
+            INDArray folded = BatchNormFolding.fold(graph).outputSingle(input);
+            double foldedDiff = folded.sub(theirs).amaxNumber().doubleValue();
+            LOG.info("folded batch normalization at {}x{}: max |folded - Keras import| = {}", size, size, foldedDiff);
+            assertThat(foldedDiff).isLessThan(2e-4);
+
             if (size == 96) { // control: without the loaded weights the features differ, so the check can fail
                 INDArray random = MobileNetV2.builder().optAlpha(0.35).setInputShape(InputShape.rgb(size)).build()
                         .newGraph().outputSingle(input);

@@ -3,6 +3,7 @@ package org.cnnkit.examples.bench;
 import java.util.Map;
 import java.util.Random;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.BatchNormFolding;
 import org.cnnkit.zoo.MobileNetV2;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -44,9 +45,13 @@ final class NetworkWorkloads {
         return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH));
     }
 
-    /** {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32. */
+    /**
+     * {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32, batch normalization folded
+     * as cnnkit's MobileNetV2 feature extractor does ({@link BatchNormFolding}).
+     */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
-        ParallelInference net = ParallelInference.of(BenchNetworks.mobileNetV2Features(alpha, size));
+        ParallelInference net = ParallelInference.of(
+                BatchNormFolding.fold(BenchNetworks.mobileNetV2Features(alpha, size)));
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
         double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 3);
         return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));
@@ -54,11 +59,12 @@ final class NetworkWorkloads {
 
     /**
      * {@code mnv2-a1.0-frozen-train-100}: the frozen MobileNetV2 base with global average pooling
-     * ({@link MobileNetV2#withGlobalAveragePooling}) computes features in inference mode, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
+     * ({@link MobileNetV2#withGlobalAveragePooling}), batch normalization folded as the transfer learner's feature
+     * cache does ({@link BatchNormFolding}), computes features in inference mode, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
      */
     static BenchResult mobileNetV2FrozenTrain(String peer) {
-        ParallelInference base = ParallelInference.of(
-                MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100)));
+        ParallelInference base = ParallelInference.of(BatchNormFolding.fold(
+                MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100))));
         ComputationGraph head = BenchNetworks.transferHead(1280, CLASSES);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
         INDArray y = oneHot(new Random(0), BATCH, CLASSES);
