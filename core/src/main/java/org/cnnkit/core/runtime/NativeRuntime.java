@@ -106,9 +106,10 @@ public final class NativeRuntime {
     }
 
     /**
-     * Installs the faster native path in every layer of an initialized network where one exists (a no-op when the
-     * fast paths are off). Call it after {@code init()}, and again after anything that creates new layer objects
-     * (restoring, cloning, transfer-learning builders).
+     * Installs the faster native path in every layer of an initialized network where one exists, and makes the
+     * network size its workspaces after a few cycles rather than DL4J's several passes ({@code WorkspaceLearning});
+     * a no-op when the fast paths are off. Call it after {@code init()}, and again after anything that creates new
+     * layer objects (restoring, cloning, transfer-learning builders).
      *
      * @param graph an initialized network
      * @return the same network, for chaining
@@ -122,6 +123,9 @@ public final class NativeRuntime {
             throw new IllegalArgumentException("graph is not initialized: call init() before NativeRuntime.accelerate");
         }
         install(graph.getLayers());
+        if (Holder.STATE.fastPaths()) {
+            WorkspaceLearning.shorten(graph);
+        }
         return graph;
     }
 
@@ -142,6 +146,9 @@ public final class NativeRuntime {
                     "network is not initialized: call init() before NativeRuntime.accelerate");
         }
         install(network.getLayers());
+        if (Holder.STATE.fastPaths()) {
+            WorkspaceLearning.shorten(network);
+        }
         return network;
     }
 
