@@ -6,7 +6,7 @@ import java.util.Objects;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.progress.ProgressListener;
-import org.cnnkit.zoo.BatchNormFolding;
+import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.weights.KerasWeights;
 import org.cnnkit.zoo.weights.PretrainedWeights;
@@ -154,8 +154,8 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
             String name = String.format(Locale.ROOT, "mobilenetv2-%s-avg", alphaText(alpha));
             ExtractorIdentity identity = new ExtractorIdentity("mobilenetv2-" + alphaText(alpha) + "/avg(out_relu)",
                     checksum, shape, Preprocessing.MOBILENET_V2, model.outputChannels());
-            // Inference only: batch normalization folded into the convolutions (same features, faster).
-            return new MobileNetV2Pooled(name, BatchNormFolding.fold(graph), identity, batchSize);
+            // Inference only: batch normalization and padding folded into the convolutions (same features, faster).
+            return new MobileNetV2Pooled(name, InferenceFolding.fold(graph, shape), identity, batchSize);
         }
     }
 

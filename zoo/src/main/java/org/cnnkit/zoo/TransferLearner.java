@@ -215,8 +215,8 @@ public final class TransferLearner {
     private ComputationGraph trainWithCachedFeatures(ComputationGraph base, DataSetIterator train,
             DataSetIterator validation, List<String> classNames, List<EpochStats> history) {
         long start = System.nanoTime();
-        // The frozen base only infers here: its batch normalization is folded into the convolutions.
-        ComputationGraph pooled = BatchNormFolding.fold(TransferNetworks.pooledBase(base));
+        // The frozen base only infers here: its batch normalization and padding are folded into the convolutions.
+        ComputationGraph pooled = InferenceFolding.fold(TransferNetworks.pooledBase(base), architecture.inputShape());
         long total = train instanceof ImageDataSetIterator images ? (long) images.totalExamples() * views : -1;
         ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
                 + (views > 1 ? "s" : "") + ")", total, progressListener);

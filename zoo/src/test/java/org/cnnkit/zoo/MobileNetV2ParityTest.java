@@ -47,8 +47,8 @@ class MobileNetV2ParityTest {
             assertThat(ours.maxNumber().doubleValue()).as("features are not all zero").isGreaterThan(0.1);
             assertThat(maxDiff).isLessThan(1e-4);
 
-            // The inference graph with batch normalization folded into the convolutions gives the same features.
-            INDArray folded = BatchNormFolding.fold(graph).outputSingle(input);
+            // The inference graph with batch normalization and padding folded into the convolutions: same features.
+            INDArray folded = InferenceFolding.fold(graph, InputShape.rgb(size)).outputSingle(input);
             double foldedDiff = folded.sub(theirs).amaxNumber().doubleValue();
             LOG.info("folded batch normalization at {}x{}: max |folded - Keras import| = {}", size, size, foldedDiff);
             assertThat(foldedDiff).isLessThan(2e-4);

@@ -112,7 +112,7 @@ public final class ParallelInference {
         for (int p = 0; p < parts; p++) {
             long from = (long) rows * p / parts;
             long to = (long) rows * (p + 1) / parts;
-            INDArray slice = input.get(NDArrayIndex.interval(from, to)).dup();
+            INDArray slice = input.get(NDArrayIndex.interval(from, to)); // a view, not a copy
             tasks.add(() -> runOnReplica(slice));
         }
         List<INDArray[]> results = new ArrayList<>(parts);

@@ -2,8 +2,9 @@ package org.cnnkit.examples.bench;
 
 import java.util.Map;
 import java.util.Random;
+import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.ParallelInference;
-import org.cnnkit.zoo.BatchNormFolding;
+import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.MobileNetV2;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -47,11 +48,11 @@ final class NetworkWorkloads {
 
     /**
      * {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32, batch normalization folded
-     * as cnnkit's MobileNetV2 feature extractor does ({@link BatchNormFolding}).
+     * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}).
      */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
         ParallelInference net = ParallelInference.of(
-                BatchNormFolding.fold(BenchNetworks.mobileNetV2Features(alpha, size)));
+                InferenceFolding.fold(BenchNetworks.mobileNetV2Features(alpha, size), InputShape.rgb(size)));
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
         double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 3);
         return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));
@@ -60,11 +61,11 @@ final class NetworkWorkloads {
     /**
      * {@code mnv2-a1.0-frozen-train-100}: the frozen MobileNetV2 base with global average pooling
      * ({@link MobileNetV2#withGlobalAveragePooling}), batch normalization folded as the transfer learner's feature
-     * cache does ({@link BatchNormFolding}), computes features in inference mode, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
+     * cache does ({@link InferenceFolding}), computes features in inference mode, then one Adam step of the Dense(128, relu) + Dense(3, softmax) head; batch of 32 at 100x100.
      */
     static BenchResult mobileNetV2FrozenTrain(String peer) {
-        ParallelInference base = ParallelInference.of(BatchNormFolding.fold(
-                MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100))));
+        ParallelInference base = ParallelInference.of(InferenceFolding.fold(
+                MobileNetV2.withGlobalAveragePooling(BenchNetworks.mobileNetV2Features(1.0, 100)), InputShape.rgb(100)));
         ComputationGraph head = BenchNetworks.transferHead(1280, CLASSES);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
         INDArray y = oneHot(new Random(0), BATCH, CLASSES);

@@ -6,15 +6,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -23,15 +27,22 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * Makes an inference-only copy of a graph in which every batch normalization that directly follows a convolution is
- * folded into that convolution's weights and bias, and an activation layer that directly follows is made that
- * convolution's activation: {@code conv -> BN -> ReLU6} becomes one convolution with a bias and ReLU6.
+ * Makes an inference-only copy of a graph with fewer layers and the same function: every batch normalization that
+ * directly follows a convolution is folded into that convolution's weights and bias, and an activation layer that
+ * directly follows is made that convolution's activation ({@code conv -> BN -> ReLU6} becomes one convolution with a
+ * bias and ReLU6). Given the input shape, a zero padding in front of a convolution is also absorbed where the
+ * convolution's {@code Same} mode pads exactly the same way (Keras' {@code correct_pad} before MobileNetV2's stride-2
+ * convolutions is such a padding).
  *
  * <p>In inference a batch normalization is a fixed per-channel affine map, {@code y = gamma (x - mean) /
  * sqrt(var + eps) + beta}, so it can be applied to the convolution's weights once instead of to its output every
  * time. MobileNetV2 loses its 52 batch normalizations and 35 ReLU6 layers that way. The folded graph computes the
- * same function up to float rounding ({@code BatchNormFoldingTest}), runs faster (docs/performance.md), and must
+ * same function up to float rounding ({@code InferenceFoldingTest}), runs faster (docs/performance.md), and must
  * not be trained: it has no batch normalization left to learn.
+ *
+ * <p>A padding is absorbed only when it is read by nothing but one plain or depthwise convolution without padding of
+ * its own, in {@code Truncate} mode, without dilation, and pads each side as that convolution's {@code Same} mode
+ * would for the input size at that point.
  *
  * <p>A pair is folded only when the convolution (a plain {@link ConvolutionLayer} or a {@link DepthwiseConvolution2D},
  * with the identity activation) feeds nothing but the batch normalization, and an activation layer is absorbed only
@@ -39,27 +50,44 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * replaces, so later vertices and the graph's outputs keep their names. Every other vertex is copied with its
  * parameters.
  */
-public final class BatchNormFolding {
+public final class InferenceFolding {
 
-    private BatchNormFolding() {
+    private InferenceFolding() {
     }
 
     /**
-     * Returns the folded copy of {@code graph} (with the fast layer paths installed); the graph itself is not changed.
+     * Returns the folded copy of {@code graph} (with the fast layer paths installed), folding batch normalization
+     * and activations but not padding; the graph itself is not changed.
      *
      * @param graph an initialized graph, with its trained weights and batch-normalization statistics
      * @return a new graph for inference
      * @throws CnnkitException if the graph is not initialized
      */
     public static ComputationGraph fold(ComputationGraph graph) {
+        return fold(graph, null);
+    }
+
+    /**
+     * Returns the folded copy of {@code graph} (with the fast layer paths installed), absorbing zero paddings too;
+     * the graph itself is not changed.
+     *
+     * @param graph an initialized graph with one image input, with its trained weights and statistics
+     * @param inputShape the shape of the images the graph takes (null: no padding is absorbed)
+     * @return a new graph for inference, for images of that shape
+     * @throws CnnkitException if the graph is not initialized, or does not take images of that shape
+     */
+    public static ComputationGraph fold(ComputationGraph graph, InputShape inputShape) {
         if (graph.getVertices() == null) {
             throw new CnnkitException("cannot fold an uninitialized graph: call init() and load its weights first");
         }
         ComputationGraphConfiguration conf = graph.getConfiguration().clone();
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
-        Map<String, List<String>> consumers = consumersOf(inputs);
         List<String> outputs = conf.getNetworkOutputs();
+        if (inputShape != null) {
+            absorbPaddings(conf, inputShape);
+        }
+        Map<String, List<String>> consumers = consumersOf(inputs);
 
         List<Fold> folds = new ArrayList<>();
         for (String name : List.copyOf(vertices.keySet())) {
@@ -110,12 +138,80 @@ public final class BatchNormFolding {
         return copyOf(graph, conf, folds);
     }
 
+    /** Removes each zero padding that the convolution reading it can do itself in Same mode (see the class doc). */
+    private static void absorbPaddings(ComputationGraphConfiguration conf, InputShape inputShape) {
+        if (conf.getNetworkInputs().size() != 1) {
+            throw new CnnkitException("padding can only be absorbed in a graph with one input, this one has "
+                    + conf.getNetworkInputs().size());
+        }
+        Map<String, InputType> types;
+        try {
+            types = conf.getLayerActivationTypes(false, false,
+                    InputType.convolutional(inputShape.height(), inputShape.width(), inputShape.channels()));
+        } catch (RuntimeException e) {
+            throw new CnnkitException("the graph does not take images of shape " + inputShape + ": " + e.getMessage(),
+                    e);
+        }
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        Map<String, List<String>> inputs = conf.getVertexInputs();
+        Map<String, List<String>> consumers = consumersOf(inputs);
+        String networkInput = conf.getNetworkInputs().get(0);
+        InputType imageType = InputType.convolutional(inputShape.height(), inputShape.width(), inputShape.channels());
+        for (String name : List.copyOf(vertices.keySet())) {
+            if (!(layerOf(vertices.get(name)) instanceof ZeroPaddingLayer padding) || inputs.get(name).size() != 1) {
+                continue;
+            }
+            String reader = onlyConsumer(name, consumers, conf.getNetworkOutputs());
+            if (reader == null || !(layerOf(vertices.get(reader)) instanceof ConvolutionLayer convolution)
+                    || !isPlainOrDepthwise(convolution) || convolution.getConvolutionMode() != ConvolutionMode.Truncate
+                    || !allEqual(convolution.getPadding(), 0) || !allEqual(convolution.getDilation(), 1)) {
+                continue;
+            }
+            String source = inputs.get(name).get(0);
+            InputType before = source.equals(networkInput) ? imageType : types.get(source);
+            if (!(before instanceof InputType.InputTypeConvolutional image)) {
+                continue;
+            }
+            int[] pad = padding.getPadding(); // top, bottom, left, right
+            int[] kernel = convolution.getKernelSize();
+            int[] stride = convolution.getStride();
+            if (!samePadding(image.getHeight(), kernel[0], stride[0], pad[0], pad[1])
+                    || !samePadding(image.getWidth(), kernel[1], stride[1], pad[2], pad[3])) {
+                continue;
+            }
+            convolution.setConvolutionMode(ConvolutionMode.Same);
+            inputs.put(reader, List.of(source));
+            vertices.remove(name);
+            inputs.remove(name);
+            consumers = consumersOf(inputs);
+        }
+    }
+
+    /** Whether Same mode pads a size-{@code size} dimension by {@code before} and {@code after} (as TensorFlow). */
+    private static boolean samePadding(long size, int kernel, int stride, int before, int after) {
+        long out = (size + stride - 1) / stride;
+        long total = Math.max((out - 1) * stride + kernel - size, 0);
+        return before == total / 2 && after == total - total / 2;
+    }
+
+    private static boolean allEqual(int[] values, int expected) {
+        for (int value : values) {
+            if (value != expected) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean isPlainOrDepthwise(ConvolutionLayer convolution) {
+        return convolution.getClass() == ConvolutionLayer.class
+                || convolution.getClass() == DepthwiseConvolution2D.class;
+    }
+
     /** The convolution -> batch normalization (-> activation) chain starting at {@code name}, or null. */
     private static Fold foldStartingAt(String name, Map<String, GraphVertex> vertices, Map<String, List<String>> inputs,
             Map<String, List<String>> consumers, List<String> outputs) {
-        if (!(layerOf(vertices.get(name)) instanceof ConvolutionLayer convolution)
-                || !(convolution.getClass() == ConvolutionLayer.class
-                        || convolution.getClass() == DepthwiseConvolution2D.class)
+        if (!(layerOf(vertices.get(name)) instanceof ConvolutionLayer convolution) || !isPlainOrDepthwise(convolution)
                 || !(convolution.getActivationFn() instanceof ActivationIdentity)) {
             return null;
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import org.cnnkit.core.image.InputShape;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -12,14 +13,17 @@ import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-class BatchNormFoldingTest {
+class InferenceFoldingTest {
 
     /** Gives every batch normalization non-trivial gamma, beta, mean and variance, as trained weights have. */
     private static void randomizeBatchNorms(ComputationGraph graph, long seed) {
@@ -48,16 +52,19 @@ class BatchNormFoldingTest {
         return a.sub(b).amaxNumber().doubleValue() / scale;
     }
 
-    @Test
-    void foldedMobileNetV2ComputesTheSameFeaturesWithoutBatchNormalization() {
-        ComputationGraph graph = MobileNetV2.builder().optAlpha(0.35).setInputShape(InputShape.rgb(48)).build()
+    @ParameterizedTest
+    @ValueSource(ints = {48, 47})
+    void foldedMobileNetV2ComputesTheSameFeaturesWithoutBatchNormalizationOrPadding(int size) {
+        ComputationGraph graph = MobileNetV2.builder().optAlpha(0.35).setInputShape(InputShape.rgb(size)).build()
                 .newGraph();
         randomizeBatchNorms(graph, 11);
-        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, 48, 48).muli(2).subi(1);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 3, 3, size, size).muli(2).subi(1);
 
-        ComputationGraph folded = BatchNormFolding.fold(graph);
+        ComputationGraph folded = InferenceFolding.fold(graph, InputShape.rgb(size));
 
         assertThat(countLayers(folded, BatchNormalization.class)).isZero();
+        assertThat(countLayers(graph, ZeroPaddingLayer.class)).isEqualTo(5);
+        assertThat(countLayers(folded, ZeroPaddingLayer.class)).isZero();
         assertThat(countLayers(graph, BatchNormalization.class)).isEqualTo(52);
         assertThat(countLayers(folded, ActivationLayer.class)).isZero();
         assertThat(folded.getConfiguration().getNetworkOutputs()).containsExactly(MobileNetV2.OUTPUT_NAME);
@@ -84,12 +91,31 @@ class BatchNormFoldingTest {
         randomizeBatchNorms(graph, 5);
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 2, 9, 9);
 
-        ComputationGraph folded = BatchNormFolding.fold(graph);
+        ComputationGraph folded = InferenceFolding.fold(graph);
 
         assertThat(countLayers(folded, BatchNormalization.class)).isZero();
         assertThat(folded.getLayer("bn").conf().getLayer()).isInstanceOf(ConvolutionLayer.class);
         assertThat(maxRelativeDifference(folded.outputSingle(false, x), graph.outputSingle(false, x)))
                 .isLessThan(1e-5);
+    }
+
+    @Test
+    void aPaddingThatSameModeWouldNotReproduceStays() {
+        // Symmetric padding 1 before a 3x3 stride-2 convolution of an even size: Same mode would pad (0, 1).
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(3)
+                .dataType(DataType.FLOAT).convolutionMode(ConvolutionMode.Truncate).graphBuilder().addInputs("in")
+                .addLayer("pad", new ZeroPaddingLayer.Builder(1, 1, 1, 1).build(), "in")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(2, 2).nOut(4)
+                        .activation(Activation.IDENTITY).build(), "pad")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "conv")
+                .setOutputs("pool").setInputTypes(InputType.convolutional(10, 10, 3)).build());
+        graph.init();
+        INDArray x = Nd4j.randn(DataType.FLOAT, 2, 3, 10, 10);
+
+        ComputationGraph folded = InferenceFolding.fold(graph, new InputShape(10, 10, 3));
+
+        assertThat(countLayers(folded, ZeroPaddingLayer.class)).isEqualTo(1);
+        assertThat(folded.outputSingle(false, x).equalsWithEps(graph.outputSingle(false, x), 1e-6)).isTrue();
     }
 
     @Test
@@ -106,7 +132,7 @@ class BatchNormFoldingTest {
         randomizeBatchNorms(graph, 9);
         INDArray x = Nd4j.randn(DataType.FLOAT, 2, 1, 8, 8);
 
-        ComputationGraph folded = BatchNormFolding.fold(graph);
+        ComputationGraph folded = InferenceFolding.fold(graph);
 
         assertThat(countLayers(folded, BatchNormalization.class)).isEqualTo(1);
         INDArray[] expected = graph.output(false, x);
