@@ -34,7 +34,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * supported.
  *
  * <p>A batch of one image, or any batch when there is one worker, runs on the calling thread through the graph
- * itself, its native operations using every core as usual.
+ * itself, its native operations using every core as usual. An optional cap on the images per network call bounds
+ * the memory for activations ({@link #of(ComputationGraph, int, int)}).
  *
  * <p>Thread-safe: calls from several threads share the workers. Workers are daemon threads that end after 30 s
  * without work (releasing their workspace memory), so an idle instance holds no thread and needs no closing.
@@ -42,13 +43,17 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 public final class ParallelInference {
 
     private static final long IDLE_SECONDS = 30;
+    /** Image pixels (height x width) per network call by default: 4 images of 224x224, 20 of 100x100. */
+    static final long DEFAULT_PIXELS_PER_CALL = 4L * 224 * 224;
+    private static final int AUTOMATIC = 0;
 
     private final ComputationGraph graph;
     private final int workers;
+    private final int maxRowsPerCall;
     private final BlockingQueue<ComputationGraph> replicas;
     private final ThreadPoolExecutor pool;
 
-    private ParallelInference(ComputationGraph graph, int workers) {
+    private ParallelInference(ComputationGraph graph, int workers, int maxRowsPerCall) {
         if (graph.getNumInputArrays() != 1) {
             throw new CnnkitException("parallel inference needs a graph with one input, this one has "
                     + graph.getNumInputArrays());
@@ -59,6 +64,7 @@ public final class ParallelInference {
         NativeRuntime.ensureConfigured();
         this.graph = graph;
         this.workers = Math.max(1, workers);
+        this.maxRowsPerCall = maxRowsPerCall;
         this.replicas = new ArrayBlockingQueue<>(this.workers);
         this.pool = new ThreadPoolExecutor(this.workers, this.workers, IDLE_SECONDS, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new InferenceThreads());
@@ -85,7 +91,30 @@ public final class ParallelInference {
      * @throws CnnkitException if the graph has several inputs or is not initialized
      */
     public static ParallelInference of(ComputationGraph graph, int workers) {
-        return new ParallelInference(graph, workers);
+        return new ParallelInference(graph, workers, AUTOMATIC);
+    }
+
+    /**
+     * Prepares parallel inference of {@code graph} with {@code workers} workers, each network call taking at most
+     * {@code maxRowsPerCall} images: a larger batch is cut into more pieces than workers, run one after the other.
+     * Without this cap ({@link #of(ComputationGraph, int)}), a call takes at most as many NCHW images as make
+     * {@value #DEFAULT_PIXELS_PER_CALL} pixels of height x width: 4 at 224x224, 20 at 100x100. Activation memory
+     * grows with the images per call, and past a few large images so does the time: at 224x224, MobileNetV2 (alpha
+     * 1.0) ran at 50-56 images/s with a 454 MiB peak at 4 images per call against 38 images/s and 1,017 MiB at 16,
+     * and VGG16 at 5.0-5.3 images/s with 1,302 MiB against 5.5 and 1,729 (docs/performance.md).
+     *
+     * @param graph an initialized graph with one input
+     * @param workers worker threads (1: every call runs on the calling thread, as {@code graph.output} does)
+     * @param maxRowsPerCall the most images one network call takes, at least 1
+     * @return the runner
+     * @throws CnnkitException if the graph has several inputs or is not initialized
+     * @throws IllegalArgumentException if {@code maxRowsPerCall} is below 1
+     */
+    public static ParallelInference of(ComputationGraph graph, int workers, int maxRowsPerCall) {
+        if (maxRowsPerCall < 1) {
+            throw new IllegalArgumentException("maxRowsPerCall must be at least 1, got " + maxRowsPerCall);
+        }
+        return new ParallelInference(graph, workers, maxRowsPerCall);
     }
 
     /** Returns the number of workers. */
@@ -104,18 +133,28 @@ public final class ParallelInference {
      */
     public INDArray[] output(INDArray input) {
         int rows = (int) input.size(0);
-        int parts = Math.min(workers, rows);
+        int perCall = rowsPerCall(input);
+        int parts = Math.max(Math.min(workers, rows), (rows + perCall - 1) / perCall);
         if (parts <= 1) {
             return graph.output(false, input);
         }
-        List<Callable<INDArray[]>> tasks = new ArrayList<>(parts);
+        List<INDArray> slices = new ArrayList<>(parts);
         for (int p = 0; p < parts; p++) {
             long from = (long) rows * p / parts;
             long to = (long) rows * (p + 1) / parts;
-            INDArray slice = input.get(NDArrayIndex.interval(from, to)); // a view, not a copy
-            tasks.add(() -> runOnReplica(slice));
+            slices.add(input.get(NDArrayIndex.interval(from, to))); // a view, not a copy
         }
         List<INDArray[]> results = new ArrayList<>(parts);
+        if (workers == 1) {
+            for (INDArray slice : slices) {
+                results.add(graph.output(false, slice));
+            }
+            return concatenated(results);
+        }
+        List<Callable<INDArray[]>> tasks = new ArrayList<>(parts);
+        for (INDArray slice : slices) {
+            tasks.add(() -> runOnReplica(slice));
+        }
         try {
             for (Future<INDArray[]> future : pool.invokeAll(tasks)) {
                 results.add(future.get());
@@ -133,10 +172,27 @@ public final class ParallelInference {
             }
             throw new CnnkitException("inference failed: " + cause, cause);
         }
+        return concatenated(results);
+    }
+
+    /** The cap on images per call: the explicit one, or by image area for NCHW image batches. */
+    int rowsPerCall(INDArray input) {
+        if (maxRowsPerCall != AUTOMATIC) {
+            return maxRowsPerCall;
+        }
+        if (input.rank() != 4) {
+            return Integer.MAX_VALUE;
+        }
+        long area = Math.max(1, input.size(2) * input.size(3));
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, DEFAULT_PIXELS_PER_CALL / area));
+    }
+
+    /** Joins the pieces' outputs along the rows, output by output. */
+    private static INDArray[] concatenated(List<INDArray[]> results) {
         INDArray[] outputs = new INDArray[results.get(0).length];
         for (int o = 0; o < outputs.length; o++) {
-            INDArray[] pieces = new INDArray[parts];
-            for (int p = 0; p < parts; p++) {
+            INDArray[] pieces = new INDArray[results.size()];
+            for (int p = 0; p < pieces.length; p++) {
                 pieces[p] = results.get(p)[o];
             }
             outputs[o] = Nd4j.concat(0, pieces);

@@ -67,6 +67,39 @@ class ParallelInferenceTest {
     }
 
     @Test
+    void aCapOnImagesPerCallCutsTheBatchIntoMorePiecesWithTheSameOutputs() {
+        ComputationGraph graph = smallGraph();
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 7, 3, 12, 12).muli(3);
+        INDArray expected = graph.outputSingle(false, batch);
+
+        assertThat(ParallelInference.of(graph, 2, 2).outputSingle(batch).equalsWithEps(expected, 1e-5)).isTrue();
+        assertThat(ParallelInference.of(graph, 1, 3).outputSingle(batch).equalsWithEps(expected, 1e-5)).isTrue();
+        assertThatThrownBy(() -> ParallelInference.of(graph, 2, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxRowsPerCall");
+    }
+
+    @Test
+    void largeImagesAreRunAFewPerCallByDefault() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(2)
+                .dataType(DataType.FLOAT).graphBuilder().addInputs("in")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).stride(4, 4).nOut(2).build(), "in")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.MAX).build(), "conv")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(2)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out").setInputTypes(InputType.convolutional(300, 300, 3)).build());
+        graph.init();
+        // 300x300 images: 2 per call by default (4 x 224 x 224 pixels), so 5 images make 3 calls.
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 5, 3, 300, 300);
+        ParallelInference inference = ParallelInference.of(graph, 2);
+
+        assertThat(inference.rowsPerCall(batch)).isEqualTo(2);
+        assertThat(inference.rowsPerCall(Nd4j.create(DataType.FLOAT, 1, 3, 224, 224))).isEqualTo(4);
+        assertThat(inference.rowsPerCall(Nd4j.create(DataType.FLOAT, 1, 3, 100, 100))).isEqualTo(20);
+        assertThat(ParallelInference.of(graph, 2, 7).rowsPerCall(batch)).isEqualTo(7);
+        assertThat(inference.outputSingle(batch).equalsWithEps(graph.outputSingle(false, batch), 1e-5)).isTrue();
+    }
+
+    @Test
     void replicasSeeParameterChangesMadeToTheGraphInPlace() {
         ComputationGraph graph = smallGraph();
         ParallelInference inference = ParallelInference.of(graph, 2);
