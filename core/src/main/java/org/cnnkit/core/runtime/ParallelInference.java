@@ -23,10 +23,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * images through its own replica of the network with single-threaded native operations.
  *
  * <p>Why: DL4J runs a network one layer at a time, and each layer's native operation spreads itself over the cores
- * and synchronises them again. For the small operations of MobileNetV2 that synchronisation is a large part of the
- * time; two workers that each take half the batch, without any synchronisation between operations, measured 1.2 to
- * 2.4 times the images/s of one multi-threaded forward pass on 2 cores (docs/performance.md). The outputs are the
- * same as {@code graph.output(false, ...)} up to float rounding: each image goes through the same operations.
+ * and synchronises them again. Two workers that each take half the batch, without synchronising between operations,
+ * ran the folded MobileNetV2 (alpha 1.0) at 1.23 times the images/s of multi-threaded forward passes, at 100x100 and
+ * at 224x224, in steady state on 2 cores; alpha 0.35 at 100x100 ran at the same speed either way
+ * (docs/performance.md). The outputs are the same as {@code graph.output(false, ...)} up to float rounding: each
+ * image goes through the same operations.
  *
  * <p>The replicas share the graph's parameter array (no copy of the weights): changes made to the graph's parameters
  * in place, as DL4J's training does, are seen by later calls. Do not call {@code init()} on the graph again, or
