@@ -265,6 +265,10 @@ public final class InferenceFolding {
                 foldInto(layer, graph.getLayer(fold.convolution()), graph.getLayer(fold.batchNorm()));
             } else {
                 Layer source = graph.getLayer(name);
+                if (source == null) {
+                    throw new CnnkitException("cannot fold this graph: its layer " + name + " has no counterpart to copy "
+                            + "parameters from (wrapped or renamed layers are not supported)");
+                }
                 for (Map.Entry<String, INDArray> param : layer.paramTable().entrySet()) {
                     param.getValue().assign(source.getParam(param.getKey()));
                 }
