@@ -126,7 +126,9 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
          * @throws IllegalArgumentException if a size is invalid
          */
         public Vgg16Fc2 build() {
-            ComputationGraph network = Vgg16.builder().optInputSize(inputSize).optFeaturesOnly(true).optSeed(seed).build();
+            // Channels-last inside (same features, faster convolutions); the loaders order fc1's rows to match.
+            ComputationGraph network = Vgg16.builder().optInputSize(inputSize).optFeaturesOnly(true).optSeed(seed)
+                    .optChannelsLast(true).build();
             String checksum;
             if (weights != null && weights.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
                 Vgg16.loadDl4jZoo(network, weights);

@@ -96,10 +96,17 @@ public final class InferenceFolding {
                 folds.add(fold);
             }
         }
-        if (folds.isEmpty()) {
-            return copyOf(graph, conf, folds);
+        if (!folds.isEmpty()) {
+            absorb(conf, folds);
         }
+        ChannelsLast.Rewrite channelsLast = inputShape == null ? null : ChannelsLast.convert(conf, inputShape);
+        return copyOf(graph, conf, folds, channelsLast);
+    }
 
+    /** Replaces each fold's convolution, batch normalization and activation vertices by one convolution. */
+    private static void absorb(ComputationGraphConfiguration conf, List<Fold> folds) {
+        Map<String, GraphVertex> vertices = conf.getVertices();
+        Map<String, List<String>> inputs = conf.getVertexInputs();
         Map<String, GraphVertex> newVertices = new LinkedHashMap<>();
         Map<String, List<String>> newInputs = new LinkedHashMap<>();
         Map<String, Fold> foldByConvolution = new HashMap<>();
@@ -135,7 +142,6 @@ public final class InferenceFolding {
         }
         conf.setVertices(newVertices);
         conf.setVertexInputs(newInputs);
-        return copyOf(graph, conf, folds);
     }
 
     /** Removes each zero padding that the convolution reading it can do itself in Same mode (see the class doc). */
@@ -146,7 +152,7 @@ public final class InferenceFolding {
         }
         Map<String, InputType> types;
         try {
-            types = conf.getLayerActivationTypes(false, false,
+            types = conf.getLayerActivationTypes(true, false,
                     InputType.convolutional(inputShape.height(), inputShape.width(), inputShape.channels()));
         } catch (RuntimeException e) {
             throw new CnnkitException("the graph does not take images of shape " + inputShape + ": " + e.getMessage(),
@@ -249,29 +255,39 @@ public final class InferenceFolding {
         return consumers;
     }
 
-    /** Builds the graph of {@code conf} and fills its parameters from {@code graph}, folding where asked. */
+    /**
+     * Builds the graph of {@code conf} and fills its parameters from {@code graph}: folded where asked, with dense
+     * rows reordered and renamed layers mapped back where the channels-last rewrite (may be null) says so.
+     */
     private static ComputationGraph copyOf(ComputationGraph graph, ComputationGraphConfiguration conf,
-            List<Fold> folds) {
+            List<Fold> folds, ChannelsLast.Rewrite channelsLast) {
         ComputationGraph folded = new ComputationGraph(conf);
         folded.init();
         Map<String, Fold> foldByOutput = new HashMap<>();
         for (Fold fold : folds) {
             foldByOutput.put(fold.output(), fold);
         }
+        Map<String, String> renamed = channelsLast == null ? Map.of() : channelsLast.renamed();
+        Map<String, long[]> denseRowOrder = channelsLast == null ? Map.of() : channelsLast.denseRowOrder();
         for (Layer layer : folded.getLayers()) {
-            String name = layer.conf().getLayer().getLayerName();
+            String newName = layer.conf().getLayer().getLayerName();
+            String name = renamed.getOrDefault(newName, newName);
             Fold fold = foldByOutput.get(name);
             if (fold != null) {
                 foldInto(layer, graph.getLayer(fold.convolution()), graph.getLayer(fold.batchNorm()));
-            } else {
-                Layer source = graph.getLayer(name);
-                if (source == null) {
-                    throw new CnnkitException("cannot fold this graph: its layer " + name + " has no counterpart to copy "
-                            + "parameters from (wrapped or renamed layers are not supported)");
+                continue;
+            }
+            Layer source = graph.getLayer(name);
+            if (source == null) {
+                throw new CnnkitException("cannot fold this graph: its layer " + name + " has no counterpart to copy "
+                        + "parameters from (wrapped or renamed layers are not supported)");
+            }
+            for (Map.Entry<String, INDArray> param : layer.paramTable().entrySet()) {
+                INDArray value = source.getParam(param.getKey());
+                if ("W".equals(param.getKey()) && denseRowOrder.containsKey(newName)) {
+                    value = ChannelsLast.denseRowsChannelsLast(value, denseRowOrder.get(newName));
                 }
-                for (Map.Entry<String, INDArray> param : layer.paramTable().entrySet()) {
-                    param.getValue().assign(source.getParam(param.getKey()));
-                }
+                param.getValue().assign(value);
             }
         }
         return NativeRuntime.accelerate(folded);

@@ -5,15 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import org.cnnkit.core.image.InputShape;
 import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -68,6 +73,10 @@ class InferenceFoldingTest {
         assertThat(countLayers(graph, BatchNormalization.class)).isEqualTo(52);
         assertThat(countLayers(folded, ActivationLayer.class)).isZero();
         assertThat(folded.getConfiguration().getNetworkOutputs()).containsExactly(MobileNetV2.OUTPUT_NAME);
+        // The image layers run channels-last inside; input and output stay channels-first.
+        assertThat(Arrays.stream(folded.getLayers()).map(l -> l.conf().getLayer())
+                .filter(ConvolutionLayer.class::isInstance).map(l -> ((ConvolutionLayer) l).getCnn2dDataFormat()))
+                .isNotEmpty().containsOnly(CNN2DFormat.NHWC);
         INDArray expected = graph.outputSingle(false, x);
         INDArray actual = folded.outputSingle(false, x);
         assertThat(actual.shape()).containsExactly(expected.shape());
@@ -97,6 +106,40 @@ class InferenceFoldingTest {
         assertThat(folded.getLayer("bn").conf().getLayer()).isInstanceOf(ConvolutionLayer.class);
         assertThat(maxRelativeDifference(folded.outputSingle(false, x), graph.outputSingle(false, x)))
                 .isLessThan(1e-5);
+    }
+
+    @Test
+    void flattenedImagesReachDenseLayersInTheSameOrderChannelsLast() {
+        // VGG16's shape in small: convolutions and pooling, a flatten vertex, dense layers.
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(4)
+                .dataType(DataType.FLOAT).convolutionMode(ConvolutionMode.Same).graphBuilder().addInputs("in")
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(5).activation(Activation.RELU).build(), "in")
+                .addLayer("pool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build(),
+                        "conv")
+                .addVertex("flatten", new PreprocessorVertex(new CnnToFeedForwardPreProcessor(4, 3, 5)), "pool")
+                .addLayer("fc", new DenseLayer.Builder().nOut(7).activation(Activation.TANH).build(), "flatten")
+                .setOutputs("fc").setInputTypes(InputType.convolutional(8, 6, 3)).build());
+        graph.init();
+        INDArray x = Nd4j.randn(DataType.FLOAT, 3, 3, 8, 6);
+
+        ComputationGraph folded = InferenceFolding.fold(graph, new InputShape(8, 6, 3));
+
+        assertThat(((ConvolutionLayer) folded.getLayer("conv").conf().getLayer()).getCnn2dDataFormat())
+                .isEqualTo(CNN2DFormat.NHWC);
+        assertThat(folded.outputSingle(false, x).equalsWithEps(graph.outputSingle(false, x), 1e-5)).isTrue();
+    }
+
+    @Test
+    void theNotebookCnnGivesTheSameProbabilitiesChannelsLast() {
+        ComputationGraph graph = SeedCnn.NOTEBOOK.create(new InputShape(40, 36, 3), 3, 5);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 4, 3, 40, 36);
+
+        ComputationGraph folded = InferenceFolding.fold(graph, new InputShape(40, 36, 3));
+
+        assertThat(Arrays.stream(folded.getLayers()).map(l -> l.conf().getLayer())
+                .filter(ConvolutionLayer.class::isInstance).map(l -> ((ConvolutionLayer) l).getCnn2dDataFormat()))
+                .containsOnly(CNN2DFormat.NHWC);
+        assertThat(folded.outputSingle(false, x).equalsWithEps(graph.outputSingle(false, x), 1e-5)).isTrue();
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
@@ -141,6 +142,44 @@ class Vgg16Test {
     }
 
     @Test
+    void aChannelsLastGraphComputesTheSameFc2FromTheSameWeights() {
+        ComputationGraph zoo = zooLayout(64, 9);
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 64, 64).muli(100);
+        ComputationGraph channelsFirst = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).build();
+        ComputationGraph channelsLast = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).optChannelsLast(true)
+                .build();
+        Vgg16.copyByOrder(zoo, channelsFirst, "zoo");
+        Vgg16.copyByOrder(zoo, channelsLast, "zoo");
+
+        assertThat(Vgg16.isChannelsLast(channelsLast)).isTrue();
+        assertThat(Vgg16.isChannelsLast(channelsFirst)).isFalse();
+        INDArray expected = channelsFirst.outputSingle(input);
+        assertThat(expected.sumNumber().doubleValue()).isPositive();
+        assertThat(channelsLast.outputSingle(input).equalsWithEps(expected, 1e-3 * expected.maxNumber().doubleValue()))
+                .isTrue();
+    }
+
+    @Test
+    void kerasFc1KernelIsTakenAsItIsByAChannelsLastGraph() {
+        ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).optChannelsLast(true).build();
+        INDArray kerasKernel = Nd4j.rand(DataType.FLOAT, 2 * 2 * 512, 4096).subi(0.5);
+        var fc1 = graph.getLayer("fc1");
+        var target = new org.cnnkit.zoo.weights.TargetLayer("fc1", fc1.conf().getLayer(),
+                Map.of("W", fc1.paramTable().get("W").shape(), "b", fc1.paramTable().get("b").shape()), null);
+        Map<String, INDArray> params = new Vgg16.Fc1Converter(true).convert(
+                target, Map.of("kernel", kerasKernel, "bias", Nd4j.zeros(DataType.FLOAT, 4096)));
+        graph.getLayer("fc1").setParam("W", params.get("W"));
+        graph.getLayer("fc1").setParam("b", params.get("b"));
+        var activations = graph.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64).muli(255), false);
+        // block5_pool is NHWC inside this graph; Keras flattens exactly that.
+        INDArray pool = activations.get("block5_pool");
+        assertThat(pool.shape()).containsExactly(1, 2, 2, 512);
+        INDArray expected = Transforms.relu(pool.dup('c').reshape(1, 2 * 2 * 512).mmul(kerasKernel));
+        assertThat(expected.sumNumber().doubleValue()).isPositive();
+        assertThat(activations.get("fc1").equalsWithEps(expected, 1e-2 * expected.maxNumber().doubleValue())).isTrue();
+    }
+
+    @Test
     void dl4jZooFilesAreReadAndCheckedLayerByLayer(@TempDir Path dir) throws Exception {
         ComputationGraph target = Vgg16.builder().optInputSize(32).optFeaturesOnly(true).build();
         Path text = Files.writeString(dir.resolve("not-a-model.zip"), "hello");
@@ -183,7 +222,7 @@ class Vgg16Test {
         var fc1 = graph.getLayer("fc1");
         var target = new org.cnnkit.zoo.weights.TargetLayer("fc1", fc1.conf().getLayer(),
                 java.util.Map.of("W", fc1.paramTable().get("W").shape(), "b", fc1.paramTable().get("b").shape()), null);
-        Vgg16.Fc1Converter converter = new Vgg16.Fc1Converter();
+        Vgg16.Fc1Converter converter = new Vgg16.Fc1Converter(false);
         assertThat(converter.supports(target)).isTrue();
         assertThat(converter.expectedWeights(target)).extracting(org.cnnkit.zoo.weights.KerasWeightSpec::name)
                 .containsExactlyInAnyOrder("kernel", "bias");

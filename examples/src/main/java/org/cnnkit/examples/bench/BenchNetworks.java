@@ -65,8 +65,11 @@ final class BenchNetworks {
         return NativeRuntime.accelerate(head);
     }
 
-    /** The zoo's VGG16 up to {@value Vgg16#FC2} (with its ReLU), random weights, square input of {@code size}. */
+    /**
+     * The zoo's VGG16 up to {@value Vgg16#FC2} (with its ReLU), random weights, square input of {@code size}, built
+     * channels-last as the {@code Vgg16Fc2} extractor builds it.
+     */
     static ComputationGraph vgg16Fc2(int size) {
-        return Vgg16.builder().optInputSize(size).optFeaturesOnly(true).build();
+        return Vgg16.builder().optInputSize(size).optFeaturesOnly(true).optChannelsLast(true).build();
     }
 }
