@@ -32,13 +32,15 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * directly follows is made that convolution's activation ({@code conv -> BN -> ReLU6} becomes one convolution with a
  * bias and ReLU6). Given the input shape, a zero padding in front of a convolution is also absorbed where the
  * convolution's {@code Same} mode pads exactly the same way (Keras' {@code correct_pad} before MobileNetV2's stride-2
- * convolutions is such a padding).
+ * convolutions is such a padding). Given the input shape, the image layers are also made to run channels-last inside
+ * the copy, which still takes and returns NCHW images ({@link ChannelsLast}).
  *
  * <p>In inference a batch normalization is a fixed per-channel affine map, {@code y = gamma (x - mean) /
  * sqrt(var + eps) + beta}, so it can be applied to the convolution's weights once instead of to its output every
  * time. MobileNetV2 loses its 52 batch normalizations and 35 ReLU6 layers that way. The folded graph computes the
  * same function up to float rounding ({@code InferenceFoldingTest}), runs faster (docs/performance.md), and must
- * not be trained: it has no batch normalization left to learn.
+ * not be trained: it has no batch normalization left to learn. It is meant for inference in the running program,
+ * not for saving: build it again from the saved original.
  *
  * <p>A padding is absorbed only when it is read by nothing but one plain or depthwise convolution without padding of
  * its own, in {@code Truncate} mode, without dilation, and pads each side as that convolution's {@code Same} mode
