@@ -312,9 +312,9 @@ public final class Vgg16 {
 
         /**
          * Runs the convolutions and pooling channels-last (NHWC) inside the graph, which still takes NCHW images;
-         * false by default. ND4J's oneDNN convolutions skip a reorder per call that way: VGG16 fc2 features at
-         * 224x224 ran at 6.6-7.0 images/s instead of 5.5-6.1 (docs/performance.md). Both loaders put {@code fc1}'s
-         * rows in the order this graph flattens in.
+         * false by default. ND4J's oneDNN convolutions skip a reorder per call that way: the benchmark's VGG16 fc2
+         * features at 224x224 ran at 6.4-6.7 images/s instead of 5.0-5.3 (docs/performance.md). Both loaders put
+         * {@code fc1}'s rows in the order this graph flattens in.
          *
          * @param channelsLast whether the image layers run NHWC
          * @return this builder
