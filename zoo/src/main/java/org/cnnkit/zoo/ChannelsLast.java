@@ -74,7 +74,8 @@ final class ChannelsLast {
         Map<String, InputType> types = conf.getLayerActivationTypes(true, false, imageType);
         Map<String, GraphVertex> vertices = conf.getVertices();
         Map<String, List<String>> inputs = conf.getVertexInputs();
-        if (!allSupported(vertices, inputs, input)) {
+        Map<String, List<String>> readers = InferenceFolding.consumersOf(inputs);
+        if (!allSupported(vertices, inputs, readers, input)) {
             return null;
         }
         Map<String, long[]> denseRowOrder = new HashMap<>();
@@ -84,10 +85,8 @@ final class ChannelsLast {
             if (vertex instanceof PreprocessorVertex flatten) {
                 InputType before = types.get(inputs.get(name).get(0));
                 ((CnnToFeedForwardPreProcessor) flatten.getPreProcessor()).setFormat(CNN2DFormat.NHWC);
-                for (Map.Entry<String, List<String>> reader : inputs.entrySet()) {
-                    if (reader.getValue().contains(name)) {
-                        denseRowOrder.put(reader.getKey(), shapeOf(before));
-                    }
+                for (String reader : readers.getOrDefault(name, List.of())) {
+                    denseRowOrder.put(reader, shapeOf(before));
                 }
                 continue;
             }
@@ -129,10 +128,7 @@ final class ChannelsLast {
     }
 
     private static boolean allSupported(Map<String, GraphVertex> vertices, Map<String, List<String>> inputs,
-            String input) {
-        Map<String, List<String>> readers = new HashMap<>();
-        inputs.forEach((vertex, sources) -> sources.forEach(
-                source -> readers.computeIfAbsent(source, s -> new ArrayList<>()).add(vertex)));
+            Map<String, List<String>> readers, String input) {
         for (Map.Entry<String, GraphVertex> entry : vertices.entrySet()) {
             GraphVertex vertex = entry.getValue();
             boolean supported;
@@ -205,22 +201,42 @@ final class ChannelsLast {
         return new long[] {image.getChannels(), image.getHeight(), image.getWidth()};
     }
 
-    /** Permutes NCHW images to NHWC (and gradients back). */
-    static final class ToChannelsLast extends BaseInputPreProcessor {
+    /**
+     * Permutes images from one layout to the other, and gradients the opposite way. The two directions are two
+     * field-free classes, so that DL4J's JSON form of a graph (its model files) keeps them as they are.
+     */
+    abstract static class ImageLayout extends BaseInputPreProcessor {
+        private static final int[] TO_CHANNELS_LAST = {0, 2, 3, 1};
+        private static final int[] TO_CHANNELS_FIRST = {0, 3, 1, 2};
+
+        /** Whether this turns NCHW images into NHWC (else NHWC into NCHW). */
+        abstract boolean toChannelsLast();
+
         @Override
         public INDArray preProcess(INDArray input, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, input.permute(0, 2, 3, 1), 'c');
+            int[] order = toChannelsLast() ? TO_CHANNELS_LAST : TO_CHANNELS_FIRST;
+            return workspaceMgr.dup(ArrayType.ACTIVATIONS, input.permute(order), 'c');
         }
 
         @Override
         public INDArray backprop(INDArray output, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-            return workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, output.permute(0, 3, 1, 2), 'c');
+            int[] order = toChannelsLast() ? TO_CHANNELS_FIRST : TO_CHANNELS_LAST;
+            return workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, output.permute(order), 'c');
         }
 
         @Override
         public InputType getOutputType(InputType inputType) {
             InputType.InputTypeConvolutional image = (InputType.InputTypeConvolutional) inputType;
-            return InputType.convolutional(image.getHeight(), image.getWidth(), image.getChannels(), CNN2DFormat.NHWC);
+            return InputType.convolutional(image.getHeight(), image.getWidth(), image.getChannels(),
+                    toChannelsLast() ? CNN2DFormat.NHWC : CNN2DFormat.NCHW);
+        }
+    }
+
+    /** NCHW images to NHWC. */
+    static final class ToChannelsLast extends ImageLayout {
+        @Override
+        boolean toChannelsLast() {
+            return true;
         }
 
         @Override
@@ -229,22 +245,11 @@ final class ChannelsLast {
         }
     }
 
-    /** Permutes NHWC images back to NCHW (and gradients the other way). */
-    static final class ToChannelsFirst extends BaseInputPreProcessor {
+    /** NHWC images back to NCHW. */
+    static final class ToChannelsFirst extends ImageLayout {
         @Override
-        public INDArray preProcess(INDArray input, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-            return workspaceMgr.dup(ArrayType.ACTIVATIONS, input.permute(0, 3, 1, 2), 'c');
-        }
-
-        @Override
-        public INDArray backprop(INDArray output, int miniBatchSize, LayerWorkspaceMgr workspaceMgr) {
-            return workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, output.permute(0, 2, 3, 1), 'c');
-        }
-
-        @Override
-        public InputType getOutputType(InputType inputType) {
-            InputType.InputTypeConvolutional image = (InputType.InputTypeConvolutional) inputType;
-            return InputType.convolutional(image.getHeight(), image.getWidth(), image.getChannels(), CNN2DFormat.NCHW);
+        boolean toChannelsLast() {
+            return false;
         }
 
         @Override

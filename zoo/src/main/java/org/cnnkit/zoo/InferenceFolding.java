@@ -247,7 +247,8 @@ public final class InferenceFolding {
                 ? layerVertex.getLayerConf().getLayer() : null;
     }
 
-    private static Map<String, List<String>> consumersOf(Map<String, List<String>> inputs) {
+    /** For each vertex, the vertices that read it, from each vertex's inputs. */
+    static Map<String, List<String>> consumersOf(Map<String, List<String>> inputs) {
         Map<String, List<String>> consumers = new HashMap<>();
         inputs.forEach((vertex, sources) -> {
             for (String source : sources) {

@@ -160,6 +160,19 @@ class Vgg16Test {
     }
 
     @Test
+    void aChannelsLastGraphSurvivesDl4jsModelFile(@TempDir Path dir) throws Exception {
+        ComputationGraph graph = Vgg16.builder().optInputSize(32).optFeaturesOnly(true).optChannelsLast(true).build();
+        Path file = dir.resolve("vgg16-nhwc.zip");
+        ModelSerializer.writeModel(graph, file.toFile(), false);
+
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(file.toFile(), false);
+
+        INDArray input = Nd4j.rand(DataType.FLOAT, 2, 3, 32, 32).muli(100);
+        assertThat(Vgg16.isChannelsLast(restored)).isTrue();
+        assertThat(restored.outputSingle(input).equalsWithEps(graph.outputSingle(input), 1e-5)).isTrue();
+    }
+
+    @Test
     void kerasFc1KernelIsTakenAsItIsByAChannelsLastGraph() {
         ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).optChannelsLast(true).build();
         INDArray kerasKernel = Nd4j.rand(DataType.FLOAT, 2 * 2 * 512, 4096).subi(0.5);
