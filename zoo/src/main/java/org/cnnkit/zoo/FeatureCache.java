@@ -5,7 +5,6 @@ import java.util.List;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.core.runtime.ParallelInference;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -34,11 +33,10 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
      * Runs the pooled base over {@code passes} epochs of the iterator (resetting it between passes, so that an
      * augmenting iterator gives a new view each time) and keeps the outputs.
      */
-    static FeatureCache extract(ComputationGraph pooledBase, DataSetIterator images, int passes,
+    static FeatureCache extract(ParallelInference pooledBase, DataSetIterator images, int passes,
             ProgressTracker tracker) {
         List<INDArray> views = new ArrayList<>();
         List<INDArray> labels = new ArrayList<>();
-        ParallelInference inference = ParallelInference.of(pooledBase);
         for (int pass = 0; pass < passes; pass++) {
             if (images.resetSupported()) {
                 images.reset();
@@ -50,7 +48,7 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
             List<INDArray> labelBatches = new ArrayList<>();
             while (images.hasNext()) {
                 DataSet batch = images.next();
-                features.add(inference.outputSingle(batch.getFeatures()).detach());
+                features.add(pooledBase.outputSingle(batch.getFeatures()).detach());
                 labelBatches.add(batch.getLabels().detach());
                 tracker.advance(batch.numExamples());
             }

@@ -20,6 +20,7 @@ import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.core.runtime.ParallelInference;
 import org.cnnkit.zoo.weights.KerasWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -216,7 +217,8 @@ public final class TransferLearner {
             DataSetIterator validation, List<String> classNames, List<EpochStats> history) {
         long start = System.nanoTime();
         // The frozen base only infers here: its batch normalization and padding are folded into the convolutions.
-        ComputationGraph pooled = InferenceFolding.fold(TransferNetworks.pooledBase(base), architecture.inputShape());
+        ParallelInference pooled = ParallelInference.of(
+                InferenceFolding.fold(TransferNetworks.pooledBase(base), architecture.inputShape()));
         long total = train instanceof ImageDataSetIterator images ? (long) images.totalExamples() * views : -1;
         ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
                 + (views > 1 ? "s" : "") + ")", total, progressListener);
