@@ -3,15 +3,11 @@ package org.cnnkit.retrieval;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.cnnkit.core.runtime.NativeRuntime;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.nativeblas.NativeOps;
-import org.nd4j.nativeblas.NativeOpsHolder;
 
 class ExactScanTest {
 
@@ -53,20 +49,5 @@ class ExactScanTest {
         }
         assertThat(keptRows(workers)[0][0]).isEqualTo(bestRow);
         assertThat(Arrays.stream(keptRows(workers)).flatMapToInt(Arrays::stream)).allMatch(row -> row < size);
-    }
-
-    @Test
-    void workerThreadsRunBlasSingleThreadedWithoutChangingTheCaller() throws InterruptedException {
-        NativeRuntime.ensureConfigured();
-        NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
-        int callerBefore = ops.ompGetMaxThreads();
-        AtomicInteger inWorker = new AtomicInteger(-1);
-        Thread worker = new ExactScan.SingleThreadedBlasThreads().newThread(() -> inWorker.set(ops.ompGetMaxThreads()));
-        worker.start();
-        worker.join();
-
-        assertThat(inWorker.get()).isEqualTo(1);
-        assertThat(ops.ompGetMaxThreads()).isEqualTo(callerBefore);
-        assertThat(worker.isDaemon()).isTrue();
     }
 }

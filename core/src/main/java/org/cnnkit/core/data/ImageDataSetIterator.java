@@ -16,7 +16,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -32,6 +31,7 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.core.runtime.NativeWorkers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -146,7 +146,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 return false;
             }
             submitAhead();
-            peeked = await(head, "building a batch of images");
+            peeked = NativeWorkers.await(head, "building a batch of images");
         }
         return true;
     }
@@ -375,25 +375,6 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
     }
 
-    /** Waits for a worker's result; its unchecked exceptions are rethrown as they are. */
-    private static <T> T await(Future<T> future, String what) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while " + what, e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException(what + " failed: " + cause, cause);
-        }
-    }
-
     private void cancelInFlight() {
         for (Future<DataSet> future : inFlight) {
             future.cancel(true);
@@ -421,7 +402,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         }
         try {
             for (Future<?> task : tasks) {
-                await(task, "decoding images");
+                NativeWorkers.await(task, "decoding images");
             }
         } catch (RuntimeException | Error e) {
             tasks.forEach(t -> t.cancel(true));

@@ -5,13 +5,6 @@ import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.cnnkit.core.CnnkitException;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -43,7 +36,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ParallelInference {
 
-    private static final long IDLE_SECONDS = 30;
     /** Image pixels (height x width) per network call by default: 4 images of 224x224, 20 of 100x100. */
     static final long DEFAULT_PIXELS_PER_CALL = 4L * 224 * 224;
     private static final int AUTOMATIC = 0;
@@ -52,7 +44,7 @@ public final class ParallelInference {
     private final int workers;
     private final int maxRowsPerCall;
     private final BlockingQueue<ComputationGraph> replicas;
-    private final ThreadPoolExecutor pool;
+    private final NativeWorkers workerThreads;
 
     private ParallelInference(ComputationGraph graph, int workers, int maxRowsPerCall) {
         if (graph.getNumInputArrays() != 1) {
@@ -67,9 +59,7 @@ public final class ParallelInference {
         this.workers = Math.max(1, workers);
         this.maxRowsPerCall = maxRowsPerCall;
         this.replicas = new ArrayBlockingQueue<>(this.workers);
-        this.pool = new ThreadPoolExecutor(this.workers, this.workers, IDLE_SECONDS, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), new InferenceThreads());
-        this.pool.allowCoreThreadTimeOut(true);
+        this.workerThreads = NativeWorkers.create(this.workers, "cnnkit-inference");
     }
 
     /**
@@ -156,23 +146,7 @@ public final class ParallelInference {
         for (INDArray slice : slices) {
             tasks.add(() -> runOnReplica(slice));
         }
-        try {
-            for (Future<INDArray[]> future : pool.invokeAll(tasks)) {
-                results.add(future.get());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("inference interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException("inference failed: " + cause, cause);
-        }
+        results.addAll(workerThreads.runAll(tasks, "running inference"));
         return concatenated(results);
     }
 
@@ -233,24 +207,5 @@ public final class ParallelInference {
         ComputationGraph replica = new ComputationGraph(graph.getConfiguration().clone());
         replica.init(graph.params(), false);
         return NativeRuntime.accelerate(replica);
-    }
-
-    /** Daemon workers with single-threaded native operations, freeing their workspaces when they end. */
-    private static final class InferenceThreads implements ThreadFactory {
-        private final AtomicInteger created = new AtomicInteger();
-
-        @Override
-        public Thread newThread(Runnable work) {
-            Thread thread = new Thread(() -> {
-                NativeRuntime.runNativeOpsOnCallingThreadOnly();
-                try {
-                    work.run();
-                } finally {
-                    Nd4j.getWorkspaceManager().destroyAllWorkspacesForCurrentThread();
-                }
-            }, "cnnkit-inference-" + created.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        }
     }
 }
