@@ -1,0 +1,448 @@
+package org.cnnkit.core.runtime;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.runtime.NativeOpStep.NativeCall;
+import org.deeplearning4j.nn.conf.CNN2DFormat;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.FrozenVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.Layer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
+import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
+import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Compiles a DL4J {@link ComputationGraph}'s inference into an {@link InferencePlan} for one input shape: each layer
+ * becomes the libnd4j operations DL4J's own layer runs (with cnnkit's fast paths: {@code conv2d} for convolutions),
+ * in the graph's topological order, on arrays allocated once from {@link PlanBuffers}. The plan computes what
+ * {@code graph.output(false, input)} computes; {@code InferencePlanTest} checks this network by network.
+ *
+ * <p>Supported: convolution (Same or Truncate mode, NCHW or NHWC), depthwise convolution, max pooling, global
+ * average/max pooling, zero padding, batch normalization (running statistics, stored as variance or as DL4J's
+ * log10 standard deviation; like DL4J 1.0.0-M2.1, the activation configured on it is not applied), dense and output
+ * layers, activation layers, the activations of {@link NativeActivation}, element-wise add/subtract/product/max vertices,
+ * preprocessors (run as DL4J runs them), and frozen wrappers of these layers and vertices. {@link #unsupportedReason} names the first
+ * thing a graph has beyond that; such graphs keep DL4J's forward pass.
+ */
+final class InferencePlanCompiler {
+
+    private final ComputationGraph graph;
+    private final ComputationGraphConfiguration conf;
+    private final PlanBuffers buffers;
+    private final List<PlanStep> steps = new ArrayList<>();
+
+    private InferencePlanCompiler(ComputationGraph graph, DataType dataType) {
+        this.graph = graph;
+        this.conf = graph.getConfiguration();
+        this.buffers = new PlanBuffers(dataType);
+    }
+
+    /**
+     * Tells why a graph cannot be compiled, if it cannot.
+     *
+     * @param graph an initialized graph
+     * @return empty if every vertex is supported, otherwise the first unsupported vertex and why
+     */
+    static Optional<String> unsupportedReason(ComputationGraph graph) {
+        ComputationGraphConfiguration conf = graph.getConfiguration();
+        if (conf.getNetworkInputs().size() != 1) {
+            return Optional.of("the graph has " + conf.getNetworkInputs().size() + " inputs");
+        }
+        for (Map.Entry<String, GraphVertex> entry : conf.getVertices().entrySet()) {
+            String name = entry.getKey();
+            GraphVertex vertex = unwrap(entry.getValue());
+            Optional<String> reason;
+            if (vertex instanceof LayerVertex layerVertex) {
+                reason = conf.getVertexInputs().get(name).size() == 1
+                        ? layerReason(unwrap(layerVertex.getLayerConf().getLayer()), graph, name)
+                        : Optional.of("it has several inputs");
+            } else if (vertex instanceof PreprocessorVertex) {
+                reason = Optional.empty();
+            } else if (vertex instanceof ElementWiseVertex elementWise) {
+                reason = elementWiseOp(elementWise.getOp()) == null
+                        ? Optional.of("element-wise " + elementWise.getOp() + " is not supported")
+                        : Optional.empty();
+            } else {
+                reason = Optional.of(vertex.getClass().getSimpleName() + " is not supported");
+            }
+            if (reason.isPresent()) {
+                return Optional.of("vertex '" + name + "': " + reason.get());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Compiles a graph for one input shape.
+     *
+     * @param graph an initialized graph that {@link #unsupportedReason} accepts
+     * @param inputShape the input's shape, batch first
+     * @return the plan
+     * @throws CnnkitException if the graph has an unsupported vertex, or the input shape does not fit a layer
+     *     (naming the layer and the shapes)
+     */
+    static InferencePlan compile(ComputationGraph graph, long[] inputShape) {
+        unsupportedReason(graph).ifPresent(reason -> {
+            throw new CnnkitException("cannot compile an inference plan: " + reason);
+        });
+        DataType dataType = graph.params() == null || graph.params().isEmpty() ? DataType.FLOAT
+                : graph.params().dataType();
+        return new InferencePlanCompiler(graph, dataType).compile(inputShape.clone(), dataType);
+    }
+
+    private InferencePlan compile(long[] inputShape, DataType dataType) {
+        INDArray input = Nd4j.create(dataType, inputShape);
+        Map<String, INDArray> values = new HashMap<>();
+        values.put(conf.getNetworkInputs().get(0), input);
+        Map<String, Integer> lastReader = lastReaders();
+        Set<String> outputs = new HashSet<>(conf.getNetworkOutputs());
+        int[] order = graph.topologicalSortOrder();
+        for (int position = 0; position < order.length; position++) {
+            String name = graph.getVertices()[order[position]].getVertexName();
+            GraphVertex vertex = conf.getVertices().get(name);
+            if (vertex == null) {
+                continue; // the input vertex
+            }
+            vertex = unwrap(vertex);
+            List<INDArray> inputs = conf.getVertexInputs().get(name).stream().map(values::get).toList();
+            values.put(name, compileVertex(name, vertex, inputs));
+            for (String read : conf.getVertexInputs().get(name)) {
+                if (lastReader.get(read) == position && !outputs.contains(read)) {
+                    buffers.release(values.get(read));
+                }
+            }
+        }
+        INDArray[] results = conf.getNetworkOutputs().stream().map(values::get).toArray(INDArray[]::new);
+        return new InferencePlan(inputShape, input, steps, results, buffers.allocatedBytes());
+    }
+
+    /** For each vertex, the position (in topological order) of the last vertex that reads it. */
+    private Map<String, Integer> lastReaders() {
+        Map<String, Integer> last = new HashMap<>();
+        int[] order = graph.topologicalSortOrder();
+        for (int position = 0; position < order.length; position++) {
+            String name = graph.getVertices()[order[position]].getVertexName();
+            for (String read : conf.getVertexInputs().getOrDefault(name, List.of())) {
+                last.put(read, position);
+            }
+        }
+        return last;
+    }
+
+    private INDArray compileVertex(String name, GraphVertex vertex, List<INDArray> inputs) {
+        if (vertex instanceof PreprocessorVertex preprocessorVertex) {
+            return preprocess("vertex '" + name + "'", preprocessorVertex.getPreProcessor(), inputs.get(0));
+        }
+        if (vertex instanceof ElementWiseVertex elementWise) {
+            return elementWise(name, elementWiseOp(elementWise.getOp()), inputs);
+        }
+        LayerVertex layerVertex = (LayerVertex) vertex;
+        INDArray x = inputs.get(0);
+        INDArray preprocessed = null;
+        if (layerVertex.getPreProcessor() != null) {
+            preprocessed = preprocess("layer '" + name + "'", layerVertex.getPreProcessor(), x);
+            x = preprocessed;
+        }
+        INDArray output = layer(name, unwrap(layerVertex.getLayerConf().getLayer()), x);
+        if (preprocessed != null) {
+            buffers.release(preprocessed);
+        }
+        return output;
+    }
+
+    private INDArray preprocess(String where, InputPreProcessor preProcessor, INDArray x) {
+        INDArray output = buffers.take(PreProcessorStep.outputShape(where, preProcessor, x));
+        steps.add(PreProcessorStep.bind(where, preProcessor, x, output));
+        return output;
+    }
+
+    private INDArray elementWise(String name, String op, List<INDArray> inputs) {
+        String where = "vertex '" + name + "' (" + op + ")";
+        for (INDArray input : inputs) {
+            if (!Arrays.equals(input.shape(), inputs.get(0).shape())) {
+                throw new CnnkitException(where + ": inputs of different shapes "
+                        + inputs.stream().map(a -> Arrays.toString(a.shape())).toList());
+            }
+        }
+        INDArray output = buffers.take(inputs.get(0).shape());
+        addOp(where, NativeCall.of(op, new INDArray[] {inputs.get(0), inputs.get(1)}), output);
+        for (int i = 2; i < inputs.size(); i++) {
+            addOp(where, NativeCall.of(op, new INDArray[] {output, inputs.get(i)}), output);
+        }
+        return output;
+    }
+
+    private INDArray layer(String name, Layer layer, INDArray x) {
+        String where = "layer '" + name + "' (" + layer.getClass().getSimpleName() + ")";
+        org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
+        if (layer instanceof DepthwiseConvolution2D conv) {
+            INDArray weights = params.getParam("W"); // [kH, kW, inChannels, multiplier]
+            requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(2));
+            return activate(where, conv.getActivationFn(), convolution(where, "depthwise_conv2d", conv, x, weights,
+                    conv.hasBias() ? params.getParam("b") : null, 0));
+        }
+        if (layer instanceof ConvolutionLayer conv) {
+            INDArray weights = params.getParam("W"); // [outChannels, inChannels, kH, kW]
+            requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(1));
+            return activate(where, conv.getActivationFn(), convolution(where, "conv2d", conv, x, weights,
+                    conv.hasBias() ? params.getParam("b") : null, 1));
+        }
+        if (layer instanceof SubsamplingLayer pool) {
+            requireRank(where, x, 4);
+            int[] k = pool.getKernelSize();
+            int[] s = pool.getStride();
+            int[] p = pool.getPadding();
+            int[] d = pool.getDilation();
+            boolean same = pool.getConvolutionMode() == ConvolutionMode.Same;
+            return addOp(where, NativeCall.of("maxpool2d", new INDArray[] {x}, k[0], k[1], s[0], s[1],
+                    same ? 0 : p[0], same ? 0 : p[1], d[0], d[1], same ? 1 : 0, 0,
+                    pool.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 1 : 0));
+        }
+        if (layer instanceof GlobalPoolingLayer pool) {
+            requireRank(where, x, 4);
+            int[] dims = pool.getPoolingDimensions() == null ? new int[] {2, 3} : pool.getPoolingDimensions();
+            String op = pool.getPoolingType() == PoolingType.AVG ? "reduce_mean" : "reduce_max";
+            return addOp(where, new NativeCall(op, new INDArray[] {x}, Arrays.stream(dims).asLongStream().toArray(),
+                    new double[0], new boolean[] {!pool.isCollapseDimensions()}));
+        }
+        if (layer instanceof ZeroPaddingLayer padding) {
+            requireRank(where, x, 4);
+            int[] p = padding.getPadding(); // top, bottom, left, right
+            int[][] perDimension = padding.getDataFormat() == CNN2DFormat.NHWC
+                    ? new int[][] {{0, 0}, {p[0], p[1]}, {p[2], p[3]}, {0, 0}}
+                    : new int[][] {{0, 0}, {0, 0}, {p[0], p[1]}, {p[2], p[3]}};
+            return addOp(where, new NativeCall("pad", new INDArray[] {x, Nd4j.createFromArray(perDimension)},
+                    new long[] {0}, new double[] {0.0}, new boolean[0]));
+        }
+        if (layer instanceof BatchNormalization norm) {
+            long channels = params.getParam("mean").length();
+            int axis = x.rank() == 4 && norm.getCnn2DFormat() == CNN2DFormat.NHWC ? 3 : 1;
+            if (x.size(axis) != channels) {
+                throw new CnnkitException(where + " expects " + channels + " channels in dimension " + axis
+                        + ", got an input of shape " + Arrays.toString(x.shape()));
+            }
+            return addOp(where, new NativeCall("batchnorm", new INDArray[] {x, vector(params.getParam("mean")),
+                    variance(where, params), vector(params.getParam("gamma")), vector(params.getParam("beta"))},
+                    new long[] {1, 1, axis}, new double[] {norm.getEps()}, new boolean[0]));
+        }
+        if (layer instanceof DenseLayer || layer instanceof OutputLayer) {
+            BaseLayer dense = (BaseLayer) layer;
+            INDArray weights = params.getParam("W"); // [nIn, nOut]
+            requireRank(where, x, 2);
+            if (x.size(1) != weights.size(0)) {
+                throw new CnnkitException(where + " expects " + weights.size(0) + " inputs per example, got an input "
+                        + "of shape " + Arrays.toString(x.shape()));
+            }
+            INDArray output = addOp(where, NativeCall.of("matmul", new INDArray[] {x, weights}));
+            if (params.getParam("b") != null) {
+                addOp(where, NativeCall.of("add", new INDArray[] {output, vector(params.getParam("b"))}), output);
+            }
+            return activate(where, dense.getActivationFn(), output);
+        }
+        if (layer instanceof ActivationLayer activation) {
+            NativeActivation op = NativeActivation.of(activation.getActivationFn()).orElseThrow();
+            if (op.isIdentity()) {
+                return preprocessCopy(where, x);
+            }
+            return addOp(where, op.call(x));
+        }
+        throw new CnnkitException(where + " is not supported by inference plans");
+    }
+
+    /**
+     * A batch normalization's variance: its {@code var} parameter, or, when it stores {@code log10stdev} (DL4J's
+     * default), an array that two steps fill with 10^(2 log10stdev) before each use, so that in-place changes to the
+     * parameter are seen.
+     */
+    private INDArray variance(String where, org.deeplearning4j.nn.api.Layer params) {
+        if (params.getParam("var") != null) {
+            return vector(params.getParam("var"));
+        }
+        INDArray log10Std = vector(params.getParam("log10stdev"));
+        INDArray exponent = Nd4j.create(log10Std.dataType(), log10Std.length());
+        INDArray variance = Nd4j.create(log10Std.dataType(), log10Std.length());
+        addOp(where, NativeCall.of("multiply", new INDArray[] {log10Std, Nd4j.scalar(log10Std.dataType(), 2.0)}),
+                exponent);
+        addOp(where, NativeCall.of("Pow", new INDArray[] {Nd4j.scalar(log10Std.dataType(), 10.0), exponent}),
+                variance);
+        return variance;
+    }
+
+    private INDArray convolution(String where, String op, ConvolutionLayer conv, INDArray x, INDArray weights,
+            INDArray bias, int weightsFormat) {
+        int[] k = conv.getKernelSize();
+        int[] s = conv.getStride();
+        int[] p = conv.getPadding();
+        int[] d = conv.getDilation();
+        boolean same = conv.getConvolutionMode() == ConvolutionMode.Same;
+        INDArray[] inputs = bias == null ? new INDArray[] {x, weights} : new INDArray[] {x, weights, vector(bias)};
+        return addOp(where, NativeCall.of(op, inputs, k[0], k[1], s[0], s[1], same ? 0 : p[0], same ? 0 : p[1],
+                d[0], d[1], same ? 1 : 0, conv.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 1 : 0, weightsFormat));
+    }
+
+    /** Applies an activation in place on a layer's output array. */
+    private INDArray activate(String where, org.nd4j.linalg.activations.IActivation activation, INDArray output) {
+        NativeActivation op = NativeActivation.of(activation).orElseThrow();
+        if (!op.isIdentity()) {
+            steps.add(NativeOpStep.bind(where, op.call(output), output));
+        }
+        return output;
+    }
+
+    /** An identity activation layer: a copy, so that every vertex has its own array. */
+    private INDArray preprocessCopy(String where, INDArray x) {
+        return addOp(where, NativeCall.of("identity", new INDArray[] {x}));
+    }
+
+    /** Adds an operation writing a new array of the shape libnd4j computes for it. */
+    private INDArray addOp(String where, NativeCall call) {
+        INDArray output = buffers.take(NativeOpStep.outputShape(where, call));
+        steps.add(NativeOpStep.bind(where, call, output));
+        return output;
+    }
+
+    private void addOp(String where, NativeCall call, INDArray output) {
+        steps.add(NativeOpStep.bind(where, call, output));
+    }
+
+    private static void requireRank(String where, INDArray x, int rank) {
+        if (x.rank() != rank) {
+            throw new CnnkitException(where + " expects an input of rank " + rank + ", got shape "
+                    + Arrays.toString(x.shape()));
+        }
+    }
+
+    private static void requireChannels(String where, INDArray x, CNN2DFormat format, long channels) {
+        requireRank(where, x, 4);
+        long got = format == CNN2DFormat.NHWC ? x.size(3) : x.size(1);
+        if (got != channels) {
+            throw new CnnkitException(where + " expects " + channels + " input channels (" + format + "), got an "
+                    + "input of shape " + Arrays.toString(x.shape()));
+        }
+    }
+
+    /** A parameter row vector such as a bias [1, n] as the rank-1 view [n] that the operations take. */
+    private static INDArray vector(INDArray parameter) {
+        return parameter.reshape(parameter.length());
+    }
+
+    /** The layer a frozen wrapper wraps (its inference is the wrapped layer's). */
+    private static Layer unwrap(Layer layer) {
+        Layer inner = layer;
+        while (true) {
+            if (inner instanceof FrozenLayer frozen) {
+                inner = frozen.getLayer();
+            } else if (inner instanceof BaseWrapperLayer wrapper) {
+                inner = wrapper.getUnderlying();
+            } else {
+                return inner;
+            }
+        }
+    }
+
+    /** The vertex a frozen vertex wraps (frozen only for training; its inference is the wrapped vertex's). */
+    private static GraphVertex unwrap(GraphVertex vertex) {
+        GraphVertex inner = vertex;
+        while (inner instanceof FrozenVertex frozen) {
+            inner = frozen.getUnderlying();
+        }
+        return inner;
+    }
+
+    private static String elementWiseOp(ElementWiseVertex.Op op) {
+        return switch (op) {
+            case Add -> "add";
+            case Subtract -> "subtract";
+            case Product -> "multiply";
+            case Max -> "maximum";
+            default -> null;
+        };
+    }
+
+    /** Why a layer (already unwrapped) cannot be compiled, if it cannot. */
+    private static Optional<String> layerReason(Layer layer, ComputationGraph graph, String name) {
+        Class<?> type = layer.getClass();
+        String what = type.getSimpleName();
+        if (type == ConvolutionLayer.class || type == DepthwiseConvolution2D.class) {
+            ConvolutionLayer conv = (ConvolutionLayer) layer;
+            if (conv.getConvolutionMode() != ConvolutionMode.Same
+                    && conv.getConvolutionMode() != ConvolutionMode.Truncate) {
+                return Optional.of(what + " in " + conv.getConvolutionMode() + " mode is not supported");
+            }
+            return activationReason(what, conv.getActivationFn());
+        }
+        if (type == SubsamplingLayer.class) {
+            SubsamplingLayer pool = (SubsamplingLayer) layer;
+            if (pool.getPoolingType() != PoolingType.MAX) {
+                return Optional.of(pool.getPoolingType() + " pooling is not supported");
+            }
+            if (pool.getConvolutionMode() != ConvolutionMode.Same
+                    && pool.getConvolutionMode() != ConvolutionMode.Truncate) {
+                return Optional.of("pooling in " + pool.getConvolutionMode() + " mode is not supported");
+            }
+            return Optional.empty();
+        }
+        if (type == GlobalPoolingLayer.class) {
+            PoolingType pooling = ((GlobalPoolingLayer) layer).getPoolingType();
+            return pooling == PoolingType.AVG || pooling == PoolingType.MAX ? Optional.empty()
+                    : Optional.of("global " + pooling + " pooling is not supported");
+        }
+        if (type == ZeroPaddingLayer.class) {
+            return Optional.empty();
+        }
+        if (type == BatchNormalization.class) {
+            BatchNormalization norm = (BatchNormalization) layer;
+            org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
+            if (norm.isLockGammaBeta() || params.getParam("gamma") == null
+                    || (params.getParam("var") == null && params.getParam("log10stdev") == null)) {
+                return Optional.of("batch normalization with locked gamma/beta is not supported");
+            }
+            return Optional.empty(); // DL4J 1.0.0-M2.1 does not apply a batch normalization's activation either
+        }
+        if (type == DenseLayer.class) {
+            if (((DenseLayer) layer).hasLayerNorm()) {
+                return Optional.of("dense layers with layer normalization are not supported");
+            }
+            return activationReason(what, ((DenseLayer) layer).getActivationFn());
+        }
+        if (type == OutputLayer.class) {
+            return activationReason(what, ((OutputLayer) layer).getActivationFn());
+        }
+        if (type == ActivationLayer.class) {
+            return activationReason(what, ((ActivationLayer) layer).getActivationFn());
+        }
+        return Optional.of(what + " is not supported");
+    }
+
+    private static Optional<String> activationReason(String what, org.nd4j.linalg.activations.IActivation activation) {
+        return NativeActivation.of(activation).isPresent() ? Optional.empty()
+                : Optional.of(what + " with activation " + activation + " is not supported");
+    }
+}

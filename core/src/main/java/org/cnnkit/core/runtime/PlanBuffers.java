@@ -1,0 +1,66 @@
+package org.cnnkit.core.runtime;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The activation memory of an {@link InferencePlan}: arrays handed out as views of flat buffers, a buffer going back
+ * to the free list when the plan's last reader of its array has been compiled, so that later layers reuse it. A
+ * network's activations then take about the memory of its largest few layers, not of all of them.
+ */
+final class PlanBuffers {
+
+    private final DataType dataType;
+    private final List<INDArray> free = new ArrayList<>();
+    private final Map<INDArray, INDArray> bufferOf = new IdentityHashMap<>();
+    private long allocatedElements;
+
+    PlanBuffers(DataType dataType) {
+        this.dataType = dataType;
+    }
+
+    /**
+     * Returns a C-order array of {@code shape} on the smallest free buffer that holds it, or on a new buffer. Its
+     * values are whatever the buffer held: the step that writes it must write every element.
+     */
+    INDArray take(long[] shape) {
+        long length = 1;
+        for (long d : shape) {
+            length *= d;
+        }
+        INDArray buffer = null;
+        for (INDArray candidate : free) {
+            if (candidate.length() >= length && (buffer == null || candidate.length() < buffer.length())) {
+                buffer = candidate;
+            }
+        }
+        if (buffer == null) {
+            buffer = Nd4j.createUninitialized(dataType, Math.max(1, length));
+            allocatedElements += buffer.length();
+        } else {
+            free.remove(buffer);
+        }
+        INDArray array = buffer.get(NDArrayIndex.interval(0, length)).reshape('c', shape);
+        bufferOf.put(array, buffer);
+        return array;
+    }
+
+    /** Gives the buffer under an array from {@link #take} back for reuse; other arrays are ignored. */
+    void release(INDArray array) {
+        INDArray buffer = bufferOf.remove(array);
+        if (buffer != null) {
+            free.add(buffer);
+        }
+    }
+
+    /** Returns the bytes of all buffers made so far. */
+    long allocatedBytes() {
+        return allocatedElements * dataType.width();
+    }
+}

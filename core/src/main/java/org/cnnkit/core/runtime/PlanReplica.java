@@ -1,0 +1,45 @@
+package org.cnnkit.core.runtime;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica that runs compiled {@link InferencePlan}s of the graph, one per input shape it has seen: the most recent
+ * {@value #PLANS_KEPT} are kept (typically the batch size, and the smaller last batch of a pass over a data set).
+ */
+final class PlanReplica implements InferenceReplica {
+
+    static final int PLANS_KEPT = 2;
+    private static final Logger LOG = LoggerFactory.getLogger(PlanReplica.class);
+
+    private final ComputationGraph graph;
+    private final Map<List<Long>, InferencePlan> plans = new LinkedHashMap<>(4, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Long>, InferencePlan> eldest) {
+            return size() > PLANS_KEPT;
+        }
+    };
+
+    PlanReplica(ComputationGraph graph) {
+        this.graph = graph;
+    }
+
+    @Override
+    public INDArray[] output(INDArray slice) {
+        List<Long> shape = Arrays.stream(slice.shape()).boxed().toList();
+        InferencePlan plan = plans.get(shape);
+        if (plan == null) {
+            plan = InferencePlanCompiler.compile(graph, slice.shape());
+            LOG.debug("Compiled an inference plan for input {}: {} steps, {} KiB of activation buffers", shape,
+                    plan.stepCount(), plan.activationBytes() / 1024);
+            plans.put(shape, plan);
+        }
+        return plan.run(slice);
+    }
+}

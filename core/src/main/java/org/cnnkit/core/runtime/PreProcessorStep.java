@@ -1,0 +1,66 @@
+package org.cnnkit.core.runtime;
+
+import org.cnnkit.core.CnnkitException;
+import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A DL4J input preprocessor (a reshape, a layout permutation) run on a bound input, its result copied into a bound
+ * output array, so that the steps after it read a fixed array.
+ */
+final class PreProcessorStep implements PlanStep {
+
+    private final String where;
+    private final InputPreProcessor preProcessor;
+    private final INDArray input;
+    private final INDArray output;
+
+    private PreProcessorStep(String where, InputPreProcessor preProcessor, INDArray input, INDArray output) {
+        this.where = where;
+        this.preProcessor = preProcessor;
+        this.input = input;
+        this.output = output;
+    }
+
+    /**
+     * Returns the shape the preprocessor gives for an input, by running it once.
+     *
+     * @param where what the step computes, for the error message
+     * @param preProcessor the preprocessor
+     * @param input an array of the input's shape (its values do not matter)
+     * @return the output shape
+     * @throws CnnkitException if the preprocessor rejects the input
+     */
+    static long[] outputShape(String where, InputPreProcessor preProcessor, INDArray input) {
+        return apply(where, preProcessor, input).shape();
+    }
+
+    /**
+     * Binds a preprocessor between two arrays.
+     *
+     * @param where what the step computes, for error messages
+     * @param preProcessor the preprocessor
+     * @param input the array it reads
+     * @param output the array its result is copied into, of the shape {@link #outputShape} gave
+     * @return the step
+     */
+    static PreProcessorStep bind(String where, InputPreProcessor preProcessor, INDArray input, INDArray output) {
+        return new PreProcessorStep(where, preProcessor, input, output);
+    }
+
+    @Override
+    public void run() {
+        output.assign(apply(where, preProcessor, input));
+    }
+
+    private static INDArray apply(String where, InputPreProcessor preProcessor, INDArray input) {
+        try {
+            return preProcessor.preProcess(input, (int) input.size(0), LayerWorkspaceMgr.noWorkspaces());
+        } catch (RuntimeException e) {
+            throw new CnnkitException(where + ": the preprocessor " + preProcessor.getClass().getSimpleName()
+                    + " rejects an input of shape " + java.util.Arrays.toString(input.shape()) + " ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+}
