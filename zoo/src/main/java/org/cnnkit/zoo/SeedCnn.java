@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -145,6 +146,9 @@ public enum SeedCnn implements NetworkFactory {
                 .weightInit(WeightInit.XAVIER_UNIFORM)
                 .biasInit(0.0)
                 .convolutionMode(ConvolutionMode.Truncate)
+                // Keeps each convolution's pre-activation from the forward pass for the backward pass, which otherwise
+                // runs the convolution again: the notebook CNN trained at 217-225 against 194-203 images/s.
+                .cacheMode(CacheMode.DEVICE)
                 .trainingWorkspaceMode(WorkspaceMode.ENABLED)
                 .inferenceWorkspaceMode(WorkspaceMode.ENABLED)
                 .graphBuilder()

@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.runtime.NativeRuntime;
+import org.deeplearning4j.nn.conf.CacheMode;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
 
 class SeedCnnTest {
@@ -63,6 +68,31 @@ class SeedCnnTest {
 
         assertThat(a).isEqualTo(b);
         assertThat(a).isNotEqualTo(c);
+    }
+
+    @Test
+    void trainingReusesTheForwardConvolutionsAndLearnsTheSameWeightsAsWithoutTheCache() {
+        ComputationGraph cached = SeedCnn.NOTEBOOK.create(new InputShape(32, 32, 3), 3, 5);
+        ComputationGraphConfiguration plain = cached.getConfiguration().clone();
+        plain.setCacheMode(CacheMode.NONE);
+        plain.getVertices().values().stream().filter(LayerVertex.class::isInstance)
+                .forEach(v -> ((LayerVertex) v).getLayerConf().setCacheMode(CacheMode.NONE));
+        ComputationGraph uncached = new ComputationGraph(plain);
+        uncached.init(cached.params().dup(), true);
+        NativeRuntime.accelerate(uncached);
+        Nd4j.getRandom().setSeed(3);
+        INDArray x = Nd4j.rand(DataType.FLOAT, 8, 3, 32, 32);
+        INDArray y = Nd4j.eye(3).getRows(0, 1, 2, 0, 1, 2, 0, 1).castTo(DataType.FLOAT);
+
+        for (int step = 0; step < 3; step++) {
+            cached.fit(new DataSet(x, y));
+            uncached.fit(new DataSet(x, y));
+        }
+
+        assertThat(cached.getConfiguration().getCacheMode()).isEqualTo(CacheMode.DEVICE);
+        assertThat(cached.params().equalsWithEps(uncached.params(), 1e-6)).isTrue();
+        assertThat(cached.params().equalsWithEps(SeedCnn.NOTEBOOK.create(new InputShape(32, 32, 3), 3, 5).params(),
+                1e-3)).as("training moved the weights").isFalse();
     }
 
     @Test

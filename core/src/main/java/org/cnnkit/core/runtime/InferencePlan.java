@@ -30,11 +30,6 @@ final class InferencePlan {
         this.activationBytes = activationBytes;
     }
 
-    /** Returns the input shape the plan was compiled for. */
-    long[] inputShape() {
-        return inputShape.clone();
-    }
-
     /** Returns the number of steps (native operations and copies). */
     int stepCount() {
         return steps.size();

@@ -191,6 +191,9 @@ final class InferencePlanCompiler {
                         + inputs.stream().map(a -> Arrays.toString(a.shape())).toList());
             }
         }
+        if (inputs.size() == 1) { // DL4J passes a single input through
+            return copy(where, inputs.get(0));
+        }
         INDArray output = buffers.take(inputs.get(0).shape());
         addOp(where, NativeCall.of(op, new INDArray[] {inputs.get(0), inputs.get(1)}), output);
         for (int i = 2; i < inputs.size(); i++) {
@@ -269,7 +272,7 @@ final class InferencePlanCompiler {
         if (layer instanceof ActivationLayer activation) {
             NativeActivation op = NativeActivation.of(activation.getActivationFn()).orElseThrow();
             if (op.isIdentity()) {
-                return preprocessCopy(where, x);
+                return copy(where, x);
             }
             return addOp(where, op.call(x));
         }
@@ -316,8 +319,11 @@ final class InferencePlanCompiler {
         return output;
     }
 
-    /** An identity activation layer: a copy, so that every vertex has its own array. */
-    private INDArray preprocessCopy(String where, INDArray x) {
+    /**
+     * A copy (an identity activation layer, an element-wise vertex with one input), so that every vertex has its own
+     * array.
+     */
+    private INDArray copy(String where, INDArray x) {
         return addOp(where, NativeCall.of("identity", new INDArray[] {x}));
     }
 
