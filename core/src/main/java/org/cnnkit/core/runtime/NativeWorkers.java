@@ -90,6 +90,20 @@ public final class NativeWorkers {
     }
 
     /**
+     * Runs one task on a worker (with single-threaded native operations) and returns its result.
+     *
+     * @param task the work
+     * @param what what the task does, for the messages
+     * @param <T> the result type
+     * @return the task's result
+     * @throws CnnkitException if the calling thread is interrupted while waiting, or the task throws a checked exception
+     * @throws RuntimeException the task's unchecked exception, as it is
+     */
+    public <T> T run(Callable<T> task, String what) {
+        return await(pool.submit(task), what);
+    }
+
+    /**
      * Waits for a task's result, rethrowing its unchecked exceptions as they are.
      *
      * @param future the task

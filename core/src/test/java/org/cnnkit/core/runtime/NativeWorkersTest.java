@@ -43,4 +43,17 @@ class NativeWorkersTest {
             throw new java.io.IOException("disk");
         }), "reading")).isInstanceOf(CnnkitException.class).hasMessageContaining("reading failed");
     }
+
+    @Test
+    void oneTaskRunsOnAWorkerWithSingleThreadedNativeOps() {
+        NativeRuntime.ensureConfigured();
+        NativeOps ops = NativeOpsHolder.getInstance().getDeviceNativeOps();
+        NativeWorkers worker = NativeWorkers.create(1, "test-single");
+
+        assertThat(worker.run(() -> Thread.currentThread().getName() + " " + ops.ompGetMaxThreads(), "naming"))
+                .isEqualTo("test-single-1 1");
+        assertThatThrownBy(() -> worker.run(() -> {
+            throw new IllegalArgumentException("bad input");
+        }, "checking")).isInstanceOf(IllegalArgumentException.class).hasMessage("bad input");
+    }
 }
