@@ -27,12 +27,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each worker runs a compiled inference plan of the graph ({@code InferencePlanCompiler}): the libnd4j operations
  * of its layers bound once to preallocated arrays, without DL4J's per-layer Java work, which at 100x100 cost about
- * as much as the arithmetic and more while the JIT compiler warms up: MobileNetV2 (alpha 0.35) at 100x100 ran at
- * 1.7 to 2 times the images/s of DL4J's forward pass on the same 2 workers (docs/performance.md). Outputs are equal
- * to DL4J's ({@code InferencePlanTest}). A graph with a layer or vertex the compiler does not know, or any graph when
- * the fast paths are off ({@value NativeRuntime#FAST_PATHS_PROPERTY}{@code =false}), runs through replicas of the
- * graph with DL4J's own forward pass instead. A worker keeps the plans of the last two input shapes it saw, with
- * their activation buffers, for as long as this object lives.
+ * as much as the arithmetic and more while the JIT compiler warms up: the folded MobileNetV2 at 100x100 ran at 1,538
+ * images/s (alpha 0.35) and 742 (alpha 1.0) in steady state on 2 workers, against 657-931 and 373-451 with DL4J's
+ * forward pass (docs/performance.md). Outputs are equal to DL4J's ({@code InferencePlanTest}). A graph with a layer
+ * or vertex the compiler does not know, or any graph when the fast paths are off
+ * ({@value NativeRuntime#FAST_PATHS_PROPERTY}{@code =false}), runs through replicas of the graph with DL4J's own
+ * forward pass instead. Each replica keeps the plans of the last two input shapes it ran, with their activation
+ * buffers, for as long as this object lives.
  *
  * <p>The replicas share the graph's parameter arrays (no copy of the weights): changes made to the graph's parameters
  * in place, as DL4J's training does, are seen by later calls. Do not call {@code init()} on the graph again, or
