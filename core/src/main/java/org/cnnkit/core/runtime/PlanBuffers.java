@@ -34,17 +34,19 @@ final class PlanBuffers {
         for (long d : shape) {
             length *= d;
         }
-        INDArray buffer = null;
-        for (INDArray candidate : free) {
-            if (candidate.length() >= length && (buffer == null || candidate.length() < buffer.length())) {
-                buffer = candidate;
+        int best = -1;
+        for (int i = 0; i < free.size(); i++) {
+            long capacity = free.get(i).length();
+            if (capacity >= length && (best < 0 || capacity < free.get(best).length())) {
+                best = i;
             }
         }
-        if (buffer == null) {
+        INDArray buffer;
+        if (best < 0) {
             buffer = Nd4j.createUninitialized(dataType, Math.max(1, length));
             allocatedElements += buffer.length();
         } else {
-            free.remove(buffer);
+            buffer = free.remove(best); // by position: INDArray.equals compares values, not identity
         }
         INDArray array = buffer.get(NDArrayIndex.interval(0, length)).reshape('c', shape);
         bufferOf.put(array, buffer);
