@@ -30,6 +30,11 @@ final class PlanReplica implements InferenceReplica {
         this.graph = graph;
     }
 
+    /** Returns how many compiled plans the replica holds now. */
+    int cachedPlans() {
+        return plans.size();
+    }
+
     @Override
     public INDArray[] output(INDArray slice) {
         List<Long> shape = Arrays.stream(slice.shape()).boxed().toList();
