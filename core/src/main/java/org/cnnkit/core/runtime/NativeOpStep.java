@@ -48,7 +48,7 @@ final class NativeOpStep implements PlanStep {
         if (call.booleans().length > 0) {
             context.setBArguments(call.booleans());
         }
-        return new NativeOpStep(where, DynamicCustomOp.builder(call.name()).build(), context);
+        return new NativeOpStep(where + ", " + call.name(), DynamicCustomOp.builder(call.name()).build(), context);
     }
 
     /**

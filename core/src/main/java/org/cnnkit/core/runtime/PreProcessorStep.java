@@ -18,7 +18,9 @@ final class PreProcessorStep implements PlanStep {
 
     private PreProcessorStep(String where, InputPreProcessor preProcessor, INDArray input, INDArray output) {
         this.where = where;
-        this.preProcessor = preProcessor;
+        // A copy of its own: some DL4J preprocessors keep state from their last call (FeedForwardToCnnPreProcessor
+        // writes a field), and the graph's configuration is shared by every worker's plan.
+        this.preProcessor = preProcessor.clone();
         this.input = input;
         this.output = output;
     }
@@ -33,7 +35,7 @@ final class PreProcessorStep implements PlanStep {
      * @throws CnnkitException if the preprocessor rejects the input
      */
     static long[] outputShape(String where, InputPreProcessor preProcessor, INDArray input) {
-        return apply(where, preProcessor, input).shape();
+        return apply(where, preProcessor.clone(), input).shape();
     }
 
     /**
