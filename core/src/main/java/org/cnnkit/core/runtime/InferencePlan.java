@@ -35,7 +35,10 @@ final class InferencePlan {
         return steps.size();
     }
 
-    /** Returns the bytes of the plan's activation buffers (input and outputs not counted). */
+    /**
+     * Returns the bytes of the activation buffers the plan runs on: its outputs included, its input not, and shared
+     * with the other plans compiled on the same {@link PlanBuffers}.
+     */
     long activationBytes() {
         return activationBytes;
     }

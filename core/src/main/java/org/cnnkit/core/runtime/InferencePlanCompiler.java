@@ -45,11 +45,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code graph.output(false, input)} computes; {@code InferencePlanTest} checks this network by network.
  *
  * <p>Supported: convolution (Same or Truncate mode, NCHW or NHWC), depthwise convolution, max pooling, global
- * average/max pooling, zero padding, batch normalization (running statistics, stored as variance or as DL4J's
- * log10 standard deviation; like DL4J 1.0.0-M2.1, the activation configured on it is not applied), dense and output
- * layers, activation layers, the activations of {@link NativeActivation}, element-wise add/subtract/product/max vertices,
- * preprocessors (run as DL4J runs them), and frozen wrappers of these layers and vertices. {@link #unsupportedReason} names the first
- * thing a graph has beyond that; such graphs keep DL4J's forward pass.
+ * average/max pooling, zero padding, batch normalization (running statistics, stored as variance or as DL4J's log10
+ * standard deviation, as {@code InferenceFolding} reads them; gamma and beta learnt or locked; like DL4J 1.0.0-M2.1,
+ * the activation configured on it is not applied), dense and output layers, activation layers, the activations of
+ * {@link NativeActivation}, element-wise add/subtract/product/max vertices, preprocessors (run as DL4J runs them), and
+ * frozen wrappers of these layers and vertices. {@link #unsupportedReason} names the first thing a graph has beyond
+ * that; such graphs keep DL4J's forward pass.
  */
 final class InferencePlanCompiler {
 
@@ -58,10 +59,10 @@ final class InferencePlanCompiler {
     private final PlanBuffers buffers;
     private final List<PlanStep> steps = new ArrayList<>();
 
-    private InferencePlanCompiler(ComputationGraph graph, DataType dataType) {
+    private InferencePlanCompiler(ComputationGraph graph, PlanBuffers buffers) {
         this.graph = graph;
         this.conf = graph.getConfiguration();
-        this.buffers = new PlanBuffers(dataType);
+        this.buffers = buffers;
     }
 
     /**
@@ -109,12 +110,30 @@ final class InferencePlanCompiler {
      *     (naming the layer and the shapes)
      */
     static InferencePlan compile(ComputationGraph graph, long[] inputShape) {
+        return compile(graph, inputShape, new PlanBuffers(dataType(graph)));
+    }
+
+    /**
+     * Compiles a graph for one input shape on activation buffers shared with other plans that never run at the same
+     * time as this one: every buffer of {@code buffers} is taken as free.
+     *
+     * @param graph an initialized graph that {@link #unsupportedReason} accepts
+     * @param inputShape the input's shape, batch first
+     * @param buffers the buffers, of the graph's data type ({@link #dataType})
+     * @return the plan
+     * @throws CnnkitException as {@link #compile(ComputationGraph, long[])}
+     */
+    static InferencePlan compile(ComputationGraph graph, long[] inputShape, PlanBuffers buffers) {
         unsupportedReason(graph).ifPresent(reason -> {
             throw new CnnkitException("cannot compile an inference plan: " + reason);
         });
-        DataType dataType = graph.params() == null || graph.params().isEmpty() ? DataType.FLOAT
-                : graph.params().dataType();
-        return new InferencePlanCompiler(graph, dataType).compile(inputShape.clone(), dataType);
+        buffers.releaseAll();
+        return new InferencePlanCompiler(graph, buffers).compile(inputShape.clone(), dataType(graph));
+    }
+
+    /** The data type a plan of {@code graph} computes in: its parameters' (float for a graph without any). */
+    static DataType dataType(ComputationGraph graph) {
+        return graph.params() == null || graph.params().isEmpty() ? DataType.FLOAT : graph.params().dataType();
     }
 
     private InferencePlan compile(long[] inputShape, DataType dataType) {
@@ -251,8 +270,13 @@ final class InferencePlanCompiler {
                 throw new CnnkitException(where + " expects " + channels + " channels in dimension " + axis
                         + ", got an input of shape " + Arrays.toString(x.shape()));
             }
+            DataType type = x.dataType();
+            INDArray gamma = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getGamma(), type)
+                    : vector(params.getParam("gamma"));
+            INDArray beta = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getBeta(), type)
+                    : vector(params.getParam("beta"));
             return addOp(where, new NativeCall("batchnorm", new INDArray[] {x, vector(params.getParam("mean")),
-                    variance(where, params), vector(params.getParam("gamma")), vector(params.getParam("beta"))},
+                    variance(where, params), gamma, beta},
                     new long[] {1, 1, axis}, new double[] {norm.getEps()}, new boolean[0]));
         }
         if (layer instanceof DenseLayer || layer instanceof OutputLayer) {
@@ -426,9 +450,11 @@ final class InferencePlanCompiler {
         if (type == BatchNormalization.class) {
             BatchNormalization norm = (BatchNormalization) layer;
             org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
-            if (norm.isLockGammaBeta() || params.getParam("gamma") == null
-                    || (params.getParam("var") == null && params.getParam("log10stdev") == null)) {
-                return Optional.of("batch normalization with locked gamma/beta is not supported");
+            if (params.getParam("mean") == null
+                    || (params.getParam("var") == null && params.getParam("log10stdev") == null)
+                    || (!norm.isLockGammaBeta() && params.getParam("gamma") == null)) {
+                return Optional.of("batch normalization without the parameters mean, var or log10stdev, gamma and "
+                        + "beta is not supported");
             }
             return Optional.empty(); // DL4J 1.0.0-M2.1 does not apply a batch normalization's activation either
         }

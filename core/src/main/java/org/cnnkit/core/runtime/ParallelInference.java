@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * forward pass (docs/performance.md). Outputs are equal to DL4J's ({@code InferencePlanTest}). A graph with a layer
  * or vertex the compiler does not know, or any graph when the fast paths are off
  * ({@value NativeRuntime#FAST_PATHS_PROPERTY}{@code =false}), runs through replicas of the graph with DL4J's own
- * forward pass instead. Each replica keeps the plans of the last two input shapes it ran, with their activation
- * buffers, for as long as this object lives.
+ * forward pass instead. Each replica keeps the plans of the last {@value PlanReplica#PLANS_KEPT} input shapes it ran,
+ * all running on one set of activation buffers (as large as its largest plan needs), for as long as this object
+ * lives.
  *
  * <p>The replicas share the graph's parameter arrays (no copy of the weights): changes made to the graph's parameters
  * in place, as DL4J's training does, are seen by later calls. Do not call {@code init()} on the graph again, or
@@ -75,10 +76,12 @@ public final class ParallelInference {
         this.maxRowsPerCall = maxRowsPerCall;
         this.replicas = new ArrayBlockingQueue<>(this.workers);
         this.workerThreads = NativeWorkers.create(this.workers, "cnnkit-inference");
-        Optional<String> unsupported = NativeRuntime.fastPathsEnabled()
+        Optional<String> unsupported = this.workers == 1
+                ? Optional.of("one worker: every call runs on the calling thread through the graph itself")
+                : NativeRuntime.fastPathsEnabled()
                 ? InferencePlanCompiler.unsupportedReason(graph)
                 : Optional.of("the fast paths are off (" + NativeRuntime.FAST_PATHS_PROPERTY + "=false)");
-        this.compiled = unsupported.isEmpty();
+        this.compiled = this.workers > 1 && unsupported.isEmpty();
         unsupported.ifPresent(reason -> LOG.debug("Inference runs DL4J's forward pass, not a compiled plan: {}",
                 reason));
     }
@@ -136,7 +139,8 @@ public final class ParallelInference {
 
     /**
      * Tells whether the workers run compiled inference plans of the graph (true) or DL4J's forward pass (false: a
-     * layer the plan compiler does not know, or the fast paths are off).
+     * layer the plan compiler does not know, the fast paths are off, or there is one worker, whose calls all run
+     * through the graph itself).
      *
      * @return whether plans are used
      */
@@ -160,20 +164,20 @@ public final class ParallelInference {
         if (parts <= 1) {
             return graph.output(false, input);
         }
+        // Pieces of one size and a smaller last one: each distinct size is a plan a replica compiles and keeps.
+        int pieceRows = (rows + parts - 1) / parts;
         List<INDArray> slices = new ArrayList<>(parts);
-        for (int p = 0; p < parts; p++) {
-            long from = (long) rows * p / parts;
-            long to = (long) rows * (p + 1) / parts;
-            slices.add(input.get(NDArrayIndex.interval(from, to))); // a view, not a copy
+        for (long from = 0; from < rows; from += pieceRows) {
+            slices.add(input.get(NDArrayIndex.interval(from, Math.min(rows, from + pieceRows)))); // a view
         }
-        List<INDArray[]> results = new ArrayList<>(parts);
+        List<INDArray[]> results = new ArrayList<>(slices.size());
         if (workers == 1) {
             for (INDArray slice : slices) {
                 results.add(graph.output(false, slice));
             }
             return concatenated(results);
         }
-        List<Callable<INDArray[]>> tasks = new ArrayList<>(parts);
+        List<Callable<INDArray[]>> tasks = new ArrayList<>(slices.size());
         for (INDArray slice : slices) {
             tasks.add(() -> runOnReplica(slice));
         }
@@ -229,7 +233,9 @@ public final class ParallelInference {
         try {
             return replica.output(slice);
         } finally {
-            replicas.put(replica);
+            // offer, not put: the queue holds one replica per worker, so there is always room, and an interrupted
+            // caller must not lose the replica (put would throw on the interrupt flag and drop it)
+            replicas.offer(replica);
         }
     }
 }

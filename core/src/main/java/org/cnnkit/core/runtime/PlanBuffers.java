@@ -61,6 +61,15 @@ final class PlanBuffers {
         }
     }
 
+    /**
+     * Makes every buffer free again, for compiling another plan that will run on the same buffers: plans that never
+     * run at the same time (those of one replica) then share them, and together take what the largest needs.
+     */
+    void releaseAll() {
+        free.addAll(bufferOf.values());
+        bufferOf.clear();
+    }
+
     /** Returns the bytes of all buffers made so far. */
     long allocatedBytes() {
         return allocatedElements * dataType.width();

@@ -183,6 +183,38 @@ class InferencePlanTest {
     }
 
     @Test
+    void plansCompiledOnSharedBuffersTakeWhatTheLargestNeedsAndStillGiveTheirOwnOutputs() {
+        ComputationGraph graph = mobileLikeBlock();
+        long alone = InferencePlanCompiler.compile(graph, new long[] {6, 3, 17, 17}).activationBytes();
+        PlanBuffers shared = new PlanBuffers(DataType.FLOAT);
+        InferencePlan large = InferencePlanCompiler.compile(graph, new long[] {6, 3, 17, 17}, shared);
+        InferencePlan small = InferencePlanCompiler.compile(graph, new long[] {2, 3, 17, 17}, shared);
+
+        assertThat(shared.allocatedBytes()).isEqualTo(alone);
+        for (int round = 0; round < 2; round++) { // alternating, as a replica does
+            INDArray six = Nd4j.rand(DataType.FLOAT, 6, 3, 17, 17);
+            INDArray two = Nd4j.rand(DataType.FLOAT, 2, 3, 17, 17);
+            assertThat(relativeDifference(large.run(six)[0], graph.outputSingle(false, six))).isLessThan(1e-5);
+            assertThat(relativeDifference(small.run(two)[0], graph.outputSingle(false, two))).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void batchNormalizationWithLockedGammaAndBetaUsesTheConfiguredValues() {
+        ComputationGraph graph = initialized(builder()
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.IDENTITY).build(),
+                        "in")
+                .addLayer("bn", new BatchNormalization.Builder().lockGammaBeta(true).gamma(1.5).beta(-0.25).build(),
+                        "conv")
+                .setOutputs("bn").setInputTypes(InputType.convolutional(8, 8, 3)));
+        graph.getLayer("bn").getParam("mean").assign(Nd4j.rand(DataType.FLOAT, 1, 4));
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 3, 3, 8, 8);
+
+        assertThat(InferencePlanCompiler.unsupportedReason(graph)).isEmpty();
+        assertSameOutputs(graph, batch);
+    }
+
+    @Test
     void anInputWithTheWrongChannelsIsRefusedNamingTheLayer() {
         assertThatThrownBy(() -> InferencePlanCompiler.compile(notebookLikeCnn(), new long[] {2, 1, 40, 40}))
                 .isInstanceOf(CnnkitException.class)
@@ -249,6 +281,7 @@ class InferencePlanTest {
         INDArray batch = Nd4j.rand(DataType.FLOAT, 7, 3, 17, 17).muli(2);
 
         assertThat(inference.usesCompiledPlans()).isTrue();
+        assertThat(ParallelInference.of(graph, 1).usesCompiledPlans()).as("one worker: the graph itself").isFalse();
         assertThat(relativeDifference(inference.outputSingle(batch), graph.outputSingle(false, batch)))
                 .isLessThan(1e-5);
     }

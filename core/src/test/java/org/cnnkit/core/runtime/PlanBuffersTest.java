@@ -43,6 +43,19 @@ class PlanBuffersTest {
     }
 
     @Test
+    void releasingAllLetsTheNextPlanReuseEveryBuffer() {
+        PlanBuffers buffers = new PlanBuffers(DataType.FLOAT);
+        buffers.take(new long[] {10});
+        buffers.take(new long[] {20});
+
+        buffers.releaseAll();
+        buffers.take(new long[] {20});
+        buffers.take(new long[] {5});
+
+        assertThat(buffers.allocatedBytes()).isEqualTo(30L * Float.BYTES);
+    }
+
+    @Test
     void theSmallestFreeBufferThatFitsIsTaken() {
         PlanBuffers buffers = new PlanBuffers(DataType.FLOAT);
         INDArray large = buffers.take(new long[] {100});
