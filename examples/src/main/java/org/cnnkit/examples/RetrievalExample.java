@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.cnnkit.core.progress.Progress;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.retrieval.ContactSheet;
 import org.cnnkit.retrieval.ExtractorSpec;
@@ -46,13 +45,10 @@ public final class RetrievalExample {
                 spec = spec.withWeights(Path.of(args[2]));
             }
         }
-        Progress[] last = new Progress[1];
         ProgressListener progress = p -> {
-            boolean repeated = last[0] != null && last[0].task().equals(p.task()) && last[0].done() == p.done();
-            if (p.finished() && !repeated) {
+            if (p.finished()) {
                 System.out.printf(Locale.ROOT, "  %s: %d done in %.1f s%n", p.task(), p.done(), p.elapsed().toMillis() / 1e3);
             }
-            last[0] = p;
         };
 
         // 1. The database and the queries: pictures the project draws itself.

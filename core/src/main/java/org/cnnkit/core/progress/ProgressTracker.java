@@ -21,6 +21,7 @@ public final class ProgressTracker {
     private final long startNanos;
     private final AtomicLong done = new AtomicLong();
     private final AtomicLong lastReportNanos;
+    private final AtomicLong lastReportedDone = new AtomicLong(-1);
 
     private ProgressTracker(String task, long total, ProgressListener listener, Duration interval) {
         this.task = Objects.requireNonNull(task, "task");
@@ -77,10 +78,17 @@ public final class ProgressTracker {
         }
     }
 
-    /** Reports the final state, whatever the interval. Call once when the operation ends. */
+    /**
+     * Reports the final state, whatever the interval, unless {@link #advance} has already reported it as finished
+     * (all of a known total done): listeners see the end of an operation once. Call once when the operation ends.
+     */
     public void finish() {
         lastReportNanos.set(System.nanoTime());
-        report(done.get());
+        long units = done.get();
+        boolean alreadyReportedFinished = total >= 0 && units >= total && lastReportedDone.get() == units;
+        if (!alreadyReportedFinished) {
+            report(units);
+        }
     }
 
     /** Returns the units finished so far. */
@@ -94,6 +102,7 @@ public final class ProgressTracker {
     }
 
     private void report(long units) {
+        lastReportedDone.set(units);
         listener.onProgress(new Progress(task, units, total, elapsed()));
     }
 }

@@ -35,6 +35,21 @@ class ProgressTrackerTest {
     }
 
     @Test
+    void theEndIsReportedOnceWhenTheLastAdvanceAlreadyReportedIt() {
+        List<Progress> seen = new ArrayList<>();
+        ProgressTracker tracker = ProgressTracker.start("x", 2, seen::add, Duration.ZERO);
+        tracker.advance(2);
+        tracker.finish();
+        assertThat(seen).extracting(Progress::done).containsExactly(0L, 2L);
+
+        List<Progress> unknownTotal = new ArrayList<>();
+        ProgressTracker open = ProgressTracker.start("y", -1, unknownTotal::add, Duration.ZERO);
+        open.advance(3);
+        open.finish();
+        assertThat(unknownTotal).extracting(Progress::done).containsExactly(0L, 3L, 3L); // only finish() ends it
+    }
+
+    @Test
     void progressDerivesRateFractionAndEta() {
         Progress p = new Progress("t", 50, 200, Duration.ofSeconds(10));
         assertThat(p.fraction()).isEqualTo(0.25);

@@ -31,8 +31,6 @@ public final class ConsoleProgressBar implements ProgressListener {
     private String openTask;
     private int drawnLength;
     private long lastLogNanos;
-    private String lastTask;
-    private long lastDone = -1;
 
     private ConsoleProgressBar(PrintWriter out, boolean redraw, Duration interval) {
         this.out = Objects.requireNonNull(out, "out");
@@ -80,28 +78,19 @@ public final class ConsoleProgressBar implements ProgressListener {
      */
     @Override
     public synchronized void onProgress(Progress progress) {
-        boolean repeat = progress.task().equals(lastTask) && progress.done() == lastDone;
-        if (progress.task().equals(lastTask) && progress.done() < lastDone) {
-            repeat = false; // the same task name started again
-        }
-        lastTask = progress.task();
-        lastDone = progress.done();
         if (redraw) {
-            draw(progress, repeat);
+            draw(progress);
         } else {
-            log(progress, repeat);
+            log(progress);
         }
         out.flush();
     }
 
-    private void draw(Progress progress, boolean repeat) {
+    private void draw(Progress progress) {
         if (openTask != null && !openTask.equals(progress.task())) {
             out.print(System.lineSeparator());
             openTask = null;
             drawnLength = 0;
-        }
-        if (repeat && openTask == null) {
-            return; // the final state of this task is already on screen
         }
         String line = barLine(progress);
         StringBuilder text = new StringBuilder("\r").append(line);
@@ -119,9 +108,9 @@ public final class ConsoleProgressBar implements ProgressListener {
         }
     }
 
-    private void log(Progress progress, boolean repeat) {
+    private void log(Progress progress) {
         long now = System.nanoTime();
-        if (repeat || (!progress.finished() && now - lastLogNanos < intervalNanos)) {
+        if (!progress.finished() && now - lastLogNanos < intervalNanos) {
             return;
         }
         if (!progress.finished() && progress.done() == 0) {
