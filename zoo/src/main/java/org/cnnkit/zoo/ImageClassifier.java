@@ -10,6 +10,7 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
+import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -61,6 +62,7 @@ public final class ImageClassifier {
     private final InputShape inputShape;
     private final Preprocessing preprocessing;
     private final ModelProvenance provenance;
+    private final BatchDecoder batchDecoder;
 
     private ImageClassifier(Builder builder) {
         this.network = builder.network;
@@ -69,6 +71,7 @@ public final class ImageClassifier {
         this.inputShape = builder.inputShape;
         this.preprocessing = builder.preprocessing;
         this.provenance = builder.provenance;
+        this.batchDecoder = BatchDecoder.of(decoder, inputShape, preprocessing);
     }
 
     /**
@@ -190,7 +193,10 @@ public final class ImageClassifier {
     public Prediction predict(BufferedImage image, int topK) {
         checkTopK(topK);
         Objects.requireNonNull(image, "image");
-        INDArray batch = stack(List.of(prepare(decoder.decode(image, inputShape))));
+        float[] pixels = decoder.decode(image, inputShape);
+        preprocessing.applyInPlace(pixels, inputShape.channels());
+        INDArray batch = Nd4j.create(pixels, new long[] {1, inputShape.channels(), inputShape.height(),
+            inputShape.width()}, 'c');
         return toPrediction(null, probabilities(batch).getRow(0).toFloatVector(), topK);
     }
 
@@ -220,11 +226,7 @@ public final class ImageClassifier {
         List<Prediction> predictions = new ArrayList<>(images.size());
         for (int start = 0; start < images.size(); start += BATCH_SIZE) {
             List<Path> files = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
-            List<float[]> pixels = new ArrayList<>(files.size());
-            for (Path file : files) {
-                pixels.add(prepare(decoder.decode(file, inputShape)));
-            }
-            INDArray probabilities = probabilities(stack(pixels));
+            INDArray probabilities = probabilities(batchDecoder.decode(files, false).images());
             for (int i = 0; i < files.size(); i++) {
                 predictions.add(toPrediction(files.get(i), probabilities.getRow(i).toFloatVector(), topK));
             }
@@ -361,23 +363,6 @@ public final class ImageClassifier {
         all.sort(Comparator.comparingDouble(ScoredLabel::probability).reversed()
                 .thenComparingInt(ScoredLabel::index));
         return new Prediction(file, all.subList(0, Math.min(topK, all.size())));
-    }
-
-    /** Applies this model's preprocessing to decoded 0..255 pixels. */
-    private float[] prepare(float[] chw) {
-        preprocessing.applyInPlace(chw, inputShape.channels());
-        return chw;
-    }
-
-    /** Stacks CHW images into one NCHW batch. */
-    private INDArray stack(List<float[]> images) {
-        int values = inputShape.values();
-        float[] all = new float[images.size() * values];
-        for (int i = 0; i < images.size(); i++) {
-            System.arraycopy(images.get(i), 0, all, i * values, values);
-        }
-        return Nd4j.create(all, new long[] {images.size(), inputShape.channels(), inputShape.height(),
-            inputShape.width()}, 'c');
     }
 
     private static int[] concat(List<int[]> parts, int total) {
