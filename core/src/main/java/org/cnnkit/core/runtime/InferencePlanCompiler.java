@@ -224,83 +224,98 @@ final class InferencePlanCompiler {
     private INDArray layer(String name, Layer layer, INDArray x) {
         String where = "layer '" + name + "' (" + layer.getClass().getSimpleName() + ")";
         org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
-        if (layer instanceof DepthwiseConvolution2D conv) {
-            INDArray weights = params.getParam("W"); // [kH, kW, inChannels, multiplier]
-            requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(2));
-            return activate(where, conv.getActivationFn(), convolution(where, "depthwise_conv2d", conv, x, weights,
-                    conv.hasBias() ? params.getParam("b") : null, 0));
-        }
-        if (layer instanceof ConvolutionLayer conv) {
-            INDArray weights = params.getParam("W"); // [outChannels, inChannels, kH, kW]
-            requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(1));
-            return activate(where, conv.getActivationFn(), convolution(where, "conv2d", conv, x, weights,
-                    conv.hasBias() ? params.getParam("b") : null, 1));
-        }
-        if (layer instanceof SubsamplingLayer pool) {
-            requireRank(where, x, 4);
-            int[] k = pool.getKernelSize();
-            int[] s = pool.getStride();
-            int[] p = pool.getPadding();
-            int[] d = pool.getDilation();
-            boolean same = pool.getConvolutionMode() == ConvolutionMode.Same;
-            return addOp(where, NativeCall.of("maxpool2d", new INDArray[] {x}, k[0], k[1], s[0], s[1],
-                    same ? 0 : p[0], same ? 0 : p[1], d[0], d[1], same ? 1 : 0, 0,
-                    pool.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 1 : 0));
-        }
-        if (layer instanceof GlobalPoolingLayer pool) {
-            requireRank(where, x, 4);
-            int[] dims = pool.getPoolingDimensions() == null ? new int[] {2, 3} : pool.getPoolingDimensions();
-            String op = pool.getPoolingType() == PoolingType.AVG ? "reduce_mean" : "reduce_max";
-            return addOp(where, new NativeCall(op, new INDArray[] {x}, Arrays.stream(dims).asLongStream().toArray(),
-                    new double[0], new boolean[] {!pool.isCollapseDimensions()}));
-        }
-        if (layer instanceof ZeroPaddingLayer padding) {
-            requireRank(where, x, 4);
-            int[] p = padding.getPadding(); // top, bottom, left, right
-            int[][] perDimension = padding.getDataFormat() == CNN2DFormat.NHWC
-                    ? new int[][] {{0, 0}, {p[0], p[1]}, {p[2], p[3]}, {0, 0}}
-                    : new int[][] {{0, 0}, {0, 0}, {p[0], p[1]}, {p[2], p[3]}};
-            return addOp(where, new NativeCall("pad", new INDArray[] {x, Nd4j.createFromArray(perDimension)},
-                    new long[] {0}, new double[] {0.0}, new boolean[0]));
-        }
-        if (layer instanceof BatchNormalization norm) {
-            long channels = params.getParam("mean").length();
-            int axis = x.rank() == 4 && norm.getCnn2DFormat() == CNN2DFormat.NHWC ? 3 : 1;
-            if (x.size(axis) != channels) {
-                throw new CnnkitException(where + " expects " + channels + " channels in dimension " + axis
-                        + ", got an input of shape " + Arrays.toString(x.shape()));
+        LayerKind kind = LayerKind.of(layer)
+                .orElseThrow(() -> new CnnkitException(where + " is not supported by inference plans"));
+        switch (kind) {
+            case DEPTHWISE_CONVOLUTION: {
+                DepthwiseConvolution2D conv = (DepthwiseConvolution2D) layer;
+                INDArray weights = params.getParam("W"); // [kH, kW, inChannels, multiplier]
+                requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(2));
+                return activate(where, conv.getActivationFn(), convolution(where, "depthwise_conv2d", conv, x,
+                        weights, conv.hasBias() ? params.getParam("b") : null, 0));
             }
-            DataType type = x.dataType();
-            INDArray gamma = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getGamma(), type)
-                    : vector(params.getParam("gamma"));
-            INDArray beta = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getBeta(), type)
-                    : vector(params.getParam("beta"));
-            return addOp(where, new NativeCall("batchnorm", new INDArray[] {x, vector(params.getParam("mean")),
-                    variance(where, params), gamma, beta},
-                    new long[] {1, 1, axis}, new double[] {norm.getEps()}, new boolean[0]));
-        }
-        if (layer instanceof DenseLayer || layer instanceof OutputLayer) {
-            BaseLayer dense = (BaseLayer) layer;
-            INDArray weights = params.getParam("W"); // [nIn, nOut]
-            requireRank(where, x, 2);
-            if (x.size(1) != weights.size(0)) {
-                throw new CnnkitException(where + " expects " + weights.size(0) + " inputs per example, got an input "
-                        + "of shape " + Arrays.toString(x.shape()));
+            case CONVOLUTION: {
+                ConvolutionLayer conv = (ConvolutionLayer) layer;
+                INDArray weights = params.getParam("W"); // [outChannels, inChannels, kH, kW]
+                requireChannels(where, x, conv.getCnn2dDataFormat(), weights.size(1));
+                return activate(where, conv.getActivationFn(), convolution(where, "conv2d", conv, x, weights,
+                        conv.hasBias() ? params.getParam("b") : null, 1));
             }
-            INDArray output = addOp(where, NativeCall.of("matmul", new INDArray[] {x, weights}));
-            if (params.getParam("b") != null) {
-                addOp(where, NativeCall.of("add", new INDArray[] {output, vector(params.getParam("b"))}), output);
+            case MAX_POOLING: {
+                SubsamplingLayer pool = (SubsamplingLayer) layer;
+                requireRank(where, x, 4);
+                int[] k = pool.getKernelSize();
+                int[] s = pool.getStride();
+                int[] p = pool.getPadding();
+                int[] d = pool.getDilation();
+                boolean same = pool.getConvolutionMode() == ConvolutionMode.Same;
+                return addOp(where, NativeCall.of("maxpool2d", new INDArray[] {x}, k[0], k[1], s[0], s[1],
+                        same ? 0 : p[0], same ? 0 : p[1], d[0], d[1], same ? 1 : 0, 0,
+                        pool.getCnn2dDataFormat() == CNN2DFormat.NHWC ? 1 : 0));
             }
-            return activate(where, dense.getActivationFn(), output);
-        }
-        if (layer instanceof ActivationLayer activation) {
-            NativeActivation op = NativeActivation.of(activation.getActivationFn()).orElseThrow();
-            if (op.isIdentity()) {
-                return copy(where, x);
+            case GLOBAL_POOLING: {
+                GlobalPoolingLayer pool = (GlobalPoolingLayer) layer;
+                requireRank(where, x, 4);
+                int[] dims = pool.getPoolingDimensions() == null ? new int[] {2, 3} : pool.getPoolingDimensions();
+                String op = pool.getPoolingType() == PoolingType.AVG ? "reduce_mean" : "reduce_max";
+                return addOp(where, new NativeCall(op, new INDArray[] {x},
+                        Arrays.stream(dims).asLongStream().toArray(), new double[0],
+                        new boolean[] {!pool.isCollapseDimensions()}));
             }
-            return addOp(where, op.call(x));
+            case ZERO_PADDING: {
+                ZeroPaddingLayer padding = (ZeroPaddingLayer) layer;
+                requireRank(where, x, 4);
+                int[] p = padding.getPadding(); // top, bottom, left, right
+                int[][] perDimension = padding.getDataFormat() == CNN2DFormat.NHWC
+                        ? new int[][] {{0, 0}, {p[0], p[1]}, {p[2], p[3]}, {0, 0}}
+                        : new int[][] {{0, 0}, {0, 0}, {p[0], p[1]}, {p[2], p[3]}};
+                return addOp(where, new NativeCall("pad", new INDArray[] {x, Nd4j.createFromArray(perDimension)},
+                        new long[] {0}, new double[] {0.0}, new boolean[0]));
+            }
+            case BATCH_NORMALIZATION:
+                return batchNormalization(where, (BatchNormalization) layer, params, x);
+            case DENSE:
+            case OUTPUT:
+                return dense(where, (BaseLayer) layer, params, x);
+            case ACTIVATION: {
+                NativeActivation op = NativeActivation.of(((ActivationLayer) layer).getActivationFn()).orElseThrow();
+                return op.isIdentity() ? copy(where, x) : addOp(where, op.call(x));
+            }
+            default:
+                throw new IllegalStateException("unhandled layer kind " + kind);
         }
-        throw new CnnkitException(where + " is not supported by inference plans");
+    }
+
+    private INDArray batchNormalization(String where, BatchNormalization norm, org.deeplearning4j.nn.api.Layer params,
+            INDArray x) {
+        long channels = params.getParam("mean").length();
+        int axis = x.rank() == 4 && norm.getCnn2DFormat() == CNN2DFormat.NHWC ? 3 : 1;
+        if (x.size(axis) != channels) {
+            throw new CnnkitException(where + " expects " + channels + " channels in dimension " + axis
+                    + ", got an input of shape " + Arrays.toString(x.shape()));
+        }
+        DataType type = x.dataType();
+        INDArray gamma = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getGamma(), type)
+                : vector(params.getParam("gamma"));
+        INDArray beta = norm.isLockGammaBeta() ? Nd4j.valueArrayOf(new long[] {channels}, norm.getBeta(), type)
+                : vector(params.getParam("beta"));
+        return addOp(where, new NativeCall("batchnorm", new INDArray[] {x, vector(params.getParam("mean")),
+                variance(where, params), gamma, beta},
+                new long[] {1, 1, axis}, new double[] {norm.getEps()}, new boolean[0]));
+    }
+
+    private INDArray dense(String where, BaseLayer dense, org.deeplearning4j.nn.api.Layer params, INDArray x) {
+        INDArray weights = params.getParam("W"); // [nIn, nOut]
+        requireRank(where, x, 2);
+        if (x.size(1) != weights.size(0)) {
+            throw new CnnkitException(where + " expects " + weights.size(0) + " inputs per example, got an input "
+                    + "of shape " + Arrays.toString(x.shape()));
+        }
+        INDArray output = addOp(where, NativeCall.of("matmul", new INDArray[] {x, weights}));
+        if (params.getParam("b") != null) {
+            addOp(where, NativeCall.of("add", new INDArray[] {output, vector(params.getParam("b"))}), output);
+        }
+        return activate(where, dense.getActivationFn(), output);
     }
 
     /**
@@ -418,63 +433,96 @@ final class InferencePlanCompiler {
 
     /** Why a layer (already unwrapped) cannot be compiled, if it cannot. */
     private static Optional<String> layerReason(Layer layer, ComputationGraph graph, String name) {
-        Class<?> type = layer.getClass();
-        String what = type.getSimpleName();
-        if (type == ConvolutionLayer.class || type == DepthwiseConvolution2D.class) {
-            ConvolutionLayer conv = (ConvolutionLayer) layer;
-            if (conv.getConvolutionMode() != ConvolutionMode.Same
-                    && conv.getConvolutionMode() != ConvolutionMode.Truncate) {
-                return Optional.of(what + " in " + conv.getConvolutionMode() + " mode is not supported");
+        String what = layer.getClass().getSimpleName();
+        Optional<LayerKind> kind = LayerKind.of(layer);
+        if (kind.isEmpty()) {
+            return Optional.of(what + " is not supported");
+        }
+        switch (kind.get()) {
+            case CONVOLUTION:
+            case DEPTHWISE_CONVOLUTION: {
+                ConvolutionLayer conv = (ConvolutionLayer) layer;
+                if (conv.getConvolutionMode() != ConvolutionMode.Same
+                        && conv.getConvolutionMode() != ConvolutionMode.Truncate) {
+                    return Optional.of(what + " in " + conv.getConvolutionMode() + " mode is not supported");
+                }
+                return activationReason(what, conv.getActivationFn());
             }
-            return activationReason(what, conv.getActivationFn());
-        }
-        if (type == SubsamplingLayer.class) {
-            SubsamplingLayer pool = (SubsamplingLayer) layer;
-            if (pool.getPoolingType() != PoolingType.MAX) {
-                return Optional.of(pool.getPoolingType() + " pooling is not supported");
+            case MAX_POOLING: {
+                SubsamplingLayer pool = (SubsamplingLayer) layer;
+                if (pool.getPoolingType() != PoolingType.MAX) {
+                    return Optional.of(pool.getPoolingType() + " pooling is not supported");
+                }
+                if (pool.getConvolutionMode() != ConvolutionMode.Same
+                        && pool.getConvolutionMode() != ConvolutionMode.Truncate) {
+                    return Optional.of("pooling in " + pool.getConvolutionMode() + " mode is not supported");
+                }
+                return Optional.empty();
             }
-            if (pool.getConvolutionMode() != ConvolutionMode.Same
-                    && pool.getConvolutionMode() != ConvolutionMode.Truncate) {
-                return Optional.of("pooling in " + pool.getConvolutionMode() + " mode is not supported");
+            case GLOBAL_POOLING: {
+                PoolingType pooling = ((GlobalPoolingLayer) layer).getPoolingType();
+                return pooling == PoolingType.AVG || pooling == PoolingType.MAX ? Optional.empty()
+                        : Optional.of("global " + pooling + " pooling is not supported");
             }
-            return Optional.empty();
-        }
-        if (type == GlobalPoolingLayer.class) {
-            PoolingType pooling = ((GlobalPoolingLayer) layer).getPoolingType();
-            return pooling == PoolingType.AVG || pooling == PoolingType.MAX ? Optional.empty()
-                    : Optional.of("global " + pooling + " pooling is not supported");
-        }
-        if (type == ZeroPaddingLayer.class) {
-            return Optional.empty();
-        }
-        if (type == BatchNormalization.class) {
-            BatchNormalization norm = (BatchNormalization) layer;
-            org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
-            if (params.getParam("mean") == null
-                    || (params.getParam("var") == null && params.getParam("log10stdev") == null)
-                    || (!norm.isLockGammaBeta() && params.getParam("gamma") == null)) {
-                return Optional.of("batch normalization without the parameters mean, var or log10stdev, gamma and "
-                        + "beta is not supported");
+            case ZERO_PADDING:
+                return Optional.empty();
+            case BATCH_NORMALIZATION: {
+                org.deeplearning4j.nn.api.Layer params = graph.getLayer(name);
+                if (params.getParam("mean") == null
+                        || (params.getParam("var") == null && params.getParam("log10stdev") == null)
+                        || (!((BatchNormalization) layer).isLockGammaBeta() && params.getParam("gamma") == null)) {
+                    return Optional.of("batch normalization without the parameters mean, var or log10stdev, gamma "
+                            + "and beta is not supported");
+                }
+                return Optional.empty(); // DL4J 1.0.0-M2.1 does not apply a batch normalization's activation either
             }
-            return Optional.empty(); // DL4J 1.0.0-M2.1 does not apply a batch normalization's activation either
+            case DENSE:
+                if (((DenseLayer) layer).hasLayerNorm()) {
+                    return Optional.of("dense layers with layer normalization are not supported");
+                }
+                return activationReason(what, ((DenseLayer) layer).getActivationFn());
+            case OUTPUT:
+                return activationReason(what, ((OutputLayer) layer).getActivationFn());
+            case ACTIVATION:
+                return activationReason(what, ((ActivationLayer) layer).getActivationFn());
+            default:
+                throw new IllegalStateException("unhandled layer kind " + kind.get());
         }
-        if (type == DenseLayer.class) {
-            if (((DenseLayer) layer).hasLayerNorm()) {
-                return Optional.of("dense layers with layer normalization are not supported");
-            }
-            return activationReason(what, ((DenseLayer) layer).getActivationFn());
-        }
-        if (type == OutputLayer.class) {
-            return activationReason(what, ((OutputLayer) layer).getActivationFn());
-        }
-        if (type == ActivationLayer.class) {
-            return activationReason(what, ((ActivationLayer) layer).getActivationFn());
-        }
-        return Optional.of(what + " is not supported");
     }
 
     private static Optional<String> activationReason(String what, org.nd4j.linalg.activations.IActivation activation) {
         return NativeActivation.of(activation).isPresent() ? Optional.empty()
                 : Optional.of(what + " with activation " + activation + " is not supported");
+    }
+
+    /**
+     * The layer types plans compile, one place for both {@link #unsupportedReason} and the compiler. Classes match
+     * exactly: a subclass (separable or 1D convolution, 1D pooling...) computes something else.
+     */
+    private enum LayerKind {
+        CONVOLUTION(ConvolutionLayer.class),
+        DEPTHWISE_CONVOLUTION(DepthwiseConvolution2D.class),
+        MAX_POOLING(SubsamplingLayer.class),
+        GLOBAL_POOLING(GlobalPoolingLayer.class),
+        ZERO_PADDING(ZeroPaddingLayer.class),
+        BATCH_NORMALIZATION(BatchNormalization.class),
+        DENSE(DenseLayer.class),
+        OUTPUT(OutputLayer.class),
+        ACTIVATION(ActivationLayer.class);
+
+        private final Class<? extends Layer> type;
+
+        LayerKind(Class<? extends Layer> type) {
+            this.type = type;
+        }
+
+        static Optional<LayerKind> of(Layer layer) {
+            for (LayerKind kind : values()) {
+                if (kind.type == layer.getClass()) {
+                    return Optional.of(kind);
+                }
+            }
+            return Optional.empty();
+        }
     }
 }
