@@ -96,7 +96,8 @@ public final class NativeWorkers {
      * @param what what the task does, for the messages
      * @param <T> the result type
      * @return the task's result
-     * @throws CnnkitException if the calling thread is interrupted while waiting, or the task throws a checked exception
+     * @throws CnnkitException if the calling thread is interrupted while waiting, or the task throws a checked
+     *     exception
      * @throws RuntimeException the task's unchecked exception, as it is
      */
     public <T> T run(Callable<T> task, String what) {
