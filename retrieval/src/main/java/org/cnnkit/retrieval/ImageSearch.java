@@ -144,9 +144,9 @@ public final class ImageSearch {
 
     /**
      * Indexes every image under a folder, recursively: new files are added, changed files (other size or
-     * modification time) re-extracted, entries of files under the folder that no longer exist removed, and
-     * unchanged files left alone. Unreadable images are skipped and reported. At most one batch of decoded
-     * images is held in memory.
+     * modification time) re-extracted, entries of files under the folder that no longer exist or can no longer
+     * be read removed, and unchanged files left alone. Unreadable images are skipped and reported. At most one
+     * batch of decoded images is held in memory.
      *
      * @param root the folder
      * @param listener receives extraction progress, in images
@@ -199,7 +199,10 @@ public final class ImageSearch {
             added += ids.size();
             skipped.addAll(result.skipped());
             for (ExtractionResult.SkippedFile skip : result.skipped()) {
-                index.remove(skip.path().toString());
+                // A file indexed before that can no longer be read loses its entry: count it as removed.
+                if (index.remove(skip.path().toString())) {
+                    removed++;
+                }
                 LOG.warn("skipped {}: {}", skip.path(), skip.reason());
             }
             tracker.advance(to - from);
@@ -325,7 +328,7 @@ public final class ImageSearch {
      *
      * @param indexed files whose features were extracted and stored (new or changed)
      * @param unchanged files already in the index with the same size and modification time
-     * @param removed entries dropped because their file is gone
+     * @param removed entries dropped because their file is gone or can no longer be read
      * @param skipped unreadable files, with the reason
      * @param total entries in the index afterwards
      * @param elapsed time taken

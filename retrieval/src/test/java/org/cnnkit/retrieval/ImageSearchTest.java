@@ -100,6 +100,25 @@ class ImageSearchTest {
     }
 
     @Test
+    void anIndexedFileThatBecameUnreadableIsSkippedAndCountedAsRemoved() throws Exception {
+        Path root = makeFolder();
+        ImageSearch search = ImageSearch.create(new TinyExtractor(8), SearchSettings.defaults());
+        search.indexFolder(root, null);
+        Path spoiled = root.resolve("colour1/sub/img1.png");
+        Files.writeString(spoiled, "no longer a png");
+        Files.setLastModifiedTime(spoiled, FileTime.fromMillis(Files.getLastModifiedTime(spoiled).toMillis() + 5_000));
+
+        ImageSearch.IndexingReport report = search.indexFolder(root, null);
+        assertThat(report.indexed()).isZero();
+        assertThat(report.removed()).isEqualTo(1);
+        assertThat(report.total()).isEqualTo(14);
+        assertThat(report.skipped()).extracting(s -> s.path().getFileName().toString())
+                .containsExactlyInAnyOrder("broken.png", "empty.jpg", "img1.png");
+        assertThat(search.index().contains(spoiled.toAbsolutePath().normalize().toString())).isFalse();
+        assertThat(search.index().isFitted()).isTrue();
+    }
+
+    @Test
     void anIndexOfAnotherExtractorIsRefused() throws Exception {
         Path file = dir.resolve("other.cfi");
         FeatureIndex.builder().optExtractor(new ExtractorIdentity("other/model", "x", InputShape.rgb(16),
