@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractionResult;
+import org.cnnkit.retrieval.ExtractorSpec;
 import org.cnnkit.retrieval.FeatureIndex;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
@@ -14,7 +15,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code index}: extracts the features of every image under a folder and writes a feature index; when the index
- * exists, only new or changed files are extracted (and entries of deleted files dropped).
+ * exists, only new or changed files are extracted (and entries of deleted files dropped), by default with the
+ * extractor the index records.
  *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
  * {@code unchanged}, {@code removed}, {@code total}, {@code dimension}, {@code seconds_indexing},
@@ -45,11 +47,16 @@ public final class IndexCommand extends CliCommand {
             throw new CnnkitException("image folder " + (Files.exists(data) ? "is not a folder" : "does not exist")
                     + ": " + data.toAbsolutePath());
         }
-        // An existing index is read (and checked for damage) first, then updated with the extractor the options
-        // name, built once; ImageSearch.of checks that it is the one that made the index.
-        ImageSearch search = Files.exists(out)
-                ? ImageSearch.of(FeatureIndex.open(out), extractor.spec().create(progress()))
-                : ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
+        ImageSearch search;
+        if (Files.exists(out)) {
+            // An existing index is read (and checked for damage) first, then updated with the extractor it records
+            // unless --extractor names another; ImageSearch.of checks that it is the one that made the index.
+            FeatureIndex existing = FeatureIndex.open(out);
+            ExtractorSpec spec = extractor.spec(ExtractorSpec.fromProperties(existing.properties()));
+            search = ImageSearch.of(existing, spec.create(progress()));
+        } else {
+            search = ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
+        }
         ImageSearch.IndexingReport result = search.indexFolder(data, progress());
         search.save(out);
         report.put("indexed", result.indexed());

@@ -76,6 +76,26 @@ class RetrievalCommandsTest {
     }
 
     @Test
+    void updatingAnIndexWithoutExtractorOptionsUsesTheExtractorItRecords() throws Exception {
+        Path weights = CliRunner.mobileNetWeights();
+        Path gallery = dir.resolve("gallery");
+        PatternGallery.write(gallery, 1, 48, 2);
+        Path index = dir.resolve("gallery.cfi");
+        assertThat(run("index", "--data", gallery.toString(), "--out", index.toString(), "--extractor", "mobilenetv2",
+                "--alpha", "0.35", "--weights", weights.toString(), "--image-size", "48")).as(err.toString()).isZero();
+
+        Files.copy(gallery.resolve("rings/rings-00.png"), gallery.resolve("rings/rings-copy.png"));
+        Path report = dir.resolve("update.json");
+        assertThat(run("index", "--data", gallery.toString(), "--out", index.toString(), "--report", report.toString()))
+                .as(err.toString()).isZero();
+        JsonNode updated = new ObjectMapper().readTree(report.toFile());
+        assertThat(updated.get("indexed").asInt()).isEqualTo(1);
+        assertThat(updated.get("unchanged").asInt()).isEqualTo(PatternGallery.FAMILIES.size());
+        assertThat(updated.get("dimension").asInt()).isEqualTo(1280);
+        assertThat(updated.get("extractor").get("identity").asText()).containsIgnoringCase("mobilenet");
+    }
+
+    @Test
     void aDamagedIndexFailsWithOneLineAndExitCode1() throws Exception {
         Path index = Files.writeString(dir.resolve("bad.cfi"), "definitely not an index");
         Path image = dir.resolve("q.png");
