@@ -799,7 +799,6 @@ public final class FeatureIndex {
         return index;
     }
 
-    /** Keeps the {@code capacity} lowest scores offered, with their rows, sorted ascending. */
     /** Configures a new, empty {@link FeatureIndex}. */
     public static final class Builder {
         private int dimension;

@@ -34,11 +34,6 @@ final class FittedPipeline {
         this.outputDimension = dim;
     }
 
-    /** Returns the identity pipeline for vectors of the given dimension. */
-    static FittedPipeline identity(int dimension) {
-        return new FittedPipeline(List.of(), dimension);
-    }
-
     /**
      * Fits the steps one after the other on the given rows: each step is fitted on the output of the previous ones.
      *
@@ -83,10 +78,6 @@ final class FittedPipeline {
     /** Returns whether this pipeline changes nothing. */
     boolean isIdentity() {
         return stages.isEmpty();
-    }
-
-    int inputDimension() {
-        return inputDimension;
     }
 
     int outputDimension() {

@@ -12,7 +12,6 @@ import java.util.Objects;
 import java.util.Set;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFiles;
-import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.slf4j.Logger;
@@ -43,7 +42,6 @@ public final class ImageSearch {
 
     private final FeatureExtractor extractor;
     private final FeatureIndex index;
-    private final ImageDecoder decoder = new ImageDecoder();
 
     private ImageSearch(FeatureExtractor extractor, FeatureIndex index) {
         this.extractor = extractor;
@@ -258,16 +256,6 @@ public final class ImageSearch {
      */
     public List<ImageMatch> search(BufferedImage query, int topN) {
         return toImageMatches(index.search(extractor.extract(query), topN));
-    }
-
-    /**
-     * Reads an image for display (original pixels), with the decoder's guards.
-     *
-     * @param file the image
-     * @return the decoded image
-     */
-    BufferedImage read(Path file) {
-        return decoder.read(file);
     }
 
     private static List<ImageMatch> toImageMatches(List<Match> matches) {
