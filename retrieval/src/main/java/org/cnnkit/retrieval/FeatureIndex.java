@@ -69,7 +69,9 @@ public final class FeatureIndex {
     private FittedPipeline pipeline;
     private INDArray raw;
     private INDArray space;
-    private INDArray squaredNorms;
+    // Squared norms of the search-space rows, one per row of capacity (Euclidean only, else null): kept on the heap
+    // so that a search reads them as they are, without a copy per query.
+    private float[] squaredNorms;
     private int size;
     private final List<String> ids = new ArrayList<>();
     private final List<String> stamps = new ArrayList<>();
@@ -405,7 +407,7 @@ public final class FeatureIndex {
                     space.getRow(row).assign(space.getRow(last));
                 }
                 if (squaredNorms != null) {
-                    squaredNorms.putScalar(row, squaredNorms.getFloat(last));
+                    squaredNorms[row] = squaredNorms[last];
                 }
                 String moved = ids.get(last);
                 ids.set(row, moved);
@@ -546,9 +548,8 @@ public final class FeatureIndex {
         int q = (int) queries.rows();
         int candidates = Math.min(size, k + Math.min(k, EXTRA_CANDIDATES));
         boolean euclidean = metric == Metric.EUCLIDEAN;
-        float[] norms = euclidean
-                ? squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)).dup().data().asFloat()
-                : null;
+        // The norms array is longer than size (its capacity); the scan reads only the first size values.
+        float[] norms = euclidean ? squaredNorms : null;
         TopSelection[] selections = scan.scan(queries, space, size, norms, euclidean ? -2.0 : -1.0, candidates);
         // One bulk copy of the queries and one per candidate row: ND4J row views cost more than the copy itself.
         float[] all = queries.data().asFloat();
@@ -623,7 +624,7 @@ public final class FeatureIndex {
 
     private void allocateSpace(long capacity) {
         space = spaceIsRaw() ? raw : Nd4j.create(DataType.FLOAT, capacity, pipeline.outputDimension());
-        squaredNorms = metric == Metric.EUCLIDEAN ? Nd4j.create(DataType.FLOAT, 1, capacity) : null;
+        squaredNorms = metric == Metric.EUCLIDEAN ? new float[Math.toIntExact(capacity)] : null;
     }
 
     /** Computes the search-space rows and their squared norms for rows [from, to) of the raw buffer. */
@@ -637,8 +638,8 @@ public final class FeatureIndex {
                 space.get(NDArrayIndex.interval(start, end), NDArrayIndex.all()).assign(transformed);
             }
             if (squaredNorms != null) {
-                INDArray norms = transformed.mul(transformed).sum(1);
-                squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(start, end)).assign(norms);
+                float[] norms = transformed.mul(transformed).sum(1).castTo(DataType.FLOAT).toFloatVector();
+                System.arraycopy(norms, 0, squaredNorms, start, end - start);
             }
         }
     }
@@ -655,7 +656,6 @@ public final class FeatureIndex {
                     .assign(raw.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()));
         }
         INDArray oldSpace = space;
-        INDArray oldNorms = squaredNorms;
         boolean shared = oldSpace == raw;
         raw = bigger;
         if (pipeline == null) {
@@ -670,12 +670,8 @@ public final class FeatureIndex {
                         .assign(oldSpace.get(NDArrayIndex.interval(0, size), NDArrayIndex.all()));
             }
         }
-        if (oldNorms != null) {
-            squaredNorms = Nd4j.create(DataType.FLOAT, 1, grown);
-            if (size > 0) {
-                squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size))
-                        .assign(oldNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)));
-            }
+        if (squaredNorms != null) {
+            squaredNorms = Arrays.copyOf(squaredNorms, Math.toIntExact(grown));
         }
     }
 
@@ -719,7 +715,7 @@ public final class FeatureIndex {
             INDArray dots = rows.mmul(rows.transpose());
             float[][] result = dots.toFloatMatrix();
             if (metric == Metric.EUCLIDEAN) {
-                float[] norms = squaredNorms.get(NDArrayIndex.point(0), NDArrayIndex.interval(0, size)).dup().data().asFloat();
+                float[] norms = squaredNorms;
                 for (int i = 0; i < size; i++) {
                     for (int j = 0; j < size; j++) {
                         result[i][j] = (float) Math.sqrt(Math.max(0f, norms[i] + norms[j] - 2 * result[i][j]));
