@@ -1,15 +1,11 @@
 package org.cnnkit.retrieval;
 
-import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Objects;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
-import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.weights.KerasWeights;
-import org.cnnkit.zoo.weights.PretrainedWeights;
 import org.cnnkit.zoo.weights.WeightsSource;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -38,17 +34,16 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
         return output.mean(2, 3);
     }
 
-    /** Configures a {@link MobileNetV2Pooled}. */
-    public static final class Builder {
+    /**
+     * Configures a {@link MobileNetV2Pooled}: alpha and image size here; weights, seed, batch size (32 by default)
+     * and download listener as for every pretrained extractor.
+     */
+    public static final class Builder extends PretrainedExtractorBuilder<Builder> {
         private double alpha = 1.0;
         private int imageSize = 224;
-        private Path weights;
-        private boolean pretrained = true;
-        private long seed = 42;
-        private int batchSize = 32;
-        private ProgressListener downloadListener = ProgressListener.none();
 
         private Builder() {
+            super(32);
         }
 
         /**
@@ -74,62 +69,7 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
         }
 
         /**
-         * Uses this Keras weights file (no top) instead of the cached or downloaded one.
-         *
-         * @param file the {@code .h5} file
-         * @return this builder
-         */
-        public Builder optWeights(Path file) {
-            this.weights = Objects.requireNonNull(file, "file");
-            return this;
-        }
-
-        /**
-         * Chooses pretrained (true, the default) or random weights (false: for tests and benchmarks only).
-         *
-         * @param pretrained whether to load ImageNet weights
-         * @return this builder
-         */
-        public Builder optPretrained(boolean pretrained) {
-            this.pretrained = pretrained;
-            return this;
-        }
-
-        /**
-         * Sets the seed of random weights.
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        /**
-         * Sets how many images go through the network at once; 32 by default.
-         *
-         * @param batchSize at least 1
-         * @return this builder
-         */
-        public Builder optBatchSize(int batchSize) {
-            this.batchSize = batchSize;
-            return this;
-        }
-
-        /**
-         * Receives progress of a weights download.
-         *
-         * @param listener the listener
-         * @return this builder
-         */
-        public Builder optDownloadListener(ProgressListener listener) {
-            this.downloadListener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /**
-         * Builds the network, loads the weights, and returns the extractor.
+         * Builds the network, loads the weights (a Keras no-top {@code .h5} file), and returns the extractor.
          *
          * @return the extractor
          * @throws org.cnnkit.core.CnnkitException if the weights cannot be found, downloaded or loaded
@@ -137,25 +77,18 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
          */
         public MobileNetV2Pooled build() {
             InputShape shape = InputShape.rgb(imageSize);
-            MobileNetV2 model = MobileNetV2.builder().optAlpha(alpha).setInputShape(shape).optSeed(seed).build();
+            MobileNetV2 model = MobileNetV2.builder().optAlpha(alpha).setInputShape(shape).optSeed(seed()).build();
             ComputationGraph graph = model.newGraph();
-            String checksum;
-            if (pretrained || weights != null) {
-                PretrainedWeights resolver = PretrainedWeights.builder().optProgressListener(downloadListener).build();
-                Path file = weights != null ? resolver.resolve(weights)
-                        : resolver.resolve(WeightsSource.mobileNetV2NoTop(alpha, shape));
+            String checksum = loadWeights(graph, () -> WeightsSource.mobileNetV2NoTop(alpha, shape), file -> {
                 try (KerasWeights keras = KerasWeights.open(file)) {
                     keras.loadInto(graph);
                 }
-                checksum = fileChecksum(file);
-            } else {
-                checksum = parameterChecksum(graph);
-            }
+            });
             String name = String.format(Locale.ROOT, "mobilenetv2-%s-avg", alphaText(alpha));
             ExtractorIdentity identity = new ExtractorIdentity("mobilenetv2-" + alphaText(alpha) + "/avg(out_relu)",
                     checksum, shape, Preprocessing.MOBILENET_V2, model.outputChannels());
             // Inference only: batch normalization and padding folded into the convolutions (same features, faster).
-            return new MobileNetV2Pooled(name, InferenceFolding.fold(graph, shape), identity, batchSize);
+            return new MobileNetV2Pooled(name, InferenceFolding.fold(graph, shape), identity, batchSize());
         }
     }
 

@@ -1,12 +1,10 @@
 package org.cnnkit.retrieval;
 
 import java.nio.file.Path;
-import java.util.Objects;
+import java.util.Locale;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
-import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.zoo.Vgg16;
-import org.cnnkit.zoo.weights.PretrainedWeights;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -37,41 +35,17 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
         return output;
     }
 
-    /** Configures a {@link Vgg16Fc2}. */
-    public static final class Builder {
+    /**
+     * Configures a {@link Vgg16Fc2}: the input size here; weights, seed, batch size (16 by default) and download
+     * listener as for every pretrained extractor. A weights file is a Keras HDF5 file such as
+     * {@code vgg16_weights_tf_dim_ordering_tf_kernels.h5}, or DL4J's zoo file {@code vgg16_dl4j_inference.zip}
+     * (recognised by its {@code .zip} name); the pretrained weights are {@link Vgg16#KERAS_WEIGHTS}.
+     */
+    public static final class Builder extends PretrainedExtractorBuilder<Builder> {
         private int inputSize = Vgg16.PRETRAINED_SIZE;
-        private long seed = 42;
-        private Path weights;
-        private boolean pretrained = true;
-        private int batchSize = 16;
-        private ProgressListener downloadListener = ProgressListener.none();
 
         private Builder() {
-        }
-
-        /**
-         * Uses this weights file instead of the cached or downloaded Keras one: a Keras HDF5 file such as
-         * {@code vgg16_weights_tf_dim_ordering_tf_kernels.h5}, or DL4J's zoo file {@code vgg16_dl4j_inference.zip}
-         * (recognised by its {@code .zip} name).
-         *
-         * @param file the weights file
-         * @return this builder
-         */
-        public Builder optWeights(Path file) {
-            this.weights = Objects.requireNonNull(file, "file");
-            return this;
-        }
-
-        /**
-         * Chooses pretrained (true, the default: {@link Vgg16#KERAS_WEIGHTS} from the cache or a download) or random
-         * weights (false: for tests and benchmarks only).
-         *
-         * @param pretrained whether to load ImageNet weights
-         * @return this builder
-         */
-        public Builder optPretrained(boolean pretrained) {
-            this.pretrained = pretrained;
-            return this;
+            super(16);
         }
 
         /**
@@ -86,39 +60,6 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
         }
 
         /**
-         * Sets the seed of random weights (used when no weights are loaded).
-         *
-         * @param seed the seed
-         * @return this builder
-         */
-        public Builder optSeed(long seed) {
-            this.seed = seed;
-            return this;
-        }
-
-        /**
-         * Sets how many images go through the network at once (16 by default).
-         *
-         * @param batchSize at least 1
-         * @return this builder
-         */
-        public Builder optBatchSize(int batchSize) {
-            this.batchSize = batchSize;
-            return this;
-        }
-
-        /**
-         * Receives progress of a weights download.
-         *
-         * @param listener the listener
-         * @return this builder
-         */
-        public Builder optDownloadListener(ProgressListener listener) {
-            this.downloadListener = Objects.requireNonNull(listener, "listener");
-            return this;
-        }
-
-        /**
          * Builds the network, loads the weights, and returns the extractor.
          *
          * @return the extractor
@@ -127,23 +68,19 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
          */
         public Vgg16Fc2 build() {
             // Channels-last inside (same features, faster convolutions); the loaders order fc1's rows to match.
-            ComputationGraph network = Vgg16.builder().optInputSize(inputSize).optFeaturesOnly(true).optSeed(seed)
+            ComputationGraph network = Vgg16.builder().optInputSize(inputSize).optFeaturesOnly(true).optSeed(seed())
                     .optChannelsLast(true).build();
+            Path weights = weights();
             String checksum;
-            if (weights != null && weights.getFileName().toString().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
+            if (weights != null && weights.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".zip")) {
                 Vgg16.loadDl4jZoo(network, weights);
                 checksum = fileChecksum(weights);
-            } else if (weights != null || pretrained) {
-                PretrainedWeights resolver = PretrainedWeights.builder().optProgressListener(downloadListener).build();
-                Path file = weights != null ? resolver.resolve(weights) : resolver.resolve(Vgg16.KERAS_WEIGHTS);
-                Vgg16.loadKerasWeights(network, file);
-                checksum = fileChecksum(file);
             } else {
-                checksum = parameterChecksum(network);
+                checksum = loadWeights(network, () -> Vgg16.KERAS_WEIGHTS, file -> Vgg16.loadKerasWeights(network, file));
             }
             ExtractorIdentity identity = new ExtractorIdentity(MODEL, checksum,
                     InputShape.rgb(inputSize), Preprocessing.VGG16_CAFFE, Vgg16.FC_WIDTH);
-            return new Vgg16Fc2(network, identity, batchSize);
+            return new Vgg16Fc2(network, identity, batchSize());
         }
     }
 }

@@ -70,6 +70,16 @@ class ExtractorsTest {
     }
 
     @Test
+    void aBatchSizeBelowOneIsRefusedByTheSetterBeforeAnyWeightsAreLoaded() {
+        Path absent = dir.resolve("absent-weights.h5");
+        assertThatThrownBy(() -> Vgg16Fc2.builder().optWeights(absent).optBatchSize(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("batch size must be at least 1, got 0");
+        assertThatThrownBy(() -> MobileNetV2Pooled.builder().optWeights(absent).optBatchSize(-3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("got -3");
+        assertThat(Vgg16Fc2.builder().optBatchSize(1)).isNotNull();
+    }
+
+    @Test
     void extractorSpecRoundTripsThroughIndexProperties() {
         ExtractorSpec spec = ExtractorSpec.mobileNetV2(0.35).withWeights(Path.of("/models/w.h5"));
         Map<String, String> properties = spec.toProperties();
