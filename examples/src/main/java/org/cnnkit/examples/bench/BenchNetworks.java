@@ -2,6 +2,8 @@ package org.cnnkit.examples.bench;
 
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
+import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.SeedCnn;
 import org.cnnkit.zoo.Vgg16;
@@ -40,6 +42,15 @@ final class BenchNetworks {
      */
     static ComputationGraph mobileNetV2Features(double alpha, int size) {
         return MobileNetV2.builder().optAlpha(alpha).setInputShape(InputShape.rgb(size)).build().newGraph();
+    }
+
+    /**
+     * {@link #mobileNetV2Features} with batch normalization and padding folded into the convolutions, as cnnkit's
+     * MobileNetV2 feature extractor runs it ({@link InferenceFolding}), behind a {@link ParallelInference}: what the
+     * {@code mnv2-*-infer-*} workloads and {@link SteadyStateInference} time.
+     */
+    static ParallelInference foldedMobileNetV2Inference(double alpha, int size) {
+        return ParallelInference.of(InferenceFolding.fold(mobileNetV2Features(alpha, size), InputShape.rgb(size)));
     }
 
     /**

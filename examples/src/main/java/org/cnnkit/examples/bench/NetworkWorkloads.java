@@ -52,8 +52,7 @@ final class NetworkWorkloads {
      * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}).
      */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
-        ParallelInference net = ParallelInference.of(
-                InferenceFolding.fold(BenchNetworks.mobileNetV2Features(alpha, size), InputShape.rgb(size)));
+        ParallelInference net = BenchNetworks.foldedMobileNetV2Inference(alpha, size);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
         double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 3);
         return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));

@@ -1,10 +1,7 @@
 package org.cnnkit.examples.bench;
 
 import java.util.Locale;
-import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.ParallelInference;
-import org.cnnkit.zoo.InferenceFolding;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -43,8 +40,7 @@ public final class SteadyStateInference {
             System.err.println("BATCHES must be above " + STEADY_FROM);
             System.exit(2);
         }
-        ParallelInference net = ParallelInference.of(
-                InferenceFolding.fold(BenchNetworks.mobileNetV2Features(alpha, size), InputShape.rgb(size)));
+        ParallelInference net = BenchNetworks.foldedMobileNetV2Inference(alpha, size);
         INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
         double[] rate = new double[batches + 1];
         for (int b = 1; b <= batches; b++) {
