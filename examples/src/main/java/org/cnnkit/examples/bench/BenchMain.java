@@ -14,35 +14,36 @@ import org.cnnkit.examples.cli.Cli;
  */
 public final class BenchMain {
 
+    private static final String USAGE = "usage: BenchMain [--in-process] [--peer TEXT] [--list] [WORKLOAD...]";
+
     private BenchMain() {
     }
 
     /**
      * Runs the named workloads (all without names), each in its own JVM unless {@code --in-process} is given.
+     * A malformed command line prints the problem and the usage on standard error and exits with code 2.
      *
      * @param args {@code [--in-process] [--peer TEXT] [--list] [WORKLOAD...]}
      */
     public static void main(String[] args) {
-        boolean inProcess = false;
-        String peer = null;
-        List<String> names = new ArrayList<>();
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--in-process" -> inProcess = true;
-                case "--peer" -> peer = args[++i];
-                case "--list" -> {
-                    Benchmark.workloadNames().forEach(System.out::println);
-                    return;
-                }
-                default -> names.add(args[i]);
-            }
+        Arguments arguments;
+        try {
+            arguments = Arguments.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
         }
-        if (peer == null) {
-            peer = Benchmark.peer(Cli.version());
+        if (arguments.list()) {
+            Benchmark.workloadNames().forEach(System.out::println);
+            return;
         }
+        String peer = arguments.peer() != null ? arguments.peer() : Benchmark.peer(Cli.version());
+        List<String> names = arguments.names();
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         try {
-            if (inProcess) {
+            if (arguments.inProcess()) {
                 Benchmark.runInProcess(names, peer, out);
             } else {
                 List<String> failed = Benchmark.runForked(names, peer, out);
@@ -54,6 +55,46 @@ public final class BenchMain {
         } catch (CnnkitException e) {
             System.err.println("bench: " + e.getMessage());
             System.exit(1);
+        }
+    }
+
+    /**
+     * The command line of {@link #main}.
+     *
+     * @param inProcess whether to run the workloads in this JVM
+     * @param peer the peer text given with {@code --peer}, or null for the default
+     * @param list whether {@code --list} came (the arguments after it are not read)
+     * @param names the workloads to run, empty for all
+     */
+    record Arguments(boolean inProcess, String peer, boolean list, List<String> names) {
+
+        /**
+         * Parses the arguments.
+         *
+         * @param args the command line
+         * @return the parsed arguments
+         * @throws IllegalArgumentException if {@code --peer} has no value
+         */
+        static Arguments parse(String[] args) {
+            boolean inProcess = false;
+            String peer = null;
+            List<String> names = new ArrayList<>();
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--in-process" -> inProcess = true;
+                    case "--peer" -> {
+                        if (i + 1 == args.length) {
+                            throw new IllegalArgumentException("--peer needs a value (--peer TEXT)");
+                        }
+                        peer = args[++i];
+                    }
+                    case "--list" -> {
+                        return new Arguments(inProcess, peer, true, List.copyOf(names));
+                    }
+                    default -> names.add(args[i]);
+                }
+            }
+            return new Arguments(inProcess, peer, false, List.copyOf(names));
         }
     }
 }
