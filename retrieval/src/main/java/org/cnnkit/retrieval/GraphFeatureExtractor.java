@@ -9,11 +9,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.progress.ProgressListener;
@@ -26,9 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A {@link FeatureExtractor} that runs a DL4J {@link ComputationGraph} on batches of images and turns its
- * output into one vector per image. Files are decoded on a small worker pool, one batch at a time, so that at
- * most one batch of decoded images is in memory; each batch is split between one network replica per core
- * ({@link ParallelInference}).
+ * output into one vector per image. Files are decoded one batch at a time by a {@link BatchDecoder} (a few worker
+ * threads, straight into the batch array), so that at most one batch of decoded images is in memory; each batch is
+ * split between one network replica per core ({@link ParallelInference}).
  */
 abstract class GraphFeatureExtractor implements FeatureExtractor {
 
@@ -37,7 +34,7 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
     private final ExtractorIdentity identity;
     private final String name;
     private final int batchSize;
-    private final int decodeThreads;
+    private final BatchDecoder batchDecoder;
     private final ImageDecoder decoder = new ImageDecoder();
 
     GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize) {
@@ -49,11 +46,16 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
         this.batchSize = batchSize;
-        this.decodeThreads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
+        this.batchDecoder = BatchDecoder.of(decoder, identity.inputShape(), identity.preprocessing());
     }
 
-    /** Turns the network's output for a batch into {@code [n, dimension]} features. */
-    abstract INDArray toFeatures(INDArray output);
+    /**
+     * Turns the network's output for a batch into {@code [n, dimension]} features: the output itself, since the
+     * extractors' networks end with their feature layer (pooling included); a test extractor may look at it.
+     */
+    INDArray toFeatures(INDArray output) {
+        return output;
+    }
 
     @Override
     public String name() {
@@ -83,9 +85,10 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
 
     @Override
     public float[] extract(BufferedImage image) {
-        float[] pixels = decoder.decode(Objects.requireNonNull(image, "image"), identity.inputShape());
-        identity.preprocessing().applyInPlace(pixels, identity.inputShape().channels());
-        return forward(List.of(pixels))[0];
+        InputShape shape = identity.inputShape();
+        float[] pixels = decoder.decode(Objects.requireNonNull(image, "image"), shape);
+        identity.preprocessing().applyInPlace(pixels, shape.channels());
+        return forward(Nd4j.create(pixels, new long[] {1, shape.channels(), shape.height(), shape.width()}, 'c'))[0];
     }
 
     private ExtractionResult run(List<Path> files, ProgressListener listener, boolean failOnUnreadable) {
@@ -95,68 +98,29 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         List<Path> read = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
         List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
-        InputShape shape = identity.inputShape();
-        ExecutorService pool = Executors.newFixedThreadPool(decodeThreads, runnable -> {
-            Thread thread = new Thread(runnable, "cnnkit-decode");
-            thread.setDaemon(true);
-            return thread;
-        });
-        try {
-            for (int start = 0; start < files.size(); start += batchSize) {
-                List<Path> batch = files.subList(start, Math.min(files.size(), start + batchSize));
-                List<Future<float[]>> decoding = new ArrayList<>();
-                for (Path file : batch) {
-                    decoding.add(pool.submit(() -> {
-                        float[] pixels = decoder.decode(file, shape);
-                        identity.preprocessing().applyInPlace(pixels, shape.channels());
-                        return pixels;
-                    }));
-                }
-                List<float[]> pixels = new ArrayList<>();
-                List<Path> batchRead = new ArrayList<>();
-                for (int i = 0; i < batch.size(); i++) {
-                    try {
-                        pixels.add(decoding.get(i).get());
-                        batchRead.add(batch.get(i));
-                    } catch (ExecutionException e) {
-                        Throwable cause = e.getCause();
-                        if (failOnUnreadable || !(cause instanceof CnnkitException)) {
-                            decoding.forEach(f -> f.cancel(true));
-                            throw cause instanceof RuntimeException runtime ? runtime
-                                    : new CnnkitException("cannot read " + batch.get(i) + ": " + cause, cause);
-                        }
-                        skipped.add(new ExtractionResult.SkippedFile(batch.get(i), cause.getMessage()));
-                    }
-                }
-                if (!pixels.isEmpty()) {
-                    float[][] features = forward(pixels);
-                    read.addAll(batchRead);
-                    vectors.addAll(List.of(features));
-                }
-                tracker.advance(batch.size());
+        for (int start = 0; start < files.size(); start += batchSize) {
+            List<Path> batch = files.subList(start, Math.min(files.size(), start + batchSize));
+            BatchDecoder.Batch decoded = batchDecoder.decode(batch, !failOnUnreadable);
+            for (BatchDecoder.Unreadable unreadable : decoded.skipped()) {
+                skipped.add(new ExtractionResult.SkippedFile(unreadable.file(), unreadable.reason()));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("feature extraction interrupted", e);
-        } finally {
-            pool.shutdownNow();
+            if (!decoded.files().isEmpty()) {
+                vectors.addAll(List.of(forward(decoded.images())));
+                read.addAll(decoded.files());
+            }
+            tracker.advance(batch.size());
         }
         tracker.finish();
         return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
     }
 
-    private float[][] forward(List<float[]> images) {
-        InputShape shape = identity.inputShape();
-        int values = shape.values();
-        float[] flat = new float[images.size() * values];
-        for (int i = 0; i < images.size(); i++) {
-            System.arraycopy(images.get(i), 0, flat, i * values, values);
-        }
-        INDArray input = Nd4j.createFromArray(flat).reshape(images.size(), shape.channels(), shape.height(), shape.width());
-        INDArray features = toFeatures(inference.outputSingle(input)).castTo(DataType.FLOAT);
-        if (features.rows() != images.size() || features.columns() != identity.dimension()) {
-            throw new CnnkitException(name + " produced features of shape " + java.util.Arrays.toString(features.shape())
-                    + ", expected [" + images.size() + ", " + identity.dimension() + "]");
+    private float[][] forward(INDArray images) {
+        long rows = images.size(0);
+        INDArray features = toFeatures(inference.outputSingle(images)).castTo(DataType.FLOAT);
+        if (features.rows() != rows || features.columns() != identity.dimension()) {
+            throw new CnnkitException(name + " produced features of shape "
+                    + java.util.Arrays.toString(features.shape()) + ", expected [" + rows + ", " + identity.dimension()
+                    + "]");
         }
         return features.toFloatMatrix();
     }

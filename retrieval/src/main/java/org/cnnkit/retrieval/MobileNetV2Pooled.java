@@ -8,7 +8,6 @@ import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.weights.KerasWeights;
 import org.cnnkit.zoo.weights.WeightsSource;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Features from MobileNetV2's base: the global average of the {@code out_relu} feature map (1280 values for
@@ -27,11 +26,6 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
     /** Returns a builder. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    INDArray toFeatures(INDArray output) {
-        return output.mean(2, 3);
     }
 
     /**
@@ -87,8 +81,10 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
             String name = String.format(Locale.ROOT, "mobilenetv2-%s-avg", alphaText(alpha));
             ExtractorIdentity identity = new ExtractorIdentity("mobilenetv2-" + alphaText(alpha) + "/avg(out_relu)",
                     checksum, shape, Preprocessing.MOBILENET_V2, model.outputChannels());
-            // Inference only: batch normalization and padding folded into the convolutions (same features, faster).
-            return new MobileNetV2Pooled(name, InferenceFolding.fold(graph, shape), identity, batchSize());
+            // Inference only: the global average pooling inside the graph (computed channels-last, with no permute
+            // of the feature map back to NCHW), batch normalization and padding folded into the convolutions.
+            ComputationGraph pooled = InferenceFolding.fold(MobileNetV2.withGlobalAveragePooling(graph), shape);
+            return new MobileNetV2Pooled(name, pooled, identity, batchSize());
         }
     }
 

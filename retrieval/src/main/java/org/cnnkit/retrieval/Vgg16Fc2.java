@@ -6,7 +6,6 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.zoo.Vgg16;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The default feature extractor: the 4096 activations of VGG16's {@code fc2} layer for a 224x224 image with
@@ -28,11 +27,6 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
     /** Returns a builder. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    @Override
-    INDArray toFeatures(INDArray output) {
-        return output;
     }
 
     /**

@@ -32,7 +32,7 @@ public final class BatchDecoder {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.shape = Objects.requireNonNull(shape, "shape");
         this.preprocessing = Objects.requireNonNull(preprocessing, "preprocessing");
-        this.workers = NativeWorkers.create(threads, "cnnkit-decode");
+        this.workers = NativeWorkers.create(threads, "cnnkit-batch-decode");
     }
 
     /**
