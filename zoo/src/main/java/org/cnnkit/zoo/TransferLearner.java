@@ -322,11 +322,11 @@ public final class TransferLearner {
         }
     }
 
-    /** The same network with the last blocks and {@code Conv_1} trainable, at the fine-tuning learning rate. */
     /** One head step: the batch's correct predictions before the update, and its loss. */
     private record HeadStep(long correct, double loss) {
     }
 
+    /** The same network with the last blocks and {@code Conv_1} trainable, at the fine-tuning learning rate. */
     private ComputationGraph unfrozen(ComputationGraph trained, int numClasses) {
         ComputationGraph base = architecture.newGraph();
         for (Layer layer : base.getLayers()) {
