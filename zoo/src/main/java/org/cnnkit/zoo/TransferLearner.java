@@ -334,13 +334,9 @@ public final class TransferLearner {
                 layer.params().assign(trained.getLayer(layer.conf().getLayer().getLayerName()).params());
             }
         }
-        ComputationGraph network = TransferNetworks.classifier(base,
-                architecture.frozenUpToForLastBlocks(fineTuneBlocks), architecture.outputChannels(), hiddenUnits,
-                numClasses, fineTuneLearningRate, seed, null);
-        for (String head : List.of(TransferNetworks.DENSE, TransferNetworks.OUTPUT)) {
-            network.getLayer(head).params().assign(trained.getLayer(head).params());
-        }
-        return network;
+        // the trained classifier has the head's layers too, so it serves as the trained head
+        return TransferNetworks.classifier(base, architecture.frozenUpToForLastBlocks(fineTuneBlocks),
+                architecture.outputChannels(), hiddenUnits, numClasses, fineTuneLearningRate, seed, trained);
     }
 
     private void record(EpochStats stats, List<EpochStats> history) {

@@ -59,7 +59,8 @@ final class TransferNetworks {
 
     /**
      * The whole classifier: the base with every vertex up to and including {@code frozenUpTo} frozen, then the
-     * pooling and the head, with the given head's weights when it is not null.
+     * pooling and the head, with the weights of {@code trainedHead}'s {@link #DENSE} and {@link #OUTPUT} layers when
+     * it is not null (a head from {@link #head} or a whole classifier from this method).
      */
     static ComputationGraph classifier(ComputationGraph base, String frozenUpTo, int channels, int hidden,
             int classes, double learningRate, long seed, ComputationGraph trainedHead) {
