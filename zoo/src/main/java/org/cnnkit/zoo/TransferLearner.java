@@ -246,13 +246,16 @@ public final class TransferLearner {
     }
 
     /**
-     * Trains the head on the cached features. Its operations are tiny (a batch of 32 x 1280 features), so they run on
-     * one worker thread with single-threaded native operations: spread over 2 OpenMP threads they kept waiting for
-     * each other (the frozen-base benchmark step's head took 92-250 ms over 5 steps against 58-67 single-threaded).
+     * Trains the head on the cached features. Its operations are tiny (a batch of 32 x 1280 features), so each
+     * epoch's steps run on one worker thread with single-threaded native operations: spread over 2 OpenMP threads
+     * they kept waiting for each other (the frozen-base benchmark step's head took 92-250 ms over 5 steps against
+     * 58-67 single-threaded).
      */
     private void trainHead(ComputationGraph head, FeatureCache train, FeatureCache validation,
             List<EpochStats> history) {
         NativeWorkers worker = NativeWorkers.create(1, "cnnkit-head");
+        BatchAccuracy accuracy = new BatchAccuracy(head);
+        head.setListeners(accuracy);
         int rows = train.rows();
         Random random = new Random(seed);
         ProgressTracker tracker = ProgressTracker.start("training head", epochs, progressListener);
@@ -262,20 +265,8 @@ public final class TransferLearner {
             INDArray features = train.views().get(view);
             INDArray labels = train.labels().get(view);
             int[] order = shuffled(rows, random);
-            double loss = 0;
-            long correct = 0;
-            for (int from = 0; from < rows; from += batchSize) {
-                int[] idx = Arrays.copyOfRange(order, from, Math.min(rows, from + batchSize));
-                INDArray x = features.getRows(idx);
-                INDArray y = labels.getRows(idx);
-                HeadStep step = worker.run(() -> {
-                    long right = BatchAccuracy.countCorrect(head.outputSingle(false, x), y);
-                    head.fit(new DataSet(x, y));
-                    return new HeadStep(right, head.score());
-                }, "training the head");
-                correct += step.correct();
-                loss += step.loss() * idx.length;
-            }
+            HeadEpoch fitted = worker.run(() -> fitHeadEpoch(head, accuracy, features, labels, order),
+                    "training the head");
             double validationLoss = Double.NaN;
             double validationAccuracy = Double.NaN;
             if (validation != null) {
@@ -285,11 +276,36 @@ public final class TransferLearner {
                 validationLoss = crossEntropy(probabilities, y);
                 validationAccuracy = (double) BatchAccuracy.countCorrect(probabilities, y) / y.size(0);
             }
-            record(new EpochStats(history.size() + 1, loss / rows, (double) correct / rows, validationLoss,
-                    validationAccuracy, (System.nanoTime() - start) / 1e9), history);
+            record(new EpochStats(history.size() + 1, fitted.loss() / rows, (double) fitted.correct() / rows,
+                    validationLoss, validationAccuracy, (System.nanoTime() - start) / 1e9), history);
             tracker.advance(1);
         }
         tracker.finish();
+    }
+
+    /**
+     * Fits the head once on every row, in the given order and in batches, on the calling thread. Each batch's
+     * correct predictions are counted by {@link BatchAccuracy} from the forward pass of its own fit step, so with
+     * the weights before that step's update (as its loss), without a forward pass of their own; only if the listener
+     * did not see the batch are they counted by a forward pass after the update.
+     *
+     * @return the loss summed over the rows, and the number of correct predictions
+     */
+    private HeadEpoch fitHeadEpoch(ComputationGraph head, BatchAccuracy accuracy, INDArray features, INDArray labels,
+            int[] order) {
+        double loss = 0;
+        long correct = 0;
+        for (int from = 0; from < order.length; from += batchSize) {
+            int[] idx = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
+            INDArray x = features.getRows(idx);
+            INDArray y = labels.getRows(idx);
+            accuracy.expect(y);
+            head.fit(new DataSet(x, y));
+            loss += head.score() * idx.length;
+            correct += accuracy.observed() ? accuracy.correct()
+                    : BatchAccuracy.countCorrect(head.outputSingle(false, x), y);
+        }
+        return new HeadEpoch(loss, correct);
     }
 
     private void trainEndToEnd(ComputationGraph network, DataSetIterator train, DataSetIterator validation,
@@ -322,8 +338,8 @@ public final class TransferLearner {
         }
     }
 
-    /** One head step: the batch's correct predictions before the update, and its loss. */
-    private record HeadStep(long correct, double loss) {
+    /** One epoch of head training: the loss summed over the rows, and the correct predictions. */
+    private record HeadEpoch(double loss, long correct) {
     }
 
     /** The same network with the last blocks and {@code Conv_1} trainable, at the fine-tuning learning rate. */
