@@ -155,13 +155,15 @@ public final class TransferLearner {
      * input shape with pixels scaled to [-1, 1] ({@link Preprocessing#MOBILENET_V2}), which the classifier records
      * for later predictions; the validation batches must not be augmented.
      *
-     * @param train training batches; run {@code K} times with feature caching, once per epoch without
+     * @param train training batches; run {@code K} times with feature caching, once per epoch without, and once
+     *     per fine-tuning epoch; reset before each pass, so it must support reset unless only one pass is made
      * @param validation validation batches, or null for none
      * @param classNames the class name of each label column, at least 2
      * @return the classifier, its history and its validation metrics
      * @throws IllegalArgumentException if fewer than 2 class names are given
-     * @throws CnnkitException if the weights cannot be loaded, the data gives no batch, its labels do not match the
-     *     class names, or it cannot be reset for another pass
+     * @throws CnnkitException if the training iterator cannot be reset but more than one pass is needed (checked
+     *     before anything is loaded or trained), the weights cannot be loaded, the data gives no batch, or its labels
+     *     do not match the class names
      */
     public TrainingResult train(DataSetIterator train, DataSetIterator validation, List<String> classNames) {
         return run(train, validation, classNames, "in-memory batches");
@@ -172,6 +174,13 @@ public final class TransferLearner {
         Objects.requireNonNull(train, "train");
         if (classNames == null || classNames.size() < 2) {
             throw new IllegalArgumentException("transfer learning needs at least 2 class names, got " + classNames);
+        }
+        int passes = trainingPasses();
+        if (passes > 1 && !train.resetSupported()) {
+            throw new CnnkitException("the training iterator cannot be reset, so it cannot serve the " + passes
+                    + " passes over the training data that this learner makes ("
+                    + (featureCaching ? views + " feature view(s)" : epochs + " epoch(s)")
+                    + (fineTuneBlocks > 0 ? " + " + fineTuneEpochs + " fine-tuning epoch(s)" : "") + ")");
         }
         long start = System.nanoTime();
         ComputationGraph base = loadBase();
@@ -200,6 +209,14 @@ public final class TransferLearner {
         Optional<ClassificationMetrics> metrics = validation == null
                 ? Optional.empty() : Optional.of(classifier.evaluate(validation));
         return new TrainingResult(classifier, new TrainingHistory(history, history.size(), false, seconds), metrics);
+    }
+
+    /**
+     * Returns how many times the training iterator is run: once per cached view (or per epoch without feature
+     * caching), plus once per fine-tuning epoch.
+     */
+    private int trainingPasses() {
+        return (featureCaching ? views : epochs) + (fineTuneBlocks > 0 ? fineTuneEpochs : 0);
     }
 
     private ComputationGraph loadBase() {
@@ -313,9 +330,7 @@ public final class TransferLearner {
         for (int epoch = 1; epoch <= epochCount; epoch++) {
             long start = System.nanoTime();
             if (train.resetSupported()) {
-                train.reset();
-            } else if (epoch > 1) {
-                throw new CnnkitException("the training iterator cannot be reset for epoch " + epoch);
+                train.reset(); // run() refused an iterator without reset when there is more than one pass
             }
             ProgressTracker tracker = ProgressTracker.start("epoch " + (history.size() + 1), -1, progressListener);
             double loss = 0;

@@ -8,9 +8,11 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import javax.imageio.ImageIO;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
@@ -19,11 +21,14 @@ import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.zoo.weights.KerasWeights;
+import org.deeplearning4j.datasets.iterator.ExistingDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 class TransferLearnerTest {
 
@@ -133,6 +138,50 @@ class TransferLearnerTest {
             assertThat(network.getLayer(layer).getParam(param).reshape(expected.shape()))
                     .as("%s of %s", param, layer).isEqualTo(expected);
         }
+    }
+
+    /** The training batches, decoded once, behind an iterator that can be run only once (no reset). */
+    private static DataSetIterator oneShotTrainingBatches() {
+        List<DataSet> batches = new ArrayList<>();
+        try (ImageDataSetIterator train = iterator(split.train(), Augmentation.none())) {
+            train.forEachRemaining(batches::add);
+        }
+        return new ExistingDataSetIterator(batches.iterator());
+    }
+
+    private static TransferLearner.Builder untrained() {
+        return TransferLearner.builder().optUntrainedBase().optAlpha(0.35).optInputShape(SHAPE).optBatchSize(8)
+                .optSeed(5);
+    }
+
+    @Test
+    void aTrainingIteratorThatCannotBeResetIsRefusedBeforeTrainingWhenMoreThanOnePassIsNeeded() {
+        List<TransferLearner.Builder> twoPasses = List.of(
+                untrained().optViews(2),
+                untrained().optFeatureCaching(false).optEpochs(2),
+                untrained().optEpochs(3).optFineTuning(1, 1e-4, 1));
+        for (TransferLearner.Builder builder : twoPasses) {
+            DataSetIterator train = oneShotTrainingBatches();
+            assertThat(train.resetSupported()).isFalse();
+            List<EpochStats> epochs = new ArrayList<>();
+            TransferLearner learner = builder.optEpochListener((stats, total) -> epochs.add(stats)).build();
+            assertThatThrownBy(() -> learner.train(train, null, images.classNames()))
+                    .isInstanceOf(CnnkitException.class)
+                    .hasMessageContaining("cannot be reset")
+                    .hasMessageContaining("2 passes");
+            assertThat(train.hasNext()).as("no batch taken").isTrue();
+            assertThat(epochs).as("no epoch trained").isEmpty();
+        }
+    }
+
+    @Test
+    void aTrainingIteratorThatCannotBeResetServesASinglePass() {
+        TrainingResult cached = untrained().optEpochs(3).build()
+                .train(oneShotTrainingBatches(), null, images.classNames());
+        assertThat(cached.history().epochs()).hasSize(3);
+        TrainingResult endToEnd = untrained().optFeatureCaching(false).optEpochs(1).build()
+                .train(oneShotTrainingBatches(), null, images.classNames());
+        assertThat(endToEnd.history().epochs()).hasSize(1);
     }
 
     @Test
