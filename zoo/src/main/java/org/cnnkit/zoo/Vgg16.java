@@ -5,9 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -30,10 +28,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.cnnkit.zoo.weights.KerasLayerConverter;
-import org.cnnkit.zoo.weights.KerasWeightSpec;
 import org.cnnkit.zoo.weights.KerasWeights;
-import org.cnnkit.zoo.weights.TargetLayer;
 import org.cnnkit.zoo.weights.WeightsSource;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.activations.Activation;
@@ -47,9 +42,8 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  * ImageNet weights expect 224x224.
  *
  * <p>Build a randomly initialised network with {@link #builder()}; fill it with weights from DL4J's zoo file
- * ({@link #loadDl4jZoo}) or from Keras's HDF5 file (whose {@code fc1} kernel must be reordered for an NCHW
- * flatten, see {@link #kerasFc1ToNchw}). {@link Builder#optFeaturesOnly(boolean)} stops the graph at
- * {@code fc2} (4096 features) for retrieval.
+ * ({@link #loadDl4jZoo}) or from Keras's HDF5 file ({@link #loadKerasWeights}).
+ * {@link Builder#optFeaturesOnly(boolean)} stops the graph at {@code fc2} (4096 features) for retrieval.
  */
 public final class Vgg16 {
 
@@ -98,29 +92,6 @@ public final class Vgg16 {
     }
 
     /**
-     * Reorders the rows of a Keras {@code fc1} kernel from Keras's channel-last flatten (index
-     * {@code (h * width + w) * channels + c}) to the channel-first flatten of this graph (index
-     * {@code (c * height + h) * width + w}).
-     *
-     * @param kernel the Keras kernel, {@code [height * width * channels, units]}
-     * @param height rows of the last feature map (7 for a 224x224 input)
-     * @param width columns of the last feature map
-     * @param channels channels of the last feature map (512)
-     * @return a new kernel with the same shape, rows in NCHW-flatten order
-     * @throws CnnkitException if the kernel's row count is not {@code height * width * channels}
-     */
-    public static INDArray kerasFc1ToNchw(INDArray kernel, int height, int width, int channels) {
-        long rows = (long) height * width * channels;
-        if (kernel.rank() != 2 || kernel.rows() != rows) {
-            throw new CnnkitException("fc1 kernel of shape " + Arrays.toString(kernel.shape()) + " does not have "
-                    + height + "*" + width + "*" + channels + " = " + rows + " rows");
-        }
-        long units = kernel.columns();
-        // [h, w, c, units] -> [c, h, w, units], then back to rows.
-        return kernel.reshape('c', height, width, channels, units).permute(2, 0, 1, 3).dup('c').reshape('c', rows, units);
-    }
-
-    /**
      * The official Keras weights with the classifier, {@code vgg16_weights_tf_dim_ordering_tf_kernels.h5} (528 MB).
      * Keras publishes only its MD5 ({@code 64373286793e3c8b2b4e3219cbf3544b}), so no SHA-256 is pinned: the
      * download is checked as an HDF5 file and its SHA-256 logged.
@@ -131,8 +102,10 @@ public final class Vgg16 {
 
     /**
      * Loads Keras VGG16 weights (an HDF5 file such as {@link #KERAS_WEIGHTS}) into a graph built by this class,
-     * by layer name. {@code fc1}'s kernel is reordered for this graph's channel-first flatten
-     * ({@link #kerasFc1ToNchw}); {@code predictions} is loaded only when the graph has it.
+     * by layer name. {@code fc1}'s kernel rows follow Keras's channel-last flatten: {@link KerasWeights} reorders
+     * them for the {@link #FLATTEN} vertex in front of {@code fc1} when it flattens channel-first, and takes them as
+     * they are when it flattens channel-last ({@link Builder#optChannelsLast}); {@code predictions} is loaded only
+     * when the graph has it.
      *
      * @param target a VGG16 from {@link #builder()} at the size the weights were trained for (224)
      * @param h5 the Keras weights file
@@ -143,7 +116,7 @@ public final class Vgg16 {
         if (!target.getConfiguration().getVertices().containsKey(PREDICTIONS)) {
             layers.remove(PREDICTIONS);
         }
-        try (KerasWeights weights = KerasWeights.open(h5, List.of(new Fc1Converter(isChannelsLast(target))))) {
+        try (KerasWeights weights = KerasWeights.open(h5)) {
             weights.loadInto(target, layers);
         }
     }
@@ -158,38 +131,6 @@ public final class Vgg16 {
         return graph.getConfiguration().getVertices().get(FLATTEN) instanceof PreprocessorVertex vertex
                 && vertex.getPreProcessor() instanceof CnnToFeedForwardPreProcessor flatten
                 && flatten.getFormat() == CNN2DFormat.NHWC;
-    }
-
-    /** Loads {@code fc1} from a Keras kernel whose rows follow Keras's channel-last flatten. */
-    static final class Fc1Converter implements KerasLayerConverter {
-        private final boolean channelsLastTarget;
-
-        /** @param channelsLastTarget whether the target flattens channels-last too (then rows stay as they are) */
-        Fc1Converter(boolean channelsLastTarget) {
-            this.channelsLastTarget = channelsLastTarget;
-        }
-
-        @Override
-        public boolean supports(TargetLayer target) {
-            return FC1.equals(target.name()) && target.config() instanceof DenseLayer;
-        }
-
-        @Override
-        public List<KerasWeightSpec> expectedWeights(TargetLayer target) {
-            return List.of(new KerasWeightSpec("kernel", target.paramShape("W")),
-                    new KerasWeightSpec("bias", new long[] {target.paramShape("b")[target.paramShape("b").length - 1]}));
-        }
-
-        @Override
-        public Map<String, INDArray> convert(TargetLayer target, Map<String, INDArray> kerasWeights) {
-            long rows = target.paramShape("W")[0];
-            int side = (int) Math.round(Math.sqrt(rows / 512.0));
-            Map<String, INDArray> params = new LinkedHashMap<>();
-            INDArray kernel = kerasWeights.get("kernel");
-            params.put("W", channelsLastTarget ? kernel.dup('c') : kerasFc1ToNchw(kernel, side, side, 512));
-            params.put("b", kerasWeights.get("bias").reshape(target.paramShape("b")).dup('c'));
-            return params;
-        }
     }
 
     /**

@@ -9,15 +9,19 @@ import java.util.Map;
 import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.zoo.weights.KerasH5Writer;
+import org.cnnkit.zoo.weights.KerasWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.graph.vertex.GraphVertex;
 import org.deeplearning4j.nn.weights.WeightInit;
@@ -63,12 +67,28 @@ class Vgg16Test {
         assertThat(graph.numParams()).isEqualTo(138_357_544L - (4096L * 1000 + 1000));
     }
 
+    /** Writes Keras weights (Keras layouts, by layer name) and loads the named layers as Keras files are loaded. */
+    private static void loadKerasLayers(ComputationGraph graph, Map<String, Map<String, Object>> layers, Path file) {
+        KerasH5Writer writer = new KerasH5Writer();
+        layers.forEach(writer::layer);
+        writer.write(file);
+        try (KerasWeights weights = KerasWeights.open(file)) {
+            weights.loadInto(graph, layers.keySet());
+        }
+    }
+
+    /** A Keras kernel's rows, {@code [h, w, c]}-flatten order, put in {@code [c, h, w]}-flatten order. */
+    private static INDArray channelFirstRows(INDArray kernel, int h, int w, int c) {
+        return kernel.reshape('c', h, w, c, kernel.size(1)).permute(2, 0, 1, 3).dup('c')
+                .reshape('c', kernel.size(0), kernel.size(1));
+    }
+
     @Test
-    void kerasFc1KernelReorderedForNchwFlattenGivesKerasActivations() {
+    void kerasFc1KernelReorderedForNchwFlattenGivesKerasActivations(@TempDir Path dir) {
         ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).build();
         INDArray kerasKernel = Nd4j.rand(DataType.FLOAT, 2 * 2 * 512, 4096).subi(0.5);
-        graph.getLayer("fc1").setParam("W", Vgg16.kerasFc1ToNchw(kerasKernel, 2, 2, 512));
-        graph.getLayer("fc1").setParam("b", Nd4j.zeros(DataType.FLOAT, 1, 4096));
+        loadKerasLayers(graph, Map.of("fc1", Map.of("kernel", kerasKernel.toFloatMatrix(), "bias", new float[4096])),
+                dir.resolve("fc1.h5"));
         var activations = graph.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64).muli(255), false);
         INDArray pool = activations.get("block5_pool");
         assertThat(pool.shape()).containsExactly(1, 512, 2, 2);
@@ -84,9 +104,20 @@ class Vgg16Test {
     }
 
     @Test
-    void kerasFc1ReorderingMovesEachRowToItsChannelFirstPosition() {
-        INDArray kernel = Nd4j.arange(2 * 3 * 4).castTo(DataType.FLOAT).reshape(2 * 3 * 4, 1);
-        INDArray reordered = Vgg16.kerasFc1ToNchw(kernel, 2, 3, 4);
+    void kerasFc1ReorderingMovesEachRowToItsChannelFirstPosition(@TempDir Path dir) {
+        // a 2x3 map of 4 channels flattened channel-first, as VGG16's flatten vertex does, in front of fc1
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().graphBuilder()
+                .addInputs("in").setInputTypes(InputType.convolutional(2, 3, 4))
+                .addVertex(Vgg16.FLATTEN, new PreprocessorVertex(new CnnToFeedForwardPreProcessor(2, 3, 4)), "in")
+                .addLayer(Vgg16.FC1, new DenseLayer.Builder().nIn(2 * 3 * 4).nOut(1).build(), Vgg16.FLATTEN)
+                .setOutputs(Vgg16.FC1).build());
+        graph.init();
+        float[][] kernel = new float[2 * 3 * 4][1];
+        for (int row = 0; row < kernel.length; row++) {
+            kernel[row][0] = row;
+        }
+        loadKerasLayers(graph, Map.of("fc1", Map.of("kernel", kernel, "bias", new float[1])), dir.resolve("a.h5"));
+        INDArray reordered = graph.getLayer(Vgg16.FC1).getParam("W");
         for (int h = 0; h < 2; h++) {
             for (int w = 0; w < 3; w++) {
                 for (int c = 0; c < 4; c++) {
@@ -94,8 +125,9 @@ class Vgg16Test {
                 }
             }
         }
-        assertThatThrownBy(() -> Vgg16.kerasFc1ToNchw(kernel, 2, 2, 4))
-                .isInstanceOf(CnnkitException.class).hasMessageContaining("16 rows");
+        assertThatThrownBy(() -> loadKerasLayers(graph,
+                Map.of("fc1", Map.of("kernel", new float[2 * 2 * 4][1], "bias", new float[1])), dir.resolve("b.h5")))
+                .isInstanceOf(CnnkitException.class).hasMessageContaining("[16, 1]");
     }
 
     /** A graph laid out as DL4J's zoo VGG16: numbered layers, same shapes. */
@@ -173,16 +205,11 @@ class Vgg16Test {
     }
 
     @Test
-    void kerasFc1KernelIsTakenAsItIsByAChannelsLastGraph() {
+    void kerasFc1KernelIsTakenAsItIsByAChannelsLastGraph(@TempDir Path dir) {
         ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).optChannelsLast(true).build();
         INDArray kerasKernel = Nd4j.rand(DataType.FLOAT, 2 * 2 * 512, 4096).subi(0.5);
-        var fc1 = graph.getLayer("fc1");
-        var target = new org.cnnkit.zoo.weights.TargetLayer("fc1", fc1.conf().getLayer(),
-                Map.of("W", fc1.paramTable().get("W").shape(), "b", fc1.paramTable().get("b").shape()), null);
-        Map<String, INDArray> params = new Vgg16.Fc1Converter(true).convert(
-                target, Map.of("kernel", kerasKernel, "bias", Nd4j.zeros(DataType.FLOAT, 4096)));
-        graph.getLayer("fc1").setParam("W", params.get("W"));
-        graph.getLayer("fc1").setParam("b", params.get("b"));
+        loadKerasLayers(graph, Map.of("fc1", Map.of("kernel", kerasKernel.toFloatMatrix(), "bias", new float[4096])),
+                dir.resolve("fc1.h5"));
         var activations = graph.feedForward(Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64).muli(255), false);
         // block5_pool is NHWC inside this graph; Keras flattens exactly that.
         INDArray pool = activations.get("block5_pool");
@@ -230,23 +257,19 @@ class Vgg16Test {
     }
 
     @Test
-    void kerasFc1ConverterReordersTheKernelAndShapesTheBias() {
+    void kerasFc1KernelIsReorderedAndItsBiasShapedButFc2IsTakenAsItIs(@TempDir Path dir) {
         ComputationGraph graph = Vgg16.builder().optInputSize(64).optFeaturesOnly(true).build();
         var fc1 = graph.getLayer("fc1");
-        var target = new org.cnnkit.zoo.weights.TargetLayer("fc1", fc1.conf().getLayer(),
-                java.util.Map.of("W", fc1.paramTable().get("W").shape(), "b", fc1.paramTable().get("b").shape()), null);
-        Vgg16.Fc1Converter converter = new Vgg16.Fc1Converter(false);
-        assertThat(converter.supports(target)).isTrue();
-        assertThat(converter.expectedWeights(target)).extracting(org.cnnkit.zoo.weights.KerasWeightSpec::name)
-                .containsExactlyInAnyOrder("kernel", "bias");
         INDArray kernel = Nd4j.rand(DataType.FLOAT, 2048, 4096);
         INDArray bias = Nd4j.rand(DataType.FLOAT, 4096);
-        var params = converter.convert(target, java.util.Map.of("kernel", kernel, "bias", bias));
-        assertThat(params.get("W")).isEqualTo(Vgg16.kerasFc1ToNchw(kernel, 2, 2, 512));
-        assertThat(params.get("b").shape()).isEqualTo(fc1.paramTable().get("b").shape());
-        var fc2 = graph.getLayer("fc2");
-        assertThat(converter.supports(new org.cnnkit.zoo.weights.TargetLayer("fc2", fc2.conf().getLayer(),
-                java.util.Map.of("W", fc2.paramTable().get("W").shape()), null))).isFalse();
+        INDArray fc2Kernel = Nd4j.rand(DataType.FLOAT, 4096, 4096);
+        loadKerasLayers(graph, Map.of(
+                "fc1", Map.of("kernel", kernel.toFloatMatrix(), "bias", bias.toFloatVector()),
+                "fc2", Map.of("kernel", fc2Kernel.toFloatMatrix(), "bias", new float[4096])), dir.resolve("fc.h5"));
+        assertThat(fc1.getParam("W")).isEqualTo(channelFirstRows(kernel, 2, 2, 512));
+        assertThat(fc1.getParam("b").shape()).isEqualTo(fc1.paramTable().get("b").shape());
+        assertThat(fc1.getParam("b")).isEqualTo(bias.reshape(fc1.getParam("b").shape()));
+        assertThat(graph.getLayer("fc2").getParam("W")).as("fc2 follows fc1, not the flatten").isEqualTo(fc2Kernel);
     }
 
     @Test

@@ -12,18 +12,18 @@ import java.util.Map;
  * Writes small HDF5 files in the Keras 2 weights-only layout with jHDF, for tests: root attribute
  * {@code layer_names}, one group per layer with {@code weight_names}, datasets {@code layer/layer/name:0}.
  */
-final class KerasH5Writer {
+public final class KerasH5Writer {
 
     private final Map<String, Map<String, Object>> layers = new LinkedHashMap<>();
 
     /** Adds a layer's weights: short name ({@code kernel}) to a float array of any rank (Keras layout). */
-    KerasH5Writer layer(String name, Map<String, Object> weights) {
+    public KerasH5Writer layer(String name, Map<String, Object> weights) {
         layers.put(name, new LinkedHashMap<>(weights));
         return this;
     }
 
     /** Writes the file. */
-    void write(Path file) {
+    public void write(Path file) {
         try (WritableHdfFile hdf = HdfFile.write(file)) {
             hdf.putAttribute("layer_names", layers.keySet().toArray(String[]::new));
             hdf.putAttribute("backend", "tensorflow");
