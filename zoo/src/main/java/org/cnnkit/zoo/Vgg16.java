@@ -179,7 +179,7 @@ public final class Vgg16 {
                     long side = Math.round(Math.sqrt(value.size(0) / 512.0));
                     value = ChannelsLast.denseRowsChannelsLast(value, new long[] {512, side, side});
                 }
-                to.setParam(entry.getKey(), value.dup());
+                to.setParam(entry.getKey(), value); // assigns into the layer's own array: no copy needed before
             }
         }
     }

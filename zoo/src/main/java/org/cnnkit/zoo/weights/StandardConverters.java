@@ -152,7 +152,8 @@ final class StandardConverters {
                 kernel = denseKernelFromHwcToChw(kernel,
                         flatten.getInputHeight(), flatten.getInputWidth(), flatten.getNumChannels());
             }
-            return weightsAndBias(target, kernel.dup('c'), kerasWeights);
+            // no copy: KerasWeights assigns the result into the layer's own parameter (VGG16's fc1 is 411 MB)
+            return weightsAndBias(target, kernel, kerasWeights);
         }
     }
 
