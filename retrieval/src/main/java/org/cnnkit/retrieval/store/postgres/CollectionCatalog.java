@@ -274,6 +274,20 @@ final class CollectionCatalog {
     }
 
     /**
+     * Deletes a collection's row.
+     *
+     * @param connection a connection in a transaction
+     * @param name the collection
+     * @throws SQLException if the server fails
+     */
+    static void delete(Connection connection, String name) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("DELETE FROM " + TABLE + " WHERE name = ?")) {
+            statement.setString(1, name);
+            statement.executeUpdate();
+        }
+    }
+
+    /**
      * Writes transforms as text, one {@code KIND:dimensions:fraction} per step, separated by commas.
      *
      * @param transforms the steps

@@ -8,7 +8,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -21,6 +23,7 @@ import org.cnnkit.retrieval.SearchPipeline;
 import org.cnnkit.retrieval.VectorTransform;
 import org.cnnkit.retrieval.store.StoreBatch;
 import org.cnnkit.retrieval.store.StoreChecks;
+import org.cnnkit.retrieval.store.StoreNotFoundException;
 import org.cnnkit.retrieval.store.StoreOptions;
 import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
@@ -140,6 +143,7 @@ public final class PostgresVectorStore implements VectorStore {
      * @param options the schema for a new collection, the lock timeout, and the parameters listed in the class
      *     description
      * @return the open store; close it to close its connections
+     * @throws StoreNotFoundException if the collection does not exist and the options give no schema
      * @throws CnnkitException if the spec is not a PostgreSQL JDBC URL or holds a password, a parameter is unknown
      *     or out of range, the server cannot be reached, pgvector is missing, the collection does not exist and no
      *     schema is given, the given schema's extractor or dimension differs from the stored one, or the vectors
@@ -185,7 +189,7 @@ public final class PostgresVectorStore implements VectorStore {
         if (wanted.isEmpty()) {
             Optional<CollectionRecord> record = CollectionCatalog.exists(connection)
                     ? CollectionCatalog.read(connection, store.collection, false) : Optional.empty();
-            return record.orElseThrow(() -> new CnnkitException("there is no collection '" + store.collection
+            return record.orElseThrow(() -> new StoreNotFoundException("there is no collection '" + store.collection
                     + "' in " + store.settings.maskedUrl() + " (index a folder into it first)"));
         }
         CollectionCatalog.prepare(connection, store.settings.maskedUrl());
@@ -334,6 +338,34 @@ public final class PostgresVectorStore implements VectorStore {
                 }
             }
             return null;
+        });
+    }
+
+    /**
+     * Returns the collection's size on the server: {@code table} (rows, with TOAST) and {@code index} (the HNSW and
+     * primary key indexes), in bytes; zeros before the first write.
+     *
+     * @return the sizes by name
+     */
+    public Map<String, Long> sizeOnServer() {
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        sizes.put("table", 0L);
+        sizes.put("index", 0L);
+        if (knownContent().isEmpty()) {
+            return sizes;
+        }
+        return inTransaction("measuring the collection", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT pg_table_size(to_regclass(?)), "
+                    + "pg_indexes_size(to_regclass(?))")) {
+                statement.setString(1, table);
+                statement.setString(2, table);
+                try (ResultSet rows = statement.executeQuery()) {
+                    rows.next();
+                    sizes.put("table", rows.getLong(1));
+                    sizes.put("index", rows.getLong(2));
+                }
+            }
+            return sizes;
         });
     }
 
@@ -502,11 +534,14 @@ public final class PostgresVectorStore implements VectorStore {
                 + " AS distance FROM " + table + (excludeId ? " WHERE id <> ?" : "") + " ORDER BY distance LIMIT ?";
     }
 
+    /** Sets the search's candidate list and pgvector's strict-order iterative scan for this transaction only. */
     private void configureSearch(Connection connection, int k) throws SQLException {
-        setLocal(connection, "hnsw.ef_search", Integer.toString(hnsw.efSearchFor(k)));
-        setLocal(connection, "hnsw.iterative_scan", "strict_order");
-        if (k > HnswSettings.MAX_EF_SEARCH) {
-            setLocal(connection, "hnsw.max_scan_tuples", Integer.toString(Math.max(20_000, 4 * k)));
+        try (PreparedStatement statement = connection.prepareStatement("SELECT set_config('hnsw.ef_search', ?, "
+                + "true), set_config('hnsw.iterative_scan', 'strict_order', true), "
+                + "set_config('hnsw.max_scan_tuples', ?, true)")) {
+            statement.setString(1, Integer.toString(hnsw.efSearchFor(k)));
+            statement.setString(2, Integer.toString(Math.max(20_000, 4 * k)));
+            statement.executeQuery().close();
         }
     }
 
@@ -525,6 +560,28 @@ public final class PostgresVectorStore implements VectorStore {
     public boolean refit() {
         requireOpen();
         return false;
+    }
+
+    /**
+     * Deletes the collection: its table (with the index) and its row in the metadata table, in one transaction,
+     * waiting for other writers like a write does; then closes the store.
+     *
+     * @throws CnnkitException if the server fails (nothing is deleted then)
+     */
+    public void drop() {
+        requireOpen();
+        inTransaction("dropping the collection", connection -> {
+            setLocal(connection, "lock_timeout", Math.max(1, Math.min(Integer.MAX_VALUE, lockTimeout.toMillis()))
+                    + "ms");
+            CollectionCatalog.read(connection, collection, true);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("DROP TABLE IF EXISTS " + table);
+            }
+            CollectionCatalog.delete(connection, collection);
+            return null;
+        });
+        LOG.info("dropped {}", describe());
+        close();
     }
 
     /** Closes the store's connections. Writes already returned are kept by the server. */

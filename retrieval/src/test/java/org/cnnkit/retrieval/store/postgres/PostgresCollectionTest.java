@@ -25,6 +25,7 @@ import org.cnnkit.retrieval.Match;
 import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.VectorTransform;
 import org.cnnkit.retrieval.store.StoreBatch;
+import org.cnnkit.retrieval.store.StoreNotFoundException;
 import org.cnnkit.retrieval.store.StoreOptions;
 import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
@@ -325,7 +326,7 @@ class PostgresCollectionTest {
     void aMissingCollectionIsNamed() {
         String name = collection("absent");
 
-        assertThatThrownBy(() -> open(name, null)).isInstanceOf(CnnkitException.class)
+        assertThatThrownBy(() -> open(name, null)).isInstanceOf(StoreNotFoundException.class)
                 .hasMessageContaining("no collection '" + name + "'");
     }
 
