@@ -261,7 +261,11 @@ public final class PostgresVectorStore implements VectorStore {
         return trimmed;
     }
 
-    /** Returns the collection's name (also its table's name). */
+    /**
+     * Returns the collection's name.
+     *
+     * @return the name, also its table's name
+     */
     public String collection() {
         return collection;
     }
