@@ -2,6 +2,7 @@ package org.cnnkit.retrieval.store;
 
 import java.util.Objects;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.retrieval.store.postgres.PostgresVectorStore;
 
 /**
  * Opens the {@link VectorStore} a {@link StoreSpec} names.
@@ -38,10 +39,16 @@ public final class VectorStores {
             // The Lucene helper replaces this case with LuceneVectorStore.open(spec, options), catching
             // NoClassDefFoundError to name org.apache.lucene:lucene-core.
             case LUCENE -> throw notInThisBuild(spec, "org.apache.lucene:lucene-core");
-            // The PostgreSQL helper replaces this case with PostgresVectorStore.open(spec, options), catching
-            // NoClassDefFoundError to name org.postgresql:postgresql and com.pgvector:pgvector.
-            case POSTGRES -> throw notInThisBuild(spec, "org.postgresql:postgresql and com.pgvector:pgvector");
+            case POSTGRES -> openPostgres(spec, options);
         };
+    }
+
+    private static VectorStore openPostgres(StoreSpec spec, StoreOptions options) {
+        try {
+            return PostgresVectorStore.open(spec, options);
+        } catch (NoClassDefFoundError e) {
+            throw missingArtifact(spec, "org.postgresql:postgresql and com.pgvector:pgvector", e);
+        }
     }
 
     /**
