@@ -71,6 +71,8 @@ import org.slf4j.LoggerFactory;
  * batch that held it is one image short.
  *
  * <p>One consumer thread at a time; not thread-safe for concurrent {@code next()} calls.
+ *
+ * @serial exclude
  */
 public final class ImageDataSetIterator implements DataSetIterator, AutoCloseable {
 
@@ -129,7 +131,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         this.decoder = b.decoder;
     }
 
-    /** Returns a builder. */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -195,20 +197,20 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         epoch++;
     }
 
-    /** Returns the index of the current epoch, from 0. */
+    /** {@return the index of the current epoch, from 0} */
     public int epoch() {
         return epoch;
     }
 
     /**
-     * Returns the number of images the batches hold per epoch, as known so far: the images given minus
-     * the files skipped so far (all bad files are known once the cache is loaded).
+     * {@return the number of images the batches hold per epoch, as known so far: the images given minus
+     * the files skipped so far (all bad files are known once the cache is loaded)}
      */
     public int totalExamples() {
         return images.size() - skippedIndices.size();
     }
 
-    /** Returns the files skipped so far because they could not be decoded, sorted. */
+    /** {@return the files skipped so far because they could not be decoded, sorted} */
     public List<Path> skippedFiles() {
         List<Path> paths = new ArrayList<>();
         for (int i : skippedIndices) {
@@ -218,7 +220,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         return List.copyOf(paths);
     }
 
-    /** Returns the input shape batches are made for. */
+    /** {@return the input shape batches are made for} */
     public InputShape inputShape() {
         return shape;
     }
@@ -298,7 +300,12 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     // ---------------------------------------------------------------- internals
 
-    /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
+    /**
+     * DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not.
+     *
+     * @param out the stream, never written to
+     * @throws NotSerializableException always
+     */
     @Serial
     private void writeObject(ObjectOutputStream out) throws NotSerializableException {
         throw new NotSerializableException(

@@ -79,27 +79,27 @@ public final class ImageFolder {
                 Collections.unmodifiableMap(counts));
     }
 
-    /** Returns the scanned root folder, as given to {@link #scan}. */
+    /** {@return the scanned root folder, as given to {@link #scan}} */
     public Path root() {
         return root;
     }
 
-    /** Returns the class names (the class folders' names), sorted; a class's label is its index here. */
+    /** {@return the class names (the class folders' names), sorted; a class's label is its index here} */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int numClasses() {
         return classNames.size();
     }
 
-    /** Returns every image with its label, ordered by label, then by path within the class folder. */
+    /** {@return every image with its label, ordered by label, then by path within the class folder} */
     public List<LabeledImage> images() {
         return images;
     }
 
-    /** Returns the number of images of each class, in label order. */
+    /** {@return the number of images of each class, in label order} */
     public Map<String, Integer> countsPerClass() {
         return countsPerClass;
     }
