@@ -77,7 +77,6 @@ import org.slf4j.LoggerFactory;
 public final class ImageDataSetIterator implements DataSetIterator, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageDataSetIterator.class);
-    private static final long SHUFFLE_SALT = 0x5AFEC0DE5EEDL;
     private static final int DECODE_CHUNK = 8;
     private static final long IDLE_THREAD_SECONDS = 30;
     /** The cache may take at most this share of the maximum heap; above it, files are decoded every epoch. */
@@ -356,16 +355,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             }
         }
         int[] epochOrder = Arrays.copyOf(indices, n);
-        if (shuffle) {
-            SplittableRandom rng = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
-            for (int i = n - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = epochOrder[i];
-                epochOrder[i] = epochOrder[j];
-                epochOrder[j] = t;
-            }
-        }
-        order = epochOrder;
+        order = shuffle ? EpochRandomness.shuffledOrder(epochOrder, seed, epoch) : epochOrder;
         batchesInEpoch = (n + batchSize - 1) / batchSize;
         nextBatchToSubmit = 0;
         submitAhead();
@@ -463,7 +453,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 }
             }
             if (!augmentation.isIdentity()) {
-                SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, batchEpoch, index));
+                SplittableRandom rng = EpochRandomness.augmentationRandom(seed, batchEpoch, index);
                 image = augmentation.apply(image, shape, rng, augmented);
             }
             preprocessing.applyInPlace(image, shape.channels());
