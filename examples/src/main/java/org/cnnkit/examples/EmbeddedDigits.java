@@ -75,17 +75,17 @@ public final class EmbeddedDigits {
         return new EmbeddedDigits(Collections.unmodifiableList(files));
     }
 
-    /** Returns the embedded files as {@code class/name.png} paths, in index order. */
+    /** {@return the embedded files as {@code class/name.png} paths, in index order} */
     public List<String> files() {
         return files;
     }
 
-    /** Returns the number of embedded images. */
+    /** {@return the number of embedded images} */
     public int size() {
         return files.size();
     }
 
-    /** Returns the number of images of each class (folder name), by class name. */
+    /** {@return the number of images of each class (folder name), by class name} */
     public SortedMap<String, Integer> countsByClass() {
         SortedMap<String, Integer> counts = new TreeMap<>();
         for (String file : files) {
@@ -94,7 +94,7 @@ public final class EmbeddedDigits {
         return Collections.unmodifiableSortedMap(counts);
     }
 
-    /** Returns the class names (the folder names {@code 0}, {@code 1}, {@code 2}), sorted. */
+    /** {@return the class names (the folder names {@code 0}, {@code 1}, {@code 2}), sorted} */
     public List<String> classes() {
         return List.copyOf(countsByClass().keySet());
     }

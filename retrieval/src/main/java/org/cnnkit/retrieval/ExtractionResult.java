@@ -16,6 +16,9 @@ public record ExtractionResult(List<Path> files, float[][] vectors, List<Skipped
     /**
      * Validates and copies the lists.
      *
+     * @param files the files that were read, in input order
+     * @param vectors one feature vector per entry of {@code files}
+     * @param skipped the files that could not be read, with the reason
      * @throws IllegalArgumentException if {@code files} and {@code vectors} differ in length
      */
     public ExtractionResult {
@@ -38,6 +41,8 @@ public record ExtractionResult(List<Path> files, float[][] vectors, List<Skipped
         /**
          * Validates the record.
          *
+         * @param path the file
+         * @param reason a one-line explanation (from the decoder)
          * @throws NullPointerException if a field is null
          */
         public SkippedFile {

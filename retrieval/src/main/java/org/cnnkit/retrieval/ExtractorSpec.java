@@ -53,6 +53,10 @@ public record ExtractorSpec(Kind kind, double alpha, Optional<Path> weights, int
     /**
      * Validates the spec.
      *
+     * @param kind the network
+     * @param alpha MobileNetV2's width multiplier (ignored for VGG16)
+     * @param weights a weights file, or empty for the pretrained weights of the cache or a download
+     * @param imageSize the input height and width
      * @throws NullPointerException if a field is null
      * @throws IllegalArgumentException if alpha or the size is not positive
      */
@@ -64,7 +68,7 @@ public record ExtractorSpec(Kind kind, double alpha, Optional<Path> weights, int
         }
     }
 
-    /** Returns the default: VGG16 fc2 at 224x224 with the pretrained Keras weights. */
+    /** {@return the default: VGG16 fc2 at 224x224 with the pretrained Keras weights} */
     public static ExtractorSpec vgg16() {
         return new ExtractorSpec(Kind.VGG16, 1.0, Optional.empty(), 224);
     }
@@ -112,7 +116,7 @@ public record ExtractorSpec(Kind kind, double alpha, Optional<Path> weights, int
         };
     }
 
-    /** Returns the spec as index properties ({@code extractor.kind}, {@code extractor.alpha}, ...). */
+    /** {@return the spec as index properties ({@code extractor.kind}, {@code extractor.alpha}, ...)} */
     public Map<String, String> toProperties() {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(KIND, kind.name().toLowerCase(Locale.ROOT));

@@ -14,13 +14,13 @@ import org.cnnkit.core.progress.ProgressListener;
  */
 public interface FeatureExtractor {
 
-    /** Returns a short name, such as {@code vgg16-fc2} or {@code mobilenetv2-0.35-avg}. */
+    /** {@return a short name, such as {@code vgg16-fc2} or {@code mobilenetv2-0.35-avg}} */
     String name();
 
-    /** Returns what exactly produces the vectors: model, weights checksum, input size, preprocessing, dimension. */
+    /** {@return what exactly produces the vectors: model, weights checksum, input size, preprocessing, dimension} */
     ExtractorIdentity identity();
 
-    /** Returns the length of one feature vector. */
+    /** {@return the length of one feature vector} */
     default int dimension() {
         return identity().dimension();
     }

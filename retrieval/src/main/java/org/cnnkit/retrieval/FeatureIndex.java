@@ -92,7 +92,7 @@ public final class FeatureIndex {
         }
     }
 
-    /** Returns a builder for an empty index. */
+    /** {@return a builder for an empty index} */
     public static Builder builder() {
         return new Builder();
     }
@@ -130,27 +130,27 @@ public final class FeatureIndex {
         }
     }
 
-    /** Returns the length of the vectors this index stores (before transforms). */
+    /** {@return the length of the vectors this index stores (before transforms)} */
     public int dimension() {
         return dimension;
     }
 
-    /** Returns the distance this index measures. */
+    /** {@return the distance this index measures} */
     public Metric metric() {
         return metric;
     }
 
-    /** Returns the identity of the extractor whose vectors this index holds, if one was recorded. */
+    /** {@return the identity of the extractor whose vectors this index holds, if one was recorded} */
     public Optional<ExtractorIdentity> identity() {
         return Optional.ofNullable(identity);
     }
 
-    /** Returns the transform steps applied before distances are measured, in order (empty for none). */
+    /** {@return the transform steps applied before distances are measured, in order (empty for none)} */
     public List<VectorTransform> transforms() {
         return transforms;
     }
 
-    /** Returns the number of stored vectors. */
+    /** {@return the number of stored vectors} */
     public int size() {
         lock.readLock().lock();
         try {
@@ -175,7 +175,7 @@ public final class FeatureIndex {
         }
     }
 
-    /** Returns a snapshot of the stored ids, in storage order (which changes when entries are removed). */
+    /** {@return a snapshot of the stored ids, in storage order (which changes when entries are removed)} */
     public List<String> ids() {
         lock.readLock().lock();
         try {
@@ -240,7 +240,7 @@ public final class FeatureIndex {
         }
     }
 
-    /** Returns a snapshot of the index's properties, sorted by key. */
+    /** {@return a snapshot of the index's properties, sorted by key} */
     public Map<String, String> properties() {
         lock.readLock().lock();
         try {
@@ -455,7 +455,7 @@ public final class FeatureIndex {
         }
     }
 
-    /** Returns whether the transforms are fitted (always true for an index without steps that learn). */
+    /** {@return whether the transforms are fitted (always true for an index without steps that learn)} */
     public boolean isFitted() {
         lock.readLock().lock();
         try {

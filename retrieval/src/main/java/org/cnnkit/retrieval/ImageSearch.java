@@ -273,7 +273,7 @@ public final class ImageSearch implements AutoCloseable {
         return ids.root();
     }
 
-    /** Returns the extractor. */
+    /** {@return the extractor} */
     public FeatureExtractor extractor() {
         return extractor;
     }
@@ -504,6 +504,8 @@ public final class ImageSearch implements AutoCloseable {
         /**
          * Validates the match.
          *
+         * @param file the indexed image file
+         * @param distance its distance to the query (see {@link FeatureIndex} for the units)
          * @throws NullPointerException if {@code file} is null
          */
         public ImageMatch {
@@ -522,6 +524,8 @@ public final class ImageSearch implements AutoCloseable {
         /**
          * Validates and copies the result.
          *
+         * @param query the query file
+         * @param matches the most similar indexed images, nearest first
          * @throws NullPointerException if a field is null
          */
         public QueryResult {
@@ -546,6 +550,12 @@ public final class ImageSearch implements AutoCloseable {
         /**
          * Copies the list of skipped files.
          *
+         * @param indexed files whose features were extracted and stored (new or changed)
+         * @param unchanged files already in the index with the same size and modification time
+         * @param removed entries dropped because their file is gone or can no longer be read
+         * @param skipped unreadable files, with the reason
+         * @param total entries in the index afterwards
+         * @param elapsed time taken
          * @throws NullPointerException if a field is null
          */
         public IndexingReport {

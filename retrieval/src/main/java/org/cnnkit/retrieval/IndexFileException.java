@@ -37,7 +37,7 @@ public class IndexFileException extends CnnkitException {
         this.path = path;
     }
 
-    /** Returns the index file concerned. */
+    /** {@return the index file concerned} */
     public Path path() {
         return path;
     }

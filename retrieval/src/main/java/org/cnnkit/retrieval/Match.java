@@ -14,6 +14,8 @@ public record Match(String id, float distance) {
     /**
      * Validates the match.
      *
+     * @param id the id the vector was added with
+     * @param distance the distance to the query in the index's {@link Metric}, measured after the index's transforms; smaller is nearer
      * @throws NullPointerException if {@code id} is null
      */
     public Match {

@@ -15,7 +15,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * usually better for retrieval once centred and normalised (see {@link SearchSettings#defaults()}).
  *
  * <p>Weights are the keras-applications ImageNet weights without the top: a given file, or the one for the
- * alpha and size from the cache or a download ({@link PretrainedWeights}); or random (for tests).
+ * alpha and size from the cache or a download ({@link org.cnnkit.zoo.weights.PretrainedWeights}); or random (for tests).
  */
 public final class MobileNetV2Pooled extends GraphFeatureExtractor {
 
@@ -23,7 +23,7 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
         super(name, network, identity, batchSize);
     }
 
-    /** Returns a builder. */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }

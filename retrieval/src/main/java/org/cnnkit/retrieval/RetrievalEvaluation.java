@@ -222,7 +222,19 @@ public final class RetrievalEvaluation {
          * @throws CnnkitException if the folder is missing or not a labelled image folder
          */
         public static LabeledFeatures extract(Path folder, FeatureExtractor extractor, ProgressListener listener) {
-            ImageFolder images = ImageFolder.scan(folder);
+            return extract(ImageFolder.scan(folder), extractor, listener);
+        }
+
+        /**
+         * Extracts the features of every image of a labelled collection, for example one read from a labels file
+         * ({@code org.cnnkit.core.datavec.LabelsFile}).
+         *
+         * @param images the images and their labels
+         * @param extractor the extractor
+         * @param listener receives extraction progress
+         * @return the features and labels
+         */
+        public static LabeledFeatures extract(ImageFolder images, FeatureExtractor extractor, ProgressListener listener) {
             Map<Path, Integer> labelOf = new HashMap<>();
             List<Path> paths = new ArrayList<>();
             for (LabeledImage image : images.images()) {

@@ -15,6 +15,8 @@ public record SearchSettings(Metric metric, List<VectorTransform> transforms) {
     /**
      * Validates and copies the settings.
      *
+     * @param metric the distance
+     * @param transforms the steps, in order (empty for raw vectors)
      * @throws NullPointerException if a field is null
      */
     public SearchSettings {
@@ -39,7 +41,7 @@ public record SearchSettings(Metric metric, List<VectorTransform> transforms) {
     /** The share of variance the default PCA keeps. */
     public static final double DEFAULT_VARIANCE_SHARE = 0.6;
 
-    /** Returns raw Euclidean distances between the vectors as extracted, as the notebook did. */
+    /** {@return raw Euclidean distances between the vectors as extracted, as the notebook did} */
     public static SearchSettings raw() {
         return new SearchSettings(Metric.EUCLIDEAN, List.of());
     }
@@ -65,7 +67,7 @@ public record SearchSettings(Metric metric, List<VectorTransform> transforms) {
         return builder.optMetric(metric).optTransforms(transforms);
     }
 
-    /** Returns a short description, such as {@code euclidean after center, l2}. */
+    /** {@return a short description, such as {@code euclidean after center, l2}} */
     public String describe() {
         String steps = transforms.isEmpty() ? "raw vectors"
                 : transforms.stream().map(VectorTransform::toString).collect(Collectors.joining(" + "));

@@ -36,6 +36,9 @@ public record VectorTransform(Kind kind, int dimensions, double varianceFraction
     /**
      * Validates the step.
      *
+     * @param kind what the step does
+     * @param dimensions for {@link Kind#PCA} and {@link Kind#PCA_WHITENED}, the number of principal components kept (at most the rank of the collection, clamped when fitted); 0 for the other kinds
+     * @param varianceFraction for {@link Kind#PCA_VARIANCE}, the share of the collection's variance the kept leading components must explain, in (0, 1]; 0 for the other kinds
      * @throws NullPointerException if {@code kind} is null
      * @throws IllegalArgumentException if a PCA step has fewer than 1 dimension, a variance share is outside
      *     (0, 1], or a step has a parameter it does not take
@@ -69,12 +72,12 @@ public record VectorTransform(Kind kind, int dimensions, double varianceFraction
         this(kind, dimensions, 0);
     }
 
-    /** Returns a step that scales vectors to unit length. */
+    /** {@return a step that scales vectors to unit length} */
     public static VectorTransform l2Normalize() {
         return new VectorTransform(Kind.L2_NORMALIZE, 0);
     }
 
-    /** Returns a step that subtracts the collection's mean. */
+    /** {@return a step that subtracts the collection's mean} */
     public static VectorTransform center() {
         return new VectorTransform(Kind.CENTER, 0);
     }
@@ -113,7 +116,7 @@ public record VectorTransform(Kind kind, int dimensions, double varianceFraction
         return new VectorTransform(Kind.PCA_VARIANCE, 0, fraction);
     }
 
-    /** Returns whether this step learns parameters from the collection. */
+    /** {@return whether this step learns parameters from the collection} */
     public boolean needsFitting() {
         return kind != Kind.L2_NORMALIZE;
     }

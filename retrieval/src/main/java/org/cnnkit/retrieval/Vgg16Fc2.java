@@ -24,7 +24,7 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
         super("vgg16-fc2", network, identity, batchSize);
     }
 
-    /** Returns a builder. */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }

@@ -15,7 +15,7 @@ public interface EpochListener {
      */
     void onEpoch(EpochStats stats, int epochs);
 
-    /** Returns a listener that ignores every epoch. */
+    /** {@return a listener that ignores every epoch} */
     static EpochListener none() {
         return (stats, epochs) -> { };
     }

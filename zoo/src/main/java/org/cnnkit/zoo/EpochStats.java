@@ -17,7 +17,7 @@ package org.cnnkit.zoo;
 public record EpochStats(int epoch, double trainLoss, double trainAccuracy, double validationLoss,
                          double validationAccuracy, double seconds) {
 
-    /** Returns whether this epoch was validated. */
+    /** {@return whether this epoch was validated} */
     public boolean hasValidation() {
         return !Double.isNaN(validationLoss);
     }

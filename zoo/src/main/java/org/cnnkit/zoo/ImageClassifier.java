@@ -118,32 +118,32 @@ public final class ImageClassifier {
         ModelFile.write(this, file, withUpdaterState);
     }
 
-    /** Returns the network; do not train it while predicting from other threads. */
+    /** {@return the network; do not train it while predicting from other threads} */
     public ComputationGraph network() {
         return network;
     }
 
-    /** Returns the class names in class index order. */
+    /** {@return the class names in class index order} */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int numClasses() {
         return classNames.size();
     }
 
-    /** Returns the image shape the network takes. */
+    /** {@return the image shape the network takes} */
     public InputShape inputShape() {
         return inputShape;
     }
 
-    /** Returns the preprocessing applied to 0..255 pixels before they reach the network. */
+    /** {@return the preprocessing applied to 0..255 pixels before they reach the network} */
     public Preprocessing preprocessing() {
         return preprocessing;
     }
 
-    /** Returns where the model came from. */
+    /** {@return where the model came from} */
     public ModelProvenance provenance() {
         return provenance;
     }

@@ -116,32 +116,32 @@ public final class MobileNetV2 {
         return new Builder();
     }
 
-    /** Returns the width multiplier. */
+    /** {@return the width multiplier} */
     public double alpha() {
         return alpha;
     }
 
-    /** Returns the input shape: height x width x 3. */
+    /** {@return the input shape: height x width x 3} */
     public InputShape inputShape() {
         return inputShape;
     }
 
-    /** Returns the seed of the random weight initialisation. */
+    /** {@return the seed of the random weight initialisation} */
     public long seed() {
         return seed;
     }
 
-    /** Returns the channel count of the output {@value #OUTPUT_NAME}: 1280, or more for alpha above 1. */
+    /** {@return the channel count of the output {@value #OUTPUT_NAME}: 1280, or more for alpha above 1} */
     public int outputChannels() {
         return alpha > 1.0 ? makeDivisible(1280 * alpha, 8) : 1280;
     }
 
-    /** Returns the output height: the input height divided by 32, rounded up. */
+    /** {@return the output height: the input height divided by 32, rounded up} */
     public int outputHeight() {
         return outputHeight;
     }
 
-    /** Returns the output width: the input width divided by 32, rounded up. */
+    /** {@return the output width: the input width divided by 32, rounded up} */
     public int outputWidth() {
         return outputWidth;
     }

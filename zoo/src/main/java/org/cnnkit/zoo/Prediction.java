@@ -15,6 +15,8 @@ public record Prediction(Path file, List<ScoredLabel> top) {
     /**
      * Validates and copies the list.
      *
+     * @param file the image file, or {@code null} when the image was given in memory
+     * @param top the top-k classes by decreasing probability (ties by class index); at least one
      * @throws IllegalArgumentException if {@code top} is empty
      */
     public Prediction {
@@ -24,7 +26,7 @@ public record Prediction(Path file, List<ScoredLabel> top) {
         }
     }
 
-    /** Returns the most probable class. */
+    /** {@return the most probable class} */
     public ScoredLabel best() {
         return top.get(0);
     }

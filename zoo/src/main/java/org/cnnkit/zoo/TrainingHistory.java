@@ -17,6 +17,10 @@ public record TrainingHistory(List<EpochStats> epochs, int bestEpoch, boolean st
     /**
      * Validates and copies the list.
      *
+     * @param epochs the figures of every epoch trained, in order
+     * @param bestEpoch the epoch whose weights the classifier keeps: the one with the lowest validation loss when early stopping is on, otherwise the last one
+     * @param stoppedEarly whether early stopping ended training before the planned number of epochs
+     * @param seconds wall time of the whole training
      * @throws IllegalArgumentException if no epoch was trained or {@code bestEpoch} is not one of them
      */
     public TrainingHistory {
@@ -30,12 +34,12 @@ public record TrainingHistory(List<EpochStats> epochs, int bestEpoch, boolean st
         }
     }
 
-    /** Returns the figures of the last epoch trained. */
+    /** {@return the figures of the last epoch trained} */
     public EpochStats last() {
         return epochs.get(epochs.size() - 1);
     }
 
-    /** Returns the figures of the epoch whose weights were kept. */
+    /** {@return the figures of the epoch whose weights were kept} */
     public EpochStats best() {
         return epochs.get(bestEpoch - 1);
     }

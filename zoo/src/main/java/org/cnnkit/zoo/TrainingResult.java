@@ -18,6 +18,9 @@ public record TrainingResult(ImageClassifier classifier, TrainingHistory history
     /**
      * Validates the parts.
      *
+     * @param classifier the trained classifier (best weights when early stopping was on)
+     * @param history the figures of every epoch
+     * @param validation the metrics of {@code classifier} on the validation images, if there were any
      * @throws NullPointerException if a part is null
      */
     public TrainingResult {

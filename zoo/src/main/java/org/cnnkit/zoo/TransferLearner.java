@@ -110,12 +110,12 @@ public final class TransferLearner {
         return new Builder();
     }
 
-    /** Returns the base architecture (alpha, input shape). */
+    /** {@return the base architecture (alpha, input shape)} */
     public MobileNetV2 architecture() {
         return architecture;
     }
 
-    /** Returns the model name recorded in the provenance, such as {@code mobilenetv2-0.35-transfer}. */
+    /** {@return the model name recorded in the provenance, such as {@code mobilenetv2-0.35-transfer}} */
     public String modelName() {
         return "mobilenetv2-" + architecture.alpha() + "-transfer";
     }

@@ -67,17 +67,17 @@ public final class Vgg16 {
     private Vgg16() {
     }
 
-    /** Returns a builder for a randomly initialised VGG16. */
+    /** {@return a builder for a randomly initialised VGG16} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the input shape of the pretrained network, 224x224 RGB. */
+    /** {@return the input shape of the pretrained network, 224x224 RGB} */
     public static InputShape pretrainedInputShape() {
         return InputShape.rgb(PRETRAINED_SIZE);
     }
 
-    /** Returns the names of the layers that hold parameters, in network order: 13 convolutions and 3 dense layers. */
+    /** {@return the names of the layers that hold parameters, in network order: 13 convolutions and 3 dense layers} */
     public static List<String> parameterLayerNames() {
         List<String> names = new ArrayList<>();
         for (int b = 0; b < BLOCKS.length; b++) {

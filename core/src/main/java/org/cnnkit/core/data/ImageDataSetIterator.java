@@ -71,11 +71,12 @@ import org.slf4j.LoggerFactory;
  * batch that held it is one image short.
  *
  * <p>One consumer thread at a time; not thread-safe for concurrent {@code next()} calls.
+ *
+ * @serial exclude
  */
 public final class ImageDataSetIterator implements DataSetIterator, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageDataSetIterator.class);
-    private static final long SHUFFLE_SALT = 0x5AFEC0DE5EEDL;
     private static final int DECODE_CHUNK = 8;
     private static final long IDLE_THREAD_SECONDS = 30;
     /** The cache may take at most this share of the maximum heap; above it, files are decoded every epoch. */
@@ -129,7 +130,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         this.decoder = b.decoder;
     }
 
-    /** Returns a builder. */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -195,20 +196,20 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         epoch++;
     }
 
-    /** Returns the index of the current epoch, from 0. */
+    /** {@return the index of the current epoch, from 0} */
     public int epoch() {
         return epoch;
     }
 
     /**
-     * Returns the number of images the batches hold per epoch, as known so far: the images given minus
-     * the files skipped so far (all bad files are known once the cache is loaded).
+     * {@return the number of images the batches hold per epoch, as known so far: the images given minus
+     * the files skipped so far (all bad files are known once the cache is loaded)}
      */
     public int totalExamples() {
         return images.size() - skippedIndices.size();
     }
 
-    /** Returns the files skipped so far because they could not be decoded, sorted. */
+    /** {@return the files skipped so far because they could not be decoded, sorted} */
     public List<Path> skippedFiles() {
         List<Path> paths = new ArrayList<>();
         for (int i : skippedIndices) {
@@ -218,7 +219,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         return List.copyOf(paths);
     }
 
-    /** Returns the input shape batches are made for. */
+    /** {@return the input shape batches are made for} */
     public InputShape inputShape() {
         return shape;
     }
@@ -298,7 +299,12 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
 
     // ---------------------------------------------------------------- internals
 
-    /** DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not. */
+    /**
+     * DataSetIterator is Serializable, but an iterator with worker threads and prefetched batches is not.
+     *
+     * @param out the stream, never written to
+     * @throws NotSerializableException always
+     */
     @Serial
     private void writeObject(ObjectOutputStream out) throws NotSerializableException {
         throw new NotSerializableException(
@@ -349,16 +355,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             }
         }
         int[] epochOrder = Arrays.copyOf(indices, n);
-        if (shuffle) {
-            SplittableRandom rng = new SplittableRandom(Seeds.mix(seed ^ SHUFFLE_SALT, epoch));
-            for (int i = n - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = epochOrder[i];
-                epochOrder[i] = epochOrder[j];
-                epochOrder[j] = t;
-            }
-        }
-        order = epochOrder;
+        order = shuffle ? EpochRandomness.shuffledOrder(epochOrder, seed, epoch) : epochOrder;
         batchesInEpoch = (n + batchSize - 1) / batchSize;
         nextBatchToSubmit = 0;
         submitAhead();
@@ -456,7 +453,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 }
             }
             if (!augmentation.isIdentity()) {
-                SplittableRandom rng = new SplittableRandom(Seeds.mix(seed, batchEpoch, index));
+                SplittableRandom rng = EpochRandomness.augmentationRandom(seed, batchEpoch, index);
                 image = augmentation.apply(image, shape, rng, augmented);
             }
             preprocessing.applyInPlace(image, shape.channels());

@@ -19,6 +19,10 @@ import org.cnnkit.core.CnnkitException;
  * so they are stable for a given set of folders. Hidden files and folders (names starting with a dot) are
  * skipped, files lying in the root itself are ignored, and only PNG, JPEG, BMP and GIF files count (see
  * {@link ImageFiles#isImage}). An instance is an immutable snapshot of the tree at the time of the scan.
+ *
+ * <p>A collection laid out otherwise (a labels file, a DataVec {@code InputSplit} with a
+ * {@code PathLabelGenerator}; see {@code org.cnnkit.core.datavec}) becomes an {@code ImageFolder} through
+ * {@link #of}, and then goes everywhere a scanned tree goes (trainers, evaluation, retrieval evaluation).
  */
 public final class ImageFolder {
 
@@ -79,27 +83,65 @@ public final class ImageFolder {
                 Collections.unmodifiableMap(counts));
     }
 
-    /** Returns the scanned root folder, as given to {@link #scan}. */
+    /**
+     * A labelled collection given image by image, for collections that are not one folder per class.
+     *
+     * @param root the folder the images lie under (reported with the collection; the images need not be in it)
+     * @param classNames the class names; a label is a position in this list
+     * @param images the images with their labels, in the order they are to be used
+     * @return the collection
+     * @throws CnnkitException if there are no class names or no images, a class name is blank or repeated, a
+     *     label is not a position in {@code classNames}, or a class has no image; the message names the class or file
+     */
+    public static ImageFolder of(Path root, List<String> classNames, List<LabeledImage> images) {
+        if (classNames.isEmpty() || images.isEmpty()) {
+            throw new CnnkitException("image collection under " + root.toAbsolutePath() + " has "
+                    + classNames.size() + " classes and " + images.size() + " images: it needs both");
+        }
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String name : classNames) {
+            if (name.isBlank() || counts.put(name, 0) != null) {
+                throw new CnnkitException("image collection under " + root.toAbsolutePath()
+                        + ": class name '" + name + "' is blank or repeated");
+            }
+        }
+        for (LabeledImage image : images) {
+            if (image.label() >= classNames.size()) {
+                throw new CnnkitException("image " + image.path() + " has label " + image.label() + " but there are only "
+                        + classNames.size() + " classes " + classNames);
+            }
+            counts.merge(classNames.get(image.label()), 1, Integer::sum);
+        }
+        counts.forEach((name, count) -> {
+            if (count == 0) {
+                throw new CnnkitException("image collection under " + root.toAbsolutePath() + ": class '" + name
+                        + "' has no image");
+            }
+        });
+        return new ImageFolder(root, List.copyOf(classNames), List.copyOf(images), Collections.unmodifiableMap(counts));
+    }
+
+    /** {@return the scanned root folder, as given to {@link #scan} or {@link #of}} */
     public Path root() {
         return root;
     }
 
-    /** Returns the class names (the class folders' names), sorted; a class's label is its index here. */
+    /** {@return the class names (the class folders' names), sorted; a class's label is its index here} */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int numClasses() {
         return classNames.size();
     }
 
-    /** Returns every image with its label, ordered by label, then by path within the class folder. */
+    /** {@return every image with its label, ordered by label, then by path within the class folder} */
     public List<LabeledImage> images() {
         return images;
     }
 
-    /** Returns the number of images of each class, in label order. */
+    /** {@return the number of images of each class, in label order} */
     public Map<String, Integer> countsPerClass() {
         return countsPerClass;
     }

@@ -15,6 +15,8 @@ public record LabeledImage(Path path, int label) {
     /**
      * Validates the pair.
      *
+     * @param path the image file
+     * @param label the class index, from 0; for an {@link ImageFolder} the position of the class folder's name in the sorted list of class names
      * @throws NullPointerException if {@code path} is null
      * @throws IllegalArgumentException if {@code label} is negative
      */

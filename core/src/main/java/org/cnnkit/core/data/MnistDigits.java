@@ -77,17 +77,17 @@ public final class MnistDigits {
         return new MnistDigits(rows, cols, pixels, labels, sources);
     }
 
-    /** Returns the number of images. */
+    /** {@return the number of images} */
     public int size() {
         return labels.length;
     }
 
-    /** Returns the image height in pixels. */
+    /** {@return the image height in pixels} */
     public int rows() {
         return rows;
     }
 
-    /** Returns the image width in pixels. */
+    /** {@return the image width in pixels} */
     public int cols() {
         return cols;
     }
@@ -143,17 +143,17 @@ public final class MnistDigits {
         return Arrays.copyOfRange(pixels, index * length, (index + 1) * length);
     }
 
-    /** Returns a copy of all labels, in order. */
+    /** {@return a copy of all labels, in order} */
     public int[] labels() {
         return labels.clone();
     }
 
-    /** Returns the distinct labels present, ascending. */
+    /** {@return the distinct labels present, ascending} */
     public SortedSet<Integer> classes() {
         return Collections.unmodifiableSortedSet(new TreeSet<>(countsByClass().keySet()));
     }
 
-    /** Returns the number of images of each label present, by ascending label. */
+    /** {@return the number of images of each label present, by ascending label} */
     public SortedMap<Integer, Integer> countsByClass() {
         SortedMap<Integer, Integer> counts = new TreeMap<>();
         for (int label : labels) {

@@ -18,6 +18,9 @@ public record MnistExportSummary(Path folder, int images, SortedMap<Integer, Int
     /**
      * Validates the summary and keeps an unmodifiable copy of the counts.
      *
+     * @param folder the root of the class-per-folder tree
+     * @param images the number of PNG files written
+     * @param countsByClass the number of files written into each class folder, by ascending label
      * @throws NullPointerException if an argument is null
      */
     public MnistExportSummary {

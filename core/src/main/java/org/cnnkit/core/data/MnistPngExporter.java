@@ -46,12 +46,12 @@ public final class MnistPngExporter {
         this.progressListener = builder.progressListener;
     }
 
-    /** Returns a new builder. */
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the root folder that files are written into. */
+    /** {@return the root folder that files are written into} */
     public Path folder() {
         return folder;
     }

@@ -30,15 +30,15 @@ public final class PipelineThroughput {
      */
     public record Measurement(long images, Duration elapsed, Duration cpuTime, int skipped) {
 
-        /** Returns images per second of wall time. */
+        /** {@return images per second of wall time} */
         public double imagesPerSecond() {
             double seconds = elapsed.toNanos() / 1e9;
             return seconds > 0 ? images / seconds : 0.0;
         }
 
         /**
-         * Returns images per second of CPU time: the rate one core sustains, a figure that stays meaningful
-         * when other processes compete for the cores (0 if CPU time is unknown).
+         * {@return images per second of CPU time: the rate one core sustains, a figure that stays meaningful
+         * when other processes compete for the cores (0 if CPU time is unknown)}
          */
         public double imagesPerCpuSecond() {
             double seconds = cpuTime.toNanos() / 1e9;

@@ -20,6 +20,8 @@ public record Split(List<LabeledImage> train, List<LabeledImage> validation) {
     /**
      * Copies the lists.
      *
+     * @param train the training images
+     * @param validation the validation images
      * @throws NullPointerException if a list or an element is null
      */
     public Split {

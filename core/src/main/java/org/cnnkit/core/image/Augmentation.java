@@ -41,21 +41,21 @@ public final class Augmentation {
         this.verticalFlip = b.verticalFlip;
     }
 
-    /** Returns a builder with every step off. */
+    /** {@return a builder with every step off} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the augmentation that changes nothing (for validation and test images). */
+    /** {@return the augmentation that changes nothing (for validation and test images)} */
     public static Augmentation none() {
         return NONE;
     }
 
     /**
-     * Returns the notebook's augmentation for the digits: rotation 10 degrees, zoom 0.1, width and height
+     * {@return the notebook's augmentation for the digits: rotation 10 degrees, zoom 0.1, width and height
      * shift 0.1, shear 0.1 (Keras' unit: degrees, so a barely visible shear, kept as the notebook had it),
      * no flips. The notebook's values are not in the project's issue texts; these are the ones the project
-     * lead recorded from it, the shear value with a doubt.
+     * lead recorded from it, the shear value with a doubt}
      */
     public static Augmentation notebookDigits() {
         return builder()
@@ -67,42 +67,42 @@ public final class Augmentation {
                 .build();
     }
 
-    /** Returns the rotation range in degrees. */
+    /** {@return the rotation range in degrees} */
     public double rotationRange() {
         return rotationRange;
     }
 
-    /** Returns the zoom range: zoom factors are drawn from [1 - zoomRange, 1 + zoomRange]. */
+    /** {@return the zoom range: zoom factors are drawn from [1 - zoomRange, 1 + zoomRange]} */
     public double zoomRange() {
         return zoomRange;
     }
 
-    /** Returns the width shift range, a fraction of the width. */
+    /** {@return the width shift range, a fraction of the width} */
     public double widthShiftRange() {
         return widthShiftRange;
     }
 
-    /** Returns the height shift range, a fraction of the height. */
+    /** {@return the height shift range, a fraction of the height} */
     public double heightShiftRange() {
         return heightShiftRange;
     }
 
-    /** Returns the shear range in degrees. */
+    /** {@return the shear range in degrees} */
     public double shearRange() {
         return shearRange;
     }
 
-    /** Returns whether images are mirrored left-right with probability 1/2. */
+    /** {@return whether images are mirrored left-right with probability 1/2} */
     public boolean horizontalFlip() {
         return horizontalFlip;
     }
 
-    /** Returns whether images are mirrored top-bottom with probability 1/2. */
+    /** {@return whether images are mirrored top-bottom with probability 1/2} */
     public boolean verticalFlip() {
         return verticalFlip;
     }
 
-    /** Returns whether this augmentation leaves every image unchanged (every step off). */
+    /** {@return whether this augmentation leaves every image unchanged (every step off)} */
     public boolean isIdentity() {
         return rotationRange == 0 && zoomRange == 0 && widthShiftRange == 0 && heightShiftRange == 0
                 && shearRange == 0 && !horizontalFlip && !verticalFlip;

@@ -72,12 +72,12 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
-    /** Returns a builder, for callers who prefer the builder style. */
+    /** {@return a builder, for callers who prefer the builder style} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the largest width x height this decoder accepts. */
+    /** {@return the largest width x height this decoder accepts} */
     public long maxPixels() {
         return maxPixels;
     }

@@ -37,7 +37,7 @@ public class ImageDecodingException extends CnnkitException {
         this.path = path;
     }
 
-    /** Returns the file that could not be decoded. */
+    /** {@return the file that could not be decoded} */
     public Path path() {
         return path;
     }

@@ -13,6 +13,9 @@ public record InputShape(int height, int width, int channels) {
     /**
      * Validates the shape.
      *
+     * @param height rows, at least 1
+     * @param width columns, at least 1
+     * @param channels 1 (grayscale) or 3 (RGB)
      * @throws IllegalArgumentException if a size is not positive or channels is neither 1 nor 3
      */
     public InputShape {
@@ -36,12 +39,12 @@ public record InputShape(int height, int width, int channels) {
         return new InputShape(size, size, 3);
     }
 
-    /** Returns the number of values of one image: {@code height * width * channels}. */
+    /** {@return the number of values of one image: {@code height * width * channels}} */
     public int values() {
         return height * width * channels;
     }
 
-    /** Returns {@code [channels, height, width]}, the shape of one image in NCHW layout. */
+    /** {@return {@code [channels, height, width]}, the shape of one image in NCHW layout} */
     public long[] chw() {
         return new long[] {channels, height, width};
     }

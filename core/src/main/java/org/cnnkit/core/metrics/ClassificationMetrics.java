@@ -108,17 +108,17 @@ public final class ClassificationMetrics {
         }
     }
 
-    /** Returns the class names, index by index. */
+    /** {@return the class names, index by index} */
     public List<String> classNames() {
         return classNames;
     }
 
-    /** Returns the number of examples scored. */
+    /** {@return the number of examples scored} */
     public int count() {
         return count;
     }
 
-    /** Returns the number of examples predicted correctly. */
+    /** {@return the number of examples predicted correctly} */
     public int correct() {
         int correct = 0;
         for (int c = 0; c < confusion.length; c++) {
@@ -127,7 +127,7 @@ public final class ClassificationMetrics {
         return correct;
     }
 
-    /** Returns the fraction of examples predicted correctly, in [0, 1]. */
+    /** {@return the fraction of examples predicted correctly, in [0, 1]} */
     public double accuracy() {
         return (double) correct() / count;
     }
@@ -145,22 +145,22 @@ public final class ClassificationMetrics {
         return copy;
     }
 
-    /** Returns the scores of each class, in class index order. */
+    /** {@return the scores of each class, in class index order} */
     public List<ClassScore> perClass() {
         return perClass;
     }
 
-    /** Returns the unweighted mean of the per-class precisions. */
+    /** {@return the unweighted mean of the per-class precisions} */
     public double macroPrecision() {
         return perClass.stream().mapToDouble(ClassScore::precision).average().orElse(0);
     }
 
-    /** Returns the unweighted mean of the per-class recalls. */
+    /** {@return the unweighted mean of the per-class recalls} */
     public double macroRecall() {
         return perClass.stream().mapToDouble(ClassScore::recall).average().orElse(0);
     }
 
-    /** Returns the unweighted mean of the per-class F1 scores. */
+    /** {@return the unweighted mean of the per-class F1 scores} */
     public double macroF1() {
         return perClass.stream().mapToDouble(ClassScore::f1).average().orElse(0);
     }

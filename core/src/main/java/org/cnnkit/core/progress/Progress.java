@@ -17,6 +17,10 @@ public record Progress(String task, long done, long total, Duration elapsed) {
     /**
      * Validates the snapshot.
      *
+     * @param task a short description of the operation, such as {@code "decoding train/"} or {@code "epoch 3/10"}
+     * @param done units of work finished so far (images, batches, queries), never negative
+     * @param total units of work in all, or {@code -1} when unknown
+     * @param elapsed time since the operation started
      * @throws NullPointerException if {@code task} or {@code elapsed} is null
      * @throws IllegalArgumentException if {@code done} is negative or {@code total} is below {@code -1}
      */
@@ -31,12 +35,12 @@ public record Progress(String task, long done, long total, Duration elapsed) {
         }
     }
 
-    /** Returns whether the total amount of work is known. */
+    /** {@return whether the total amount of work is known} */
     public boolean totalKnown() {
         return total >= 0;
     }
 
-    /** Returns the finished fraction in [0, 1], or 0 when the total is unknown or zero. */
+    /** {@return the finished fraction in [0, 1], or 0 when the total is unknown or zero} */
     public double fraction() {
         if (total <= 0) {
             return total == 0 ? 1.0 : 0.0;
@@ -44,13 +48,13 @@ public record Progress(String task, long done, long total, Duration elapsed) {
         return Math.min(1.0, (double) done / total);
     }
 
-    /** Returns the average rate so far, in units per second (0 before any time has passed). */
+    /** {@return the average rate so far, in units per second (0 before any time has passed)} */
     public double ratePerSecond() {
         double seconds = elapsed.toNanos() / 1e9;
         return seconds > 0 ? done / seconds : 0.0;
     }
 
-    /** Returns the estimated time to finish at the average rate so far, if it can be estimated. */
+    /** {@return the estimated time to finish at the average rate so far, if it can be estimated} */
     public Optional<Duration> eta() {
         double rate = ratePerSecond();
         if (!totalKnown() || rate <= 0) {
@@ -60,7 +64,7 @@ public record Progress(String task, long done, long total, Duration elapsed) {
         return Optional.of(Duration.ofNanos((long) (remaining / rate * 1e9)));
     }
 
-    /** Returns whether all the work is done. */
+    /** {@return whether all the work is done} */
     public boolean finished() {
         return totalKnown() && done >= total;
     }

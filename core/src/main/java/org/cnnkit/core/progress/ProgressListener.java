@@ -16,7 +16,7 @@ public interface ProgressListener {
      */
     void onProgress(Progress progress);
 
-    /** Returns a listener that ignores every report. */
+    /** {@return a listener that ignores every report} */
     static ProgressListener none() {
         return progress -> { };
     }

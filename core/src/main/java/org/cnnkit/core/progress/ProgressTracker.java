@@ -91,12 +91,12 @@ public final class ProgressTracker {
         }
     }
 
-    /** Returns the units finished so far. */
+    /** {@return the units finished so far} */
     public long done() {
         return done.get();
     }
 
-    /** Returns the time since the operation started. */
+    /** {@return the time since the operation started} */
     public Duration elapsed() {
         return Duration.ofNanos(System.nanoTime() - startNanos);
     }

@@ -59,7 +59,7 @@ public final class NativeWorkers {
         return new NativeWorkers(threads, namePrefix);
     }
 
-    /** Returns the number of worker threads. */
+    /** {@return the number of worker threads} */
     public int threads() {
         return threads;
     }

@@ -132,7 +132,7 @@ public final class ParallelInference {
         return new ParallelInference(graph, workers, maxRowsPerCall);
     }
 
-    /** Returns the number of workers. */
+    /** {@return the number of workers} */
     public int workers() {
         return workers;
     }

@@ -14,7 +14,7 @@ import java.util.StringJoiner;
  * @param workload the workload name, such as {@code cnn-train-100}
  * @param value the measured rate
  * @param unit the unit of {@code value}, such as {@code images/s}
- * @param peer who was measured, such as {@code cnnkit 0.1.0 / dl4j 1.0.0-M2.1}
+ * @param peer who was measured, such as {@code cnnkit 0.2.0 / dl4j 1.0.0-M2.1}
  * @param peakRssMib the process's peak resident memory in MiB
  * @param extra further keys in order, such as {@code batch}
  */
@@ -26,6 +26,12 @@ public record BenchResult(String workload, double value, String unit, String pee
     /**
      * Validates and copies the extra keys.
      *
+     * @param workload the workload name, such as {@code cnn-train-100}
+     * @param value the measured rate
+     * @param unit the unit of {@code value}, such as {@code images/s}
+     * @param peer who was measured, such as {@code cnnkit 0.2.0 / dl4j 1.0.0-M2.1}
+     * @param peakRssMib the process's peak resident memory in MiB
+     * @param extra further keys in order, such as {@code batch}
      * @throws IllegalArgumentException if a name, unit or peer is blank or the value is not finite
      */
     public BenchResult {

@@ -62,8 +62,8 @@ public final class Benchmark {
     /**
      * Returns what the lines' {@code peer} key says: cnnkit's and DL4J's versions.
      *
-     * @param cnnkitVersion the cnnkit version, such as {@code 0.1.0}
-     * @return for example {@code cnnkit 0.1.0 / dl4j 1.0.0-M2.1}
+     * @param cnnkitVersion the cnnkit version, such as {@code 0.2.0}
+     * @return for example {@code cnnkit 0.2.0 / dl4j 1.0.0-M2.1}
      */
     public static String peer(String cnnkitVersion) {
         String dl4j = ComputationGraph.class.getPackage().getImplementationVersion();

@@ -104,7 +104,7 @@ public final class Cli implements Runnable {
     /**
      * Returns the cnnkit version, read from the build's {@code version.properties}.
      *
-     * @return the version, such as {@code 0.1.0-SNAPSHOT}, or {@code "unknown"} when the resource is missing
+     * @return the version, such as {@code 0.2.0}, or {@code "unknown"} when the resource is missing
      */
     public static String version() {
         Properties properties = new Properties();

@@ -77,22 +77,22 @@ public abstract class CliCommand implements Callable<Integer> {
         return CommandLine.ExitCode.OK;
     }
 
-    /** Returns the options every command shares. */
+    /** {@return the options every command shares} */
     protected final CommonOptions common() {
         return common;
     }
 
-    /** Returns this command's picocli model. */
+    /** {@return this command's picocli model} */
     protected final CommandSpec spec() {
         return spec;
     }
 
-    /** Returns where the command prints its results (standard output, or the writer a test set). */
+    /** {@return where the command prints its results (standard output, or the writer a test set)} */
     protected final PrintWriter out() {
         return spec.commandLine().getOut();
     }
 
-    /** Returns where the command prints diagnostics and progress (standard error, or the writer a test set). */
+    /** {@return where the command prints diagnostics and progress (standard error, or the writer a test set)} */
     protected final PrintWriter err() {
         return spec.commandLine().getErr();
     }

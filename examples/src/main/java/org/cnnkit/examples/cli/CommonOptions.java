@@ -17,12 +17,12 @@ public final class CommonOptions {
     @Option(names = "--verbose", description = "Print the stack trace when the command fails.")
     private boolean verbose;
 
-    /** Returns the report file given with {@code --report}, if any. */
+    /** {@return the report file given with {@code --report}, if any} */
     public Optional<Path> report() {
         return Optional.ofNullable(report);
     }
 
-    /** Returns whether {@code --verbose} was given. */
+    /** {@return whether {@code --verbose} was given} */
     public boolean verbose() {
         return verbose;
     }

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.datavec.LabelsFile;
 import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.RetrievalEvaluation;
@@ -31,15 +32,21 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
  * {@code queries}, {@code settings}, {@code store}, {@code exact.map}, {@code exact.precision_at_10},
- * {@code seconds_store}, {@code skipped}, {@code variants[]} (each with {@code settings} and the same metric keys),
- * {@code seconds_extraction}, {@code extractor.*}.
+ * {@code seconds_store}, {@code skipped}, {@code labels_file} (with {@code --labels}), {@code variants[]} (each with
+ * {@code settings} and the same metric keys), {@code seconds_extraction}, {@code extractor.*}.
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Leave-one-out retrieval quality (mAP, P@1, P@4, P@10) over a labelled folder.")
 public final class EvaluateRetrievalCommand extends CliCommand {
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Labelled folder: one sub-folder per class.")
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "Labelled folder: one sub-folder per class (or the images of --labels).")
     private Path data;
+
+    @Option(names = "--labels", paramLabel = "FILE.csv",
+            description = "Labels file (file,class index,class name[,relative path]) for images under --data that are"
+                    + " not one sub-folder per class.")
+    private Path labels;
 
     @Mixin
     private ExtractorOptions extractor;
@@ -68,12 +75,16 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         SearchSettings chosen = pca == null ? SearchSettings.defaults()
                 : SearchSettings.of(Metric.EUCLIDEAN, whiten ? VectorTransform.pcaWhitened(pca) : VectorTransform.pca(pca),
                         VectorTransform.l2Normalize());
-        // Scanned before the extractor is built, which may load (or download) hundreds of megabytes of weights: a
-        // missing folder, a folder without class folders or an empty class is refused first.
-        ImageFolder.scan(data);
+        // Read before the extractor is built, which may load (or download) hundreds of megabytes of weights: a
+        // missing folder, a folder without class folders, an empty class or a bad labels file is refused first.
+        ImageFolder collection = labels == null ? ImageFolder.scan(data) : LabelsFile.read(labels, data);
         FeatureExtractor features = extractor.spec().create(progress());
         long start = System.nanoTime();
-        RetrievalEvaluation.LabeledFeatures labelled = RetrievalEvaluation.LabeledFeatures.extract(data, features, progress());
+        RetrievalEvaluation.LabeledFeatures labelled =
+                RetrievalEvaluation.LabeledFeatures.extract(collection, features, progress());
+        if (labels != null) {
+            report.put("labels_file", labels.toString());
+        }
         report.put("seconds_extraction", (System.nanoTime() - start) / 1e9);
         RetrievalMetrics exact = RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), chosen);
         RetrievalMetrics metrics = exact;

@@ -37,7 +37,7 @@ public final class ExtractorOptions {
             description = "Input height and width. Default: " + DEFAULT_IMAGE_SIZE + ".")
     private Integer imageSize;
 
-    /** Returns the extractor the options describe, with defaults for the options not given. */
+    /** {@return the extractor the options describe, with defaults for the options not given} */
     public ExtractorSpec spec() {
         return spec(Optional.empty());
     }

@@ -124,7 +124,7 @@ public final class Report {
         return node;
     }
 
-    /** Returns the time since the report was started, in seconds. */
+    /** {@return the time since the report was started, in seconds} */
     public double secondsSoFar() {
         return (System.nanoTime() - startNanos) / 1e9;
     }

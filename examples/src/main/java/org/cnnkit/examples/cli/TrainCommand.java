@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.cnnkit.core.data.ImageFolder;
+import org.cnnkit.core.datavec.LabelsFile;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.metrics.ClassificationMetrics;
@@ -33,7 +35,9 @@ import picocli.CommandLine.Option;
  * {@code settings.*}, {@code epochs} (epochs trained), {@code best_epoch}, {@code stopped_early}, {@code history}
  * (per epoch: {@code epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, seconds}),
  * {@code train_seconds}, {@code validation.accuracy}, {@code validation.count}, {@code validation.per_class},
- * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}.
+ * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}, {@code labels_file} (with
+ * {@code --labels FILE.csv}: a collection labelled by a file, read with DataVec's CSVRecordReader, instead of one
+ * sub-folder per class).
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -41,8 +45,13 @@ import picocli.CommandLine.Option;
 public final class TrainCommand extends CliCommand {
 
     @Option(names = "--data", required = true, paramLabel = "DIR",
-            description = "Root folder with one sub-folder of images per class.")
+            description = "Root folder with one sub-folder of images per class (or the images of --labels).")
     private Path data;
+
+    @Option(names = "--labels", paramLabel = "FILE.csv",
+            description = "Labels file (file,class index,class name[,relative path]) for images under --data that are"
+                    + " not one sub-folder per class.")
+    private Path labels;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL",
             description = "cnn (the notebook's CNN), cnn-deeper (its second experiment) or mobilenetv2 "
@@ -142,10 +151,11 @@ public final class TrainCommand extends CliCommand {
 
     /** Trains the model named by {@code --model}: one case per model family. */
     private TrainingResult train() {
+        ImageFolder collection = labels == null ? ImageFolder.scan(data) : LabelsFile.read(labels, data);
         return switch (model) {
-            case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(data);
-            case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(data);
-            case "mobilenetv2" -> transferLearner().train(data);
+            case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(collection);
+            case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(collection);
+            case "mobilenetv2" -> transferLearner().train(collection);
             default -> throw usageError("--model must be cnn, cnn-deeper or mobilenetv2, got '" + model + "'");
         };
     }
@@ -250,6 +260,9 @@ public final class TrainCommand extends CliCommand {
         report.put("model", result.classifier().provenance().model());
         report.put("classes", result.classifier().classNames());
         report.put("data", data.toAbsolutePath().normalize());
+        if (labels != null) {
+            report.put("labels_file", labels.toAbsolutePath().normalize());
+        }
         report.put("dataset", result.classifier().provenance().dataset());
         report.put("settings", result.classifier().provenance().settings());
         report.put("settings.seed", seed);

@@ -25,10 +25,10 @@ class BenchResultTest {
         extra.put("n", 100000);
         extra.put("dim", 4096);
         BenchResult result = new BenchResult("index-query-l2-100k-4096", 123.456789, "queries/s",
-                "cnnkit 0.1.0 / dl4j 1.0.0-M2.1", 2048, extra);
+                "cnnkit 0.2.0 / dl4j 1.0.0-M2.1", 2048, extra);
 
         assertThat(result.toJsonLine()).isEqualTo("{\"workload\": \"index-query-l2-100k-4096\", \"value\": 123.46, "
-                + "\"unit\": \"queries/s\", \"peer\": \"cnnkit 0.1.0 / dl4j 1.0.0-M2.1\", \"peak_rss_mib\": 2048, "
+                + "\"unit\": \"queries/s\", \"peer\": \"cnnkit 0.2.0 / dl4j 1.0.0-M2.1\", \"peak_rss_mib\": 2048, "
                 + "\"n\": 100000, \"dim\": 4096}");
     }
 

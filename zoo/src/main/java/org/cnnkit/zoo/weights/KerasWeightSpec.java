@@ -15,6 +15,8 @@ public record KerasWeightSpec(String name, long[] shape) {
     /**
      * Validates and copies the spec.
      *
+     * @param name the short Keras weight name, without layer prefix and {@code :0} suffix, such as {@code kernel}, {@code depthwise_kernel}, {@code bias}, {@code gamma}, {@code moving_variance}
+     * @param shape the shape in Keras' layout, such as {@code [kh, kw, in, out]} for a Conv2D kernel
      * @throws NullPointerException if a component is null
      */
     public KerasWeightSpec {
@@ -22,7 +24,7 @@ public record KerasWeightSpec(String name, long[] shape) {
         shape = Objects.requireNonNull(shape, "shape").clone();
     }
 
-    /** Returns a copy of the shape. */
+    /** {@return a copy of the shape} */
     @Override
     public long[] shape() {
         return shape.clone();

@@ -146,7 +146,7 @@ public final class KerasWeights implements AutoCloseable {
         }
     }
 
-    /** Returns the file. */
+    /** {@return the file} */
     public Path file() {
         return file;
     }

@@ -81,7 +81,7 @@ public final class PretrainedWeights {
         return Path.of(System.getProperty("user.home"), ".cnnkit", "models");
     }
 
-    /** Returns the cache folder. */
+    /** {@return the cache folder} */
     public Path cacheDir() {
         return cacheDir;
     }

@@ -22,6 +22,10 @@ public record TargetLayer(String name, Layer config, Map<String, long[]> paramSh
     /**
      * Validates and copies the description.
      *
+     * @param name the layer name, which is also the Keras layer name in the weights file
+     * @param config the DL4J layer configuration
+     * @param paramShapes the DL4J parameter shapes by key ({@code W}, {@code b}, {@code gamma}, ...), in DL4J order
+     * @param preProcessor the input preprocessor in front of the layer (for example the flattening of a convolutional feature map in front of a dense layer), or null when there is none
      * @throws NullPointerException if {@code name}, {@code config} or {@code paramShapes} is null
      */
     public TargetLayer {

@@ -37,6 +37,9 @@ public record WeightsSource(String fileName, URI url, Optional<String> sha256) {
     /**
      * Validates the source.
      *
+     * @param fileName the file name in the cache folder, without any folder
+     * @param url where to download the file
+     * @param sha256 the expected SHA-256 as 64 lower-case hex digits, or empty when not published
      * @throws NullPointerException if a component is null
      * @throws IllegalArgumentException if the file name has a folder or is empty, or the checksum is not 64 hex
      *     digits
