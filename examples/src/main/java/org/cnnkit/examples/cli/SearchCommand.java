@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ContactSheet;
+import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ImageSearch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +18,9 @@ import picocli.CommandLine.Parameters;
  * draws each query above its matches.
  *
  * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
- * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}.
+ * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}, {@code skipped} (per
+ * unreadable query: {@code file}, {@code reason}). Unreadable queries are skipped, listed on standard output and
+ * make the exit code 1; when no query can be read the command fails.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Finds the most similar indexed images for each IMAGE, nearest first.")
@@ -45,7 +49,11 @@ public final class SearchCommand extends CliCommand {
             throw usageError("--top must be at least 1: " + top);
         }
         ImageSearch search = ImageSearch.open(index, progress());
-        List<ImageSearch.QueryResult> results = search.search(images, top, progress());
+        ImageSearch.SearchResult found = search.searchReadable(images, top, progress());
+        if (found.results().isEmpty()) {
+            throw noneReadable(found.skipped());
+        }
+        List<ImageSearch.QueryResult> results = found.results();
         ContactSheet sheet = new ContactSheet();
         for (int i = 0; i < results.size(); i++) {
             ImageSearch.QueryResult result = results.get(i);
@@ -71,6 +79,22 @@ public final class SearchCommand extends CliCommand {
         report.put("indexed", search.index().size());
         report.put("metric", search.index().metric().name().toLowerCase(java.util.Locale.ROOT));
         report.put("top", top);
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        for (ExtractionResult.SkippedFile skip : found.skipped()) {
+            skipped.add(Map.of("file", skip.path().toString(), "reason", skip.reason()));
+            out().println("skipped " + skip.path() + ": " + skip.reason());
+        }
+        report.put("skipped", skipped);
+        if (!skipped.isEmpty()) {
+            markPartialFailure();
+        }
+    }
+
+    /** The failure when no query could be read: the reader's message for one query, the first one's for more. */
+    private static CnnkitException noneReadable(List<ExtractionResult.SkippedFile> skipped) {
+        String first = skipped.get(0).reason();
+        return new CnnkitException(skipped.size() == 1 ? first
+                : "none of the " + skipped.size() + " query images could be read; the first: " + first);
     }
 
     private static Path numbered(Path file, int number) {

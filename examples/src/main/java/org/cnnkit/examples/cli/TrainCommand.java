@@ -33,7 +33,8 @@ import picocli.CommandLine.Option;
  * {@code settings.*}, {@code epochs} (epochs trained), {@code best_epoch}, {@code stopped_early}, {@code history}
  * (per epoch: {@code epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, seconds}),
  * {@code train_seconds}, {@code validation.accuracy}, {@code validation.count}, {@code validation.per_class},
- * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}.
+ * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}, {@code skipped} (per training
+ * or validation file that could not be decoded and was left out: {@code file}, {@code reason}).
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -276,5 +277,6 @@ public final class TrainCommand extends CliCommand {
             report.put("validation", null);
         }
         report.put("out", out.toAbsolutePath().normalize());
+        report.put("skipped", SkippedFiles.toReport(result.skipped()));
     }
 }
