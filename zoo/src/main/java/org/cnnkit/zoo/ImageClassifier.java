@@ -1,11 +1,13 @@
 package org.cnnkit.zoo;
 
 import java.awt.image.BufferedImage;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
@@ -101,7 +103,8 @@ public final class ImageClassifier {
      * The file is written atomically: a reader sees the old file or the whole new one.
      *
      * @param file the model file to write; its folder must exist
-     * @throws CnnkitException naming the file if it cannot be written
+     * @throws CnnkitException naming the file and the cause if it cannot be written; the previous file, if any, is
+     *     then unchanged and no temporary file is left
      */
     public void save(Path file) {
         save(file, false);
@@ -116,6 +119,11 @@ public final class ImageClassifier {
      */
     public void save(Path file, boolean withUpdaterState) {
         ModelFile.write(this, file, withUpdaterState);
+    }
+
+    /** As {@link #save(Path)}, with the byte stream wrapped (lets tests inject failures). */
+    void save(Path file, UnaryOperator<OutputStream> streamWrapper) {
+        ModelFile.write(this, file, false, streamWrapper);
     }
 
     /** Returns the network; do not train it while predicting from other threads. */
