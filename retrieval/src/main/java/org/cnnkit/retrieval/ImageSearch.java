@@ -438,6 +438,30 @@ public final class ImageSearch implements AutoCloseable {
     }
 
     /**
+     * Finds the indexed images most similar to each of several image files as {@link #search(List, int,
+     * ProgressListener)}, but goes on past query files that cannot be read and returns them with the reason.
+     *
+     * @param queries the query images
+     * @param topN how many matches per query, at least 1
+     * @param listener receives extraction progress (in images, unreadable ones included)
+     * @return one result per readable query in order, and the unreadable queries
+     */
+    public SearchResult searchReadable(List<Path> queries, int topN, ProgressListener listener) {
+        if (topN < 1) {
+            throw new CnnkitException("the number of matches must be at least 1, got " + topN);
+        }
+        ExtractionResult extracted = extractor.extractReadable(queries, listener);
+        List<QueryResult> results = new ArrayList<>();
+        if (!extracted.files().isEmpty()) {
+            List<List<Match>> matches = store.search(extracted.vectors(), topN);
+            for (int i = 0; i < extracted.files().size(); i++) {
+                results.add(new QueryResult(extracted.files().get(i), toImageMatches(matches.get(i))));
+            }
+        }
+        return new SearchResult(results, extracted.skipped());
+    }
+
+    /**
      * Finds the indexed images most similar to a decoded image.
      *
      * @param query the query image
@@ -531,6 +555,25 @@ public final class ImageSearch implements AutoCloseable {
         public QueryResult {
             Objects.requireNonNull(query, "query");
             matches = List.copyOf(matches);
+        }
+    }
+
+    /**
+     * The matches of several query images of which some may be unreadable.
+     *
+     * @param results one result per readable query, in the order given
+     * @param skipped the queries that could not be read, with the reason
+     */
+    public record SearchResult(List<QueryResult> results, List<ExtractionResult.SkippedFile> skipped) {
+
+        /**
+         * Copies the lists.
+         *
+         * @throws NullPointerException if a list is null
+         */
+        public SearchResult {
+            results = List.copyOf(results);
+            skipped = List.copyOf(skipped);
         }
     }
 

@@ -179,6 +179,7 @@ class FeatureIndexFileTest {
         for (long limit : new long[] {0, 10, 3000, newLength - 30, newLength - 1}) {
             assertThatThrownBy(() -> bigger.save(file, out -> new FailingStream(out, limit)))
                     .isInstanceOf(IndexFileException.class)
+                    .hasMessageContaining(file.toAbsolutePath().toString())
                     .hasMessageContaining("No space left")
                     .hasMessageContaining("unchanged");
             assertThat(Files.readAllBytes(file)).isEqualTo(before);

@@ -14,6 +14,7 @@ import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.progress.Progress;
+import org.cnnkit.core.progress.ProgressListener;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +71,28 @@ class ImageSearchTest {
     }
 
     @Test
+    void searchReadableGoesOnPastUnreadableQueriesAndReturnsThemWithTheReason() throws Exception {
+        Path root = makeFolder();
+        ImageSearch search = ImageSearch.create(new TinyExtractor(4), SearchSettings.raw());
+        search.indexFolder(root, ProgressListener.none());
+        Path query = TinyExtractor.drawPng(dir.resolve("query.png"), Color.WHITE, COLOURS[2], true, 64);
+        Path broken = root.resolve("broken.png");
+        Path missing = dir.resolve("missing.png");
+
+        ImageSearch.SearchResult result = search.searchReadable(List.of(broken, query, missing), 2, ProgressListener.none());
+
+        assertThat(result.results()).extracting(ImageSearch.QueryResult::query).containsExactly(query);
+        assertThat(result.results().get(0).matches()).hasSize(2);
+        assertThat(result.results().get(0).matches()).isEqualTo(search.search(query, 2));
+        assertThat(result.skipped()).extracting(ExtractionResult.SkippedFile::path).containsExactly(broken, missing);
+        assertThat(result.skipped().get(1).reason()).contains("no such file");
+
+        ImageSearch.SearchResult none = search.searchReadable(List.of(broken), 2, ProgressListener.none());
+        assertThat(none.results()).isEmpty();
+        assertThat(none.skipped()).hasSize(1);
+    }
+
+    @Test
     void reindexingExtractsOnlyNewOrChangedFilesAndDropsMissingOnes() throws Exception {
         Path root = makeFolder();
         Path file = dir.resolve("photos.cfi");
@@ -103,12 +126,12 @@ class ImageSearchTest {
     void anIndexedFileThatBecameUnreadableIsSkippedAndCountedAsRemoved() throws Exception {
         Path root = makeFolder();
         ImageSearch search = ImageSearch.create(new TinyExtractor(8), SearchSettings.defaults());
-        search.indexFolder(root, null);
+        search.indexFolder(root, ProgressListener.none());
         Path spoiled = root.resolve("colour1/sub/img1.png");
         Files.writeString(spoiled, "no longer a png");
         Files.setLastModifiedTime(spoiled, FileTime.fromMillis(Files.getLastModifiedTime(spoiled).toMillis() + 5_000));
 
-        ImageSearch.IndexingReport report = search.indexFolder(root, null);
+        ImageSearch.IndexingReport report = search.indexFolder(root, ProgressListener.none());
         assertThat(report.indexed()).isZero();
         assertThat(report.removed()).isEqualTo(1);
         assertThat(report.total()).isEqualTo(14);

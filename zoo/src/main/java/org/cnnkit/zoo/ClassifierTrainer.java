@@ -96,7 +96,7 @@ public final class ClassifierTrainer {
      * augmentation and validates on the validation files without it.
      *
      * @param folder the root folder, one sub-folder per class
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws CnnkitException naming the path if the folder is missing, has fewer than 2 class folders or a class
      *     without images
      */
@@ -108,7 +108,7 @@ public final class ClassifierTrainer {
      * Trains on a scanned class-per-folder image tree, as {@link #train(Path)}.
      *
      * @param folder the scanned folder
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws CnnkitException if the folder has fewer than 2 classes, or early stopping is on without validation
      */
     public TrainingResult train(ImageFolder folder) {
@@ -121,7 +121,8 @@ public final class ClassifierTrainer {
         try (ImageDataSetIterator train = iterator(split.train(), split.classes(), augmentation, true);
              ImageDataSetIterator validation = split.validation().isEmpty()
                      ? null : iterator(split.validation(), split.classes(), Augmentation.none(), false)) {
-            return run(train, validation, split.classes(), split.train().size(), split.summary());
+            return run(train, validation, split.classes(), split.train().size(), split.summary())
+                    .withSkippedOf(train, validation);
         }
     }
 
@@ -150,7 +151,7 @@ public final class ClassifierTrainer {
      * @param train training batches (NCHW images, one-hot labels); reset before every epoch
      * @param validation validation batches, or {@code null} for none (then early stopping is not allowed)
      * @param classNames the class name of each label column
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws IllegalArgumentException if fewer than 2 class names are given, or early stopping is on without
      *     validation data
      * @throws CnnkitException if the training iterator cannot be reset for the next epoch, gives no batch, or gives

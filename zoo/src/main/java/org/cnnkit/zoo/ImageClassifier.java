@@ -1,11 +1,13 @@
 package org.cnnkit.zoo;
 
 import java.awt.image.BufferedImage;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
@@ -101,7 +103,8 @@ public final class ImageClassifier {
      * The file is written atomically: a reader sees the old file or the whole new one.
      *
      * @param file the model file to write; its folder must exist
-     * @throws CnnkitException naming the file if it cannot be written
+     * @throws CnnkitException naming the file and the cause if it cannot be written; the previous file, if any, is
+     *     then unchanged and no temporary file is left
      */
     public void save(Path file) {
         save(file, false);
@@ -116,6 +119,11 @@ public final class ImageClassifier {
      */
     public void save(Path file, boolean withUpdaterState) {
         ModelFile.write(this, file, withUpdaterState);
+    }
+
+    /** As {@link #save(Path)}, with the byte stream wrapped (lets tests inject failures). */
+    void save(Path file, UnaryOperator<OutputStream> streamWrapper) {
+        ModelFile.write(this, file, false, streamWrapper);
     }
 
     /** {@return the network; do not train it while predicting from other threads} */
@@ -222,16 +230,39 @@ public final class ImageClassifier {
      * @throws IllegalArgumentException if {@code topK} is below 1
      */
     public List<Prediction> predict(List<Path> images, int topK) {
+        return predict(images, topK, false).predictions();
+    }
+
+    /**
+     * Predicts the {@code topK} most probable classes of several image files as {@link #predict(List, int)}, but
+     * goes on past files that cannot be decoded and returns them with the reason.
+     *
+     * @param images the image files
+     * @param topK how many classes to list per image, at least 1 (capped at the number of classes)
+     * @return one prediction per readable file in the order given, and the unreadable files
+     * @throws IllegalArgumentException if {@code topK} is below 1
+     */
+    public PredictionResult predictReadable(List<Path> images, int topK) {
+        return predict(images, topK, true);
+    }
+
+    private PredictionResult predict(List<Path> images, int topK, boolean skipUnreadable) {
         checkTopK(topK);
         List<Prediction> predictions = new ArrayList<>(images.size());
+        List<BatchDecoder.Unreadable> skipped = new ArrayList<>();
         for (int start = 0; start < images.size(); start += BATCH_SIZE) {
             List<Path> files = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
-            INDArray probabilities = probabilities(batchDecoder.decode(files, false).images());
-            for (int i = 0; i < files.size(); i++) {
-                predictions.add(toPrediction(files.get(i), probabilities.getRow(i).toFloatVector(), topK));
+            BatchDecoder.Batch batch = batchDecoder.decode(files, skipUnreadable);
+            skipped.addAll(batch.skipped());
+            if (batch.files().isEmpty()) {
+                continue;
+            }
+            INDArray probabilities = probabilities(batch.images());
+            for (int i = 0; i < batch.files().size(); i++) {
+                predictions.add(toPrediction(batch.files().get(i), probabilities.getRow(i).toFloatVector(), topK));
             }
         }
-        return predictions;
+        return new PredictionResult(predictions, skipped);
     }
 
     /**
@@ -243,11 +274,24 @@ public final class ImageClassifier {
      *     image could be decoded
      */
     public ClassificationMetrics evaluate(ImageFolder folder) {
+        return evaluateReadable(folder).metrics();
+    }
+
+    /**
+     * Evaluates the classifier on a labelled image folder as {@link #evaluate(ImageFolder)}, and returns the files
+     * left out because they could not be decoded.
+     *
+     * @param folder a scanned class-per-folder tree
+     * @return the metrics over the decoded images and the skipped files with the reason
+     * @throws CnnkitException if the folder's class names differ from the model's (names and order), or if no
+     *     image could be decoded
+     */
+    public EvaluationResult evaluateReadable(ImageFolder folder) {
         if (!folder.classNames().equals(classNames)) {
             throw new CnnkitException("the classes of " + folder.root() + " " + folder.classNames()
                     + " differ from the classes the model was trained on " + classNames);
         }
-        return evaluate(folder.images());
+        return evaluateReadable(folder.images());
     }
 
     /**
@@ -258,6 +302,18 @@ public final class ImageClassifier {
      * @throws CnnkitException if a label is outside this model's classes, or if no image could be decoded
      */
     public ClassificationMetrics evaluate(List<LabeledImage> images) {
+        return evaluateReadable(images).metrics();
+    }
+
+    /**
+     * Evaluates the classifier on labelled image files as {@link #evaluate(List)}, and returns the files left out
+     * because they could not be decoded.
+     *
+     * @param images image files with class indices of this model
+     * @return the metrics over the decoded images and the skipped files with the reason
+     * @throws CnnkitException if a label is outside this model's classes, or if no image could be decoded
+     */
+    public EvaluationResult evaluateReadable(List<LabeledImage> images) {
         for (LabeledImage image : images) {
             if (image.label() >= numClasses()) {
                 throw new CnnkitException("image " + image.path() + " has label " + image.label()
@@ -291,7 +347,7 @@ public final class ImageClassifier {
                 LOG.warn("evaluation skipped {} of {} images that could not be decoded: {}",
                         data.skippedFiles().size(), images.size(), data.skippedFiles());
             }
-            return metrics;
+            return new EvaluationResult(metrics, data.skipped());
         }
     }
 

@@ -5,6 +5,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringReader;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipException;
 import java.util.zip.ZipFile;
@@ -52,6 +54,12 @@ final class ModelFile {
     }
 
     static void write(ImageClassifier classifier, Path file, boolean withUpdaterState) {
+        write(classifier, file, withUpdaterState, UnaryOperator.identity());
+    }
+
+    /** As {@link #write(ImageClassifier, Path, boolean)}, with the byte stream wrapped (lets tests inject failures). */
+    static void write(ImageClassifier classifier, Path file, boolean withUpdaterState,
+                      UnaryOperator<OutputStream> streamWrapper) {
         Path target = file.toAbsolutePath();
         Path folder = target.getParent();
         if (folder == null || !Files.isDirectory(folder)) {
@@ -61,7 +69,7 @@ final class ModelFile {
         byte[] manifest = manifest(classifier, network, withUpdaterState);
         try {
             AtomicFiles.write(target, out -> {
-                ZipOutputStream zip = new ZipOutputStream(out);
+                ZipOutputStream zip = new ZipOutputStream(streamWrapper.apply(out));
                 zip.putNextEntry(new ZipEntry(MANIFEST_ENTRY));
                 zip.write(manifest);
                 zip.closeEntry();
@@ -71,7 +79,8 @@ final class ModelFile {
                 zip.finish();
             });
         } catch (IOException e) {
-            throw new CnnkitException("cannot save model to " + file + ": " + e.getMessage(), e);
+            throw new CnnkitException("cannot save model to " + file + " (" + e
+                    + "); the previous file, if any, is unchanged", e);
         }
     }
 

@@ -125,7 +125,7 @@ public final class TransferLearner {
      * and validation files, and trains with the training files augmented and the validation files plain.
      *
      * @param folder the root folder, one sub-folder per class
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws CnnkitException naming the path if the folder is missing, has fewer than 2 class folders or a class
      *     without images, or if the weights cannot be loaded
      */
@@ -137,7 +137,7 @@ public final class TransferLearner {
      * Trains on a scanned class-per-folder image tree, as {@link #train(Path)}.
      *
      * @param folder the scanned folder
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws CnnkitException if the folder has fewer than 2 classes or the weights cannot be loaded
      */
     public TrainingResult train(ImageFolder folder) {
@@ -146,7 +146,8 @@ public final class TransferLearner {
         try (ImageDataSetIterator train = iterator(split.train(), split.classes(), augmentation);
                 ImageDataSetIterator validation = split.validation().isEmpty()
                         ? null : iterator(split.validation(), split.classes(), Augmentation.none())) {
-            return run(train, validation, split.classes(), split.summary());
+            return run(train, validation, split.classes(), split.summary())
+                    .withSkippedOf(train, validation);
         }
     }
 
@@ -159,7 +160,7 @@ public final class TransferLearner {
      *     per fine-tuning epoch; reset before each pass, so it must support reset unless only one pass is made
      * @param validation validation batches, or null for none
      * @param classNames the class name of each label column, at least 2
-     * @return the classifier, its history and its validation metrics
+     * @return the classifier, its history, its validation metrics and the files it skipped
      * @throws IllegalArgumentException if fewer than 2 class names are given
      * @throws CnnkitException if the training iterator cannot be reset but more than one pass is needed (checked
      *     before anything is loaded or trained), the weights cannot be loaded, the data gives no batch, or its labels

@@ -15,6 +15,7 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.image.Augmentation;
+import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.metrics.ClassificationMetrics;
@@ -143,6 +144,39 @@ class FolderTrainingTest {
         assertThat(metrics.count()).isEqualTo(9);
         assertThatThrownBy(() -> result.classifier().predict(bad))
                 .isInstanceOf(ImageDecodingException.class).hasMessageContaining("bad.png");
+    }
+
+    @Test
+    void predictReadableAndEvaluateReadableGoOnPastUnreadableFilesAndReturnThemWithTheReason() throws IOException {
+        Path broken = Files.createDirectories(root.resolve("readable"));
+        ImageFolders.write(broken, 2, 32, 4);
+        Path bad = Files.writeString(broken.resolve("left").resolve("bad.png"), "not a png");
+        Path empty = Files.write(broken.resolve("right").resolve("empty.jpg"), new byte[0]);
+        List<Path> files = ImageFolder.scan(broken).images().stream().map(LabeledImage::path).toList();
+
+        PredictionResult predicted = result.classifier().predictReadable(files, 2);
+        EvaluationResult evaluated = result.classifier().evaluateReadable(ImageFolder.scan(broken));
+
+        assertThat(predicted.predictions()).extracting(Prediction::file)
+                .containsExactlyElementsOf(files.stream().filter(f -> !f.equals(bad) && !f.equals(empty)).toList());
+        assertThat(predicted.skipped()).extracting(BatchDecoder.Unreadable::file).containsExactlyInAnyOrder(bad, empty);
+        assertThat(predicted.skipped()).allSatisfy(s -> assertThat(s.reason()).contains(s.file().toString()));
+        assertThat(evaluated.metrics().count()).isEqualTo(6);
+        assertThat(evaluated.skipped()).extracting(BatchDecoder.Unreadable::file).containsExactly(bad, empty);
+        assertThat(evaluated.skipped().get(1).reason()).contains("empty");
+    }
+
+    @Test
+    void trainingListsTheFilesItSkipped() throws IOException {
+        Path withBad = Files.createDirectories(root.resolve("train-with-bad"));
+        ImageFolders.write(withBad, 4, 32, 5);
+        Path bad = Files.writeString(withBad.resolve("left").resolve("bad.png"), "not a png");
+        TrainingResult trained = ClassifierTrainer.builder().setEpochs(1).optInputShape(SHAPE).optBatchSize(4)
+                .optValidationSplit(0.25).optSeed(3).build().train(withBad);
+
+        assertThat(trained.skipped()).extracting(BatchDecoder.Unreadable::file).containsExactly(bad);
+        assertThat(trained.skipped().get(0).reason()).contains("bad.png");
+        assertThat(result.skipped()).isEmpty();
     }
 
     @Test

@@ -101,6 +101,52 @@ class ImageClassifierFileTest {
     }
 
     @Test
+    void aFailureDuringSaveLeavesThePreviousFileIntactAndNamesTheFileAndTheCause() throws IOException {
+        Path file = folder.resolve("model.cnnkit");
+        classifier.save(file);
+        byte[] before = Files.readAllBytes(file);
+        for (long limit : new long[] {0, 10, 1000, before.length / 2, before.length - 30}) {
+            assertThatThrownBy(() -> classifier.save(file, out -> new FullDisk(out, limit)))
+                    .isInstanceOf(CnnkitException.class)
+                    .hasMessageContaining(file.toString())
+                    .hasMessageContaining("No space left on device")
+                    .hasMessageContaining("unchanged");
+            assertThat(Files.readAllBytes(file)).isEqualTo(before);
+            try (var listing = Files.list(folder)) {
+                assertThat(listing).containsExactly(file);
+            }
+        }
+        assertThat(ImageClassifier.load(file).probabilities(images).data().asFloat())
+                .containsExactly(classifier.probabilities(images).data().asFloat());
+    }
+
+    /** Passes bytes through until a limit, then fails as a full disk would. */
+    private static final class FullDisk extends java.io.FilterOutputStream {
+        private long remaining;
+
+        FullDisk(OutputStream out, long limit) {
+            super(out);
+            this.remaining = limit;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (len > remaining) {
+                out.write(b, off, (int) remaining);
+                remaining = 0;
+                throw new IOException("No space left on device (simulated)");
+            }
+            remaining -= len;
+            out.write(b, off, len);
+        }
+    }
+
+    @Test
     void saveIntoAMissingFolderNamesTheFolder() {
         Path file = folder.resolve("absent").resolve("model.cnnkit");
         assertThatThrownBy(() -> classifier.save(file))

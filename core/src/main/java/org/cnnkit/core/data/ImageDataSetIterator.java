@@ -11,9 +11,9 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.Augmentation;
+import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
@@ -67,7 +68,7 @@ import org.slf4j.LoggerFactory;
  * then decoded in every epoch.
  *
  * <p><b>Bad files.</b> A file that cannot be decoded is skipped, logged once with its path and the cause,
- * and listed by {@link #skippedFiles()}; with the cache the epochs simply leave it out, without it the
+ * and listed by {@link #skippedFiles()} (with the cause: {@link #skipped()}); with the cache the epochs simply leave it out, without it the
  * batch that held it is one image short.
  *
  * <p>One consumer thread at a time; not thread-safe for concurrent {@code next()} calls.
@@ -97,7 +98,8 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     private final List<String> classNames;
     private final ImageDecoder decoder;
 
-    private final Set<Integer> skippedIndices = ConcurrentHashMap.newKeySet();
+    /** Index of each skipped image to the decoder's message. */
+    private final Map<Integer, String> skippedIndices = new ConcurrentHashMap<>();
     private final AtomicInteger threadCount = new AtomicInteger();
 
     private ExecutorService pool;
@@ -212,11 +214,24 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     /** {@return the files skipped so far because they could not be decoded, sorted} */
     public List<Path> skippedFiles() {
         List<Path> paths = new ArrayList<>();
-        for (int i : skippedIndices) {
+        for (int i : skippedIndices.keySet()) {
             paths.add(images.get(i).path());
         }
         paths.sort(Comparator.naturalOrder());
         return List.copyOf(paths);
+    }
+
+    /**
+     * Returns the files skipped so far because they could not be decoded, with the decoder's message, sorted
+     * by file.
+     *
+     * @return the skipped files and why
+     */
+    public List<BatchDecoder.Unreadable> skipped() {
+        List<BatchDecoder.Unreadable> skipped = new ArrayList<>();
+        skippedIndices.forEach((i, reason) -> skipped.add(new BatchDecoder.Unreadable(images.get(i).path(), reason)));
+        skipped.sort(Comparator.comparing(BatchDecoder.Unreadable::file));
+        return List.copyOf(skipped);
     }
 
     /** {@return the input shape batches are made for} */
@@ -417,7 +432,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         try {
             return decoder.decode(images.get(index).path(), shape);
         } catch (ImageDecodingException e) {
-            if (skippedIndices.add(index)) {
+            if (skippedIndices.putIfAbsent(index, e.getMessage()) == null) {
                 LOG.warn("{} (skipped)", e.getMessage());
             }
             return null;

@@ -54,7 +54,6 @@ public final class AtomicFiles {
         Files.createDirectories(folder);
         Path temporary = folder.resolve("." + file.getFileName() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
-        boolean moved = false;
         try {
             try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE)) {
@@ -64,11 +63,14 @@ public final class AtomicFiles {
                 channel.force(true);
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-        } finally {
-            if (!moved) {
+        } catch (IOException | RuntimeException | Error e) {
+            try {
                 Files.deleteIfExists(temporary);
+            } catch (IOException cleanup) {
+                // the failure that brought us here is the one to report; the leftover is named with it
+                e.addSuppressed(cleanup);
             }
+            throw e;
         }
     }
 

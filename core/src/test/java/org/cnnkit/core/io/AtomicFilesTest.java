@@ -45,6 +45,24 @@ class AtomicFilesTest {
         assertThat(listing()).containsExactly(target);
     }
 
+    @Test
+    void anUncheckedFailureOrAFailedMoveAlsoLeavesNoTemporaryFile() throws IOException {
+        Path target = dir.resolve("file.txt");
+        Files.writeString(target, "old");
+        assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
+            out.write(new byte[100_000]);
+            throw new IllegalStateException("serializer failed");
+        })).isInstanceOf(IllegalStateException.class).hasMessage("serializer failed");
+        assertThat(target).hasContent("old");
+        assertThat(listing()).containsExactly(target);
+
+        Path folderInTheWay = Files.createDirectories(dir.resolve("taken"));
+        Files.writeString(folderInTheWay.resolve("inside.txt"), "keeps the folder non-empty");
+        assertThatThrownBy(() -> AtomicFiles.write(folderInTheWay, "new".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(IOException.class);
+        assertThat(listing()).containsExactly(target, folderInTheWay);
+    }
+
     private java.util.List<Path> listing() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
             return files.sorted().toList();

@@ -38,6 +38,8 @@ public abstract class CliCommand implements Callable<Integer> {
 
     private ProgressListener progress;
 
+    private boolean partialFailure;
+
     /** Creates a command; picocli fills in its options. */
     protected CliCommand() {
     }
@@ -53,7 +55,7 @@ public abstract class CliCommand implements Callable<Integer> {
     /**
      * Runs the command and writes its report; called by picocli.
      *
-     * @return the exit code, 0
+     * @return the exit code: 0, or 1 after {@link #markPartialFailure()}
      * @throws Exception what {@link #run(Report)} threw, after the report was written
      */
     @Override
@@ -72,9 +74,22 @@ public abstract class CliCommand implements Callable<Integer> {
             });
             throw e;
         }
-        report.succeed();
+        if (partialFailure) {
+            report.succeedPartly();
+        } else {
+            report.succeed();
+        }
         common.report().ifPresent(report::writeTo);
-        return CommandLine.ExitCode.OK;
+        return partialFailure ? CommandLine.ExitCode.SOFTWARE : CommandLine.ExitCode.OK;
+    }
+
+    /**
+     * Marks the run as partly failed: the command went past some inputs it could not read (listed under
+     * {@code skipped} in its output and report) and gave its results for the others. The report's {@code status} is
+     * then {@code "partial"} and the exit code 1, so that scripts notice.
+     */
+    protected final void markPartialFailure() {
+        partialFailure = true;
     }
 
     /** {@return the options every command shares} */

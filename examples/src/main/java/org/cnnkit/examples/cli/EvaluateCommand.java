@@ -3,6 +3,7 @@ package org.cnnkit.examples.cli;
 import java.nio.file.Path;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.zoo.EvaluationResult;
 import org.cnnkit.zoo.ImageClassifier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,7 +13,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code accuracy}, {@code count}, {@code correct}, {@code classes}, {@code per_class} (each
  * {@code class, precision, recall, f1, support}), {@code macro_avg}, {@code confusion_matrix} (rows actual,
- * columns predicted), {@code model}, {@code data}.
+ * columns predicted), {@code model}, {@code data}, {@code skipped} (per file that could not be decoded and was left
+ * out of the metrics: {@code file}, {@code reason}).
  */
 @Command(name = "evaluate",
         mixinStandardHelpOptions = true,
@@ -39,10 +41,12 @@ public final class EvaluateCommand extends CliCommand {
     @Override
     protected void run(Report report) {
         ImageClassifier classifier = ImageClassifier.load(model);
-        ClassificationMetrics metrics = classifier.evaluate(ImageFolder.scan(data));
+        EvaluationResult result = classifier.evaluateReadable(ImageFolder.scan(data));
+        ClassificationMetrics metrics = result.metrics();
         metrics.toMap().forEach(report::put);
         report.put("model", model.toAbsolutePath().normalize());
         report.put("data", data.toAbsolutePath().normalize());
+        report.put("skipped", SkippedFiles.toReport(result.skipped()));
         out().print(metrics.toTable());
     }
 }

@@ -7,8 +7,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.zoo.ImageClassifier;
 import org.cnnkit.zoo.Prediction;
+import org.cnnkit.zoo.PredictionResult;
 import org.cnnkit.zoo.ScoredLabel;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -18,7 +21,9 @@ import picocli.CommandLine.Parameters;
  * {@code predict}: the most probable classes of each image according to a saved model.
  *
  * <p>Report keys: {@code model}, {@code top}, {@code predictions} (per image: {@code file} and {@code top}, a list of
- * {@code label, index, probability}, most probable first).
+ * {@code label, index, probability}, most probable first), {@code skipped} (per unreadable image: {@code file},
+ * {@code reason}). Unreadable images are skipped, listed on standard output and make the exit code 1; when no image
+ * can be read the command fails.
  */
 @Command(name = "predict",
         mixinStandardHelpOptions = true,
@@ -43,7 +48,7 @@ public final class PredictCommand extends CliCommand {
      * Loads the model, predicts every image, prints one line per image and fills the report.
      *
      * @param report filled with the keys listed in the class description
-     * @throws org.cnnkit.core.CnnkitException if the model cannot be read or an image cannot be decoded
+     * @throws CnnkitException if the model cannot be read or no image can be decoded
      */
     @Override
     protected void run(Report report) {
@@ -51,10 +56,13 @@ public final class PredictCommand extends CliCommand {
             throw usageError("--top must be at least 1, got " + top);
         }
         ImageClassifier classifier = ImageClassifier.load(model);
-        List<Prediction> predictions = classifier.predict(images, top);
+        PredictionResult result = classifier.predictReadable(images, top);
+        if (result.predictions().isEmpty()) {
+            throw noneReadable(result.skipped());
+        }
         report.put("model", model.toAbsolutePath().normalize());
         report.put("top", top);
-        for (Prediction prediction : predictions) {
+        for (Prediction prediction : result.predictions()) {
             List<Map<String, Object>> labels = new ArrayList<>();
             for (ScoredLabel label : prediction.top()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
@@ -71,5 +79,19 @@ public final class PredictCommand extends CliCommand {
                     .map(l -> String.format(Locale.ROOT, "%s %.4f", l.label(), l.probability()))
                     .collect(Collectors.joining(", ")));
         }
+        for (BatchDecoder.Unreadable unreadable : result.skipped()) {
+            out().println("skipped " + unreadable.file() + ": " + unreadable.reason());
+        }
+        report.put("skipped", SkippedFiles.toReport(result.skipped()));
+        if (!result.skipped().isEmpty()) {
+            markPartialFailure();
+        }
+    }
+
+    /** The failure when no image could be read: the decoder's message for one image, the first one's for more. */
+    private CnnkitException noneReadable(List<BatchDecoder.Unreadable> skipped) {
+        String first = skipped.get(0).reason();
+        return new CnnkitException(skipped.size() == 1 ? first
+                : "none of the " + skipped.size() + " images could be decoded; the first: " + first);
     }
 }

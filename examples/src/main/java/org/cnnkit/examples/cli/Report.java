@@ -135,6 +135,15 @@ public final class Report {
         root.put("seconds", secondsSoFar());
     }
 
+    /**
+     * Marks the run as partly successful (results for some inputs, others skipped) and records its duration under
+     * {@code seconds}.
+     */
+    synchronized void succeedPartly() {
+        root.put("status", "partial");
+        root.put("seconds", secondsSoFar());
+    }
+
     /** Marks the run as failed with a one-line message and records its duration under {@code seconds}. */
     synchronized void fail(String message) {
         root.put("status", "failed");

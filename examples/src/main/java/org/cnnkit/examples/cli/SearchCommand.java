@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ContactSheet;
+import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.store.StoreSpec;
 import picocli.CommandLine.Command;
@@ -23,7 +25,9 @@ import picocli.CommandLine.Parameters;
  *
  * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
  * {@code results[].picture}, {@code store}, {@code root}, {@code index} (exact stores), {@code indexed},
- * {@code metric}, {@code top}.
+ * {@code metric}, {@code top}, {@code skipped} (per unreadable query: {@code file}, {@code reason}). Unreadable
+ * queries are skipped, listed on standard output and make the exit code 1; when no query can be read the command
+ * fails.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Finds the most similar indexed images for each IMAGE, nearest first.")
@@ -67,7 +71,11 @@ public final class SearchCommand extends CliCommand {
     }
 
     private void run(Report report, StoreSpec spec, ImageSearch search) {
-        List<ImageSearch.QueryResult> results = search.search(images, top, progress());
+        ImageSearch.SearchResult found = search.searchReadable(images, top, progress());
+        if (found.results().isEmpty()) {
+            throw noneReadable(found.skipped());
+        }
+        List<ImageSearch.QueryResult> results = found.results();
         ContactSheet sheet = new ContactSheet();
         for (int i = 0; i < results.size(); i++) {
             ImageSearch.QueryResult result = results.get(i);
@@ -97,6 +105,22 @@ public final class SearchCommand extends CliCommand {
         report.put("indexed", search.store().size());
         report.put("metric", search.store().schema().metric().name().toLowerCase(java.util.Locale.ROOT));
         report.put("top", top);
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        for (ExtractionResult.SkippedFile skip : found.skipped()) {
+            skipped.add(Map.of("file", skip.path().toString(), "reason", skip.reason()));
+            out().println("skipped " + skip.path() + ": " + skip.reason());
+        }
+        report.put("skipped", skipped);
+        if (!skipped.isEmpty()) {
+            markPartialFailure();
+        }
+    }
+
+    /** The failure when no query could be read: the reader's message for one query, the first one's for more. */
+    private static CnnkitException noneReadable(List<ExtractionResult.SkippedFile> skipped) {
+        String first = skipped.get(0).reason();
+        return new CnnkitException(skipped.size() == 1 ? first
+                : "none of the " + skipped.size() + " query images could be read; the first: " + first);
     }
 
     private static Path numbered(Path file, int number) {

@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * {@code train_seconds}, {@code validation.accuracy}, {@code validation.count}, {@code validation.per_class},
  * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}, {@code labels_file} (with
  * {@code --labels FILE.csv}: a collection labelled by a file, read with DataVec's CSVRecordReader, instead of one
- * sub-folder per class).
+ * sub-folder per class), {@code skipped} (per training or validation file that could not be decoded and was left
+ * out: {@code file}, {@code reason}).
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -289,5 +290,6 @@ public final class TrainCommand extends CliCommand {
             report.put("validation", null);
         }
         report.put("out", out.toAbsolutePath().normalize());
+        report.put("skipped", SkippedFiles.toReport(result.skipped()));
     }
 }

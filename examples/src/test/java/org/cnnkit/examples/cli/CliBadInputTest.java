@@ -2,6 +2,8 @@ package org.cnnkit.examples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
@@ -96,9 +98,43 @@ class CliBadInputTest {
 
         assertThat(run("predict", "--model", model.toString(), good.toString())).as(err.toString()).isZero();
         for (Map.Entry<Path, String> image : bad.entrySet()) {
-            int exit = run("predict", "--model", model.toString(), good.toString(), image.getKey().toString());
+            int exit = run("predict", "--model", model.toString(), image.getKey().toString());
             assertFailsWithOneLine(exit, "cnnkit predict: ", image.getKey().toString(), image.getValue());
         }
+        Path alsoBad = Files.writeString(dir.resolve("also.png"), "not a picture either\n");
+        assertFailsWithOneLine(run("predict", "--model", model.toString(), bad.keySet().iterator().next().toString(),
+                alsoBad.toString()), "none of the 2 images could be decoded", "empty.jpg");
+    }
+
+    @Test
+    void predictGoesOnPastBadImagesListsThemAsSkippedAndExitsWithOne() throws IOException {
+        Path good = png(dir.resolve("good.png"), 24, 24, 1);
+        Path other = png(dir.resolve("other.png"), 24, 24, 2);
+        Path notes = Files.writeString(dir.resolve("notes.jpg"), "not a picture\n");
+        Path missing = dir.resolve("missing.png");
+        Path report = dir.resolve("predict.json");
+
+        int exit = run("predict", "--model", model.toString(), "--report", report.toString(), good.toString(),
+                notes.toString(), other.toString(), missing.toString());
+
+        assertThat(exit).as(err.toString()).isEqualTo(1);
+        assertThat(err.toString()).doesNotContain("cnnkit predict:");
+        assertThat(out.toString().lines()).hasSize(4);
+        assertThat(out.toString()).contains(good + ": ").contains(other + ": ")
+                .contains("skipped " + notes + ": ").contains("skipped " + missing + ": ").contains("no such file");
+        JsonNode json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("status").asText()).isEqualTo("partial");
+        assertThat(json.get("predictions")).extracting(p -> p.get("file").asText())
+                .containsExactly(good.toString(), other.toString());
+        assertThat(json.get("skipped")).extracting(s -> s.get("file").asText())
+                .containsExactly(notes.toString(), missing.toString());
+        assertThat(json.get("skipped").get(0).get("reason").asText()).contains("not an image");
+
+        assertThat(run("predict", "--model", model.toString(), "--report", report.toString(), good.toString()))
+                .as(err.toString()).isZero();
+        json = new ObjectMapper().readTree(report.toFile());
+        assertThat(json.get("status").asText()).isEqualTo("ok");
+        assertThat(json.get("skipped")).isEmpty();
     }
 
     @Test
@@ -107,15 +143,29 @@ class CliBadInputTest {
         Files.writeString(data.resolve("a").resolve("notes.jpg"), "not a picture\n");
         Files.createFile(data.resolve("b").resolve("empty.png"));
         Path trained = dir.resolve("trained.cnnkit");
+        Path trainReport = dir.resolve("train.json");
         Path report = dir.resolve("evaluate.json");
 
         assertThat(run("train", "--data", data.toString(), "--model", "cnn", "--image-size", "20", "--epochs", "1",
-                "--validation-split", "0", "--augment", "off", "--out", trained.toString())).as(err.toString()).isZero();
+                "--validation-split", "0", "--augment", "off", "--out", trained.toString(),
+                "--report", trainReport.toString())).as(err.toString()).isZero();
         assertThat(trained).isRegularFile();
+        assertListsSkipped(new ObjectMapper().readTree(trainReport.toFile()), data);
         assertThat(run("evaluate", "--model", trained.toString(), "--data", data.toString(),
                 "--report", report.toString())).as(err.toString()).isZero();
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(report.toFile()).path("count").asInt())
-                .isEqualTo(6);
+        JsonNode evaluation = new ObjectMapper().readTree(report.toFile());
+        assertThat(evaluation.path("count").asInt()).isEqualTo(6);
+        assertListsSkipped(evaluation, data);
+    }
+
+    /** Asserts the report's {@code skipped} list names a/notes.jpg and b/empty.png with the decoder's reason. */
+    private static void assertListsSkipped(JsonNode report, Path data) {
+        assertThat(report.get("status").asText()).isEqualTo("ok");
+        JsonNode skipped = report.get("skipped");
+        assertThat(skipped).extracting(s -> s.get("file").asText()).containsExactly(
+                data.resolve("a").resolve("notes.jpg").toString(), data.resolve("b").resolve("empty.png").toString());
+        assertThat(skipped.get(0).get("reason").asText()).contains("not an image");
+        assertThat(skipped.get(1).get("reason").asText()).contains("empty");
     }
 
     @Test

@@ -63,6 +63,21 @@ class RetrievalCommandsTest {
         assertThat(matches.get(1).get("distance").asDouble()).isGreaterThanOrEqualTo(0);
         BufferedImage sheet = ImageIO.read(picture.toFile());
         assertThat(sheet.getWidth()).isGreaterThan(3 * 200);
+        assertThat(found.get("skipped")).isEmpty();
+
+        // An unreadable query among others: the others are answered, it is listed as skipped, exit code 1.
+        Path broken = gallery.resolve("circles/broken.png");
+        out.getBuffer().setLength(0);
+        assertThat(run("search", "--index", index.toString(), "--top", "2", "--report", searchReport.toString(),
+                broken.toString(), query.toString())).as(err.toString()).isEqualTo(1);
+        assertThat(out.toString()).contains("skipped " + broken + ": ").contains(query.toString());
+        assertThat(err.toString()).doesNotContain("cnnkit search:");
+        JsonNode partial = new ObjectMapper().readTree(searchReport.toFile());
+        assertThat(partial.get("status").asText()).isEqualTo("partial");
+        assertThat(partial.get("results")).hasSize(1);
+        assertThat(partial.get("results").get(0).get("query").asText()).isEqualTo(query.toString());
+        assertThat(partial.get("skipped").get(0).get("file").asText()).isEqualTo(broken.toString());
+        assertThat(partial.get("skipped").get(0).get("reason").asText()).contains("not an image");
 
         Path evaluationReport = dir.resolve("evaluate.json");
         assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(),

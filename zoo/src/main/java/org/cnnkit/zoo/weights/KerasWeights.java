@@ -108,7 +108,9 @@ public final class KerasWeights implements AutoCloseable {
         checkHdf5(file);
         HdfFile hdf;
         try {
-            hdf = new HdfFile(file);
+            hdf = openMapped(file);
+        } catch (IOException e) {
+            throw new CnnkitException("cannot read Keras weights file " + file + ": " + e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new CnnkitException("cannot read Keras weights file " + file
                     + ": damaged or not a valid HDF5 file (" + e.getMessage() + ")", e);
@@ -404,6 +406,22 @@ public final class KerasWeights implements AutoCloseable {
 
     private static long[] toLong(int[] dims) {
         return Arrays.stream(dims).asLongStream().toArray();
+    }
+
+    /**
+     * Opens the file through a read-only memory map rather than jHDF's file channel: jHDF allocates a heap buffer
+     * of whatever size a header claims before reading it from a channel, so a damaged header of a few bytes could
+     * ask for gigabytes (found by fuzzing); from a map it takes a slice, and a claim beyond the end of the file fails
+     * as out of range. Files over 2 GB, which one map cannot hold, are read through the channel.
+     */
+    private static HdfFile openMapped(Path file) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            if (size > Integer.MAX_VALUE) {
+                return new HdfFile(file);
+            }
+            return HdfFile.fromByteBuffer(channel.map(FileChannel.MapMode.READ_ONLY, 0, size));
+        }
     }
 
     /**
