@@ -14,7 +14,8 @@ import org.cnnkit.core.progress.ProgressListener;
 /**
  * Measures retrieval quality by leave-one-out: every item of a labelled collection queries all the others
  * through a {@link FeatureIndex} with the given {@link SearchSettings}, and the ranking is scored against the
- * labels ({@link RetrievalMetrics}: mAP, P@1, P@4, P@10). Transforms are fitted on the whole collection, as an
+ * labels ({@link RetrievalMetrics}: mAP, P@1, P@4, P@10, precision at ranks 1 to 20 and the interpolated
+ * precision-recall curve). Transforms are fitted on the whole collection, as an
  * index fits them on what it holds.
  */
 public final class RetrievalEvaluation {
@@ -51,17 +52,24 @@ public final class RetrievalEvaluation {
         return score(index.pairwiseDistances(), labels);
     }
 
-    /** Scores leave-one-out rankings given all pairwise distances, {@code [n][n]}, and the labels. */
+    /**
+     * Scores leave-one-out rankings given all pairwise distances, {@code [n][n]}, and the labels: mAP, the precision
+     * at ranks 1 to {@link RetrievalMetrics#MAX_RANK} and the interpolated precision-recall curve, all averaged over
+     * the queries.
+     */
     static RetrievalMetrics score(float[][] distances, int[] labels) {
         int n = labels.length;
         Map<Integer, Integer> classSizes = new HashMap<>();
         for (int label : labels) {
             classSizes.merge(label, 1, Integer::sum);
         }
+        int maxRank = RetrievalMetrics.MAX_RANK;
+        int levels = RetrievalMetrics.RECALL_LEVELS;
         double sumAp = 0;
-        double sumP1 = 0;
-        double sumP4 = 0;
-        double sumP10 = 0;
+        double[] sumPrecisionAt = new double[maxRank];
+        double[] sumInterpolated = new double[levels];
+        int[] hitsAt = new int[maxRank];
+        double[] bestPrecisionFrom = new double[levels];
         Integer[] order = new Integer[n];
         for (int q = 0; q < n; q++) {
             float[] row = distances[q];
@@ -74,12 +82,10 @@ public final class RetrievalEvaluation {
                 return byDistance != 0 ? byDistance : Integer.compare(a, b);
             });
             int relevantTotal = classSizes.get(labels[q]) - 1;
+            java.util.Arrays.fill(bestPrecisionFrom, 0);
             int rank = 0;
             int hits = 0;
             double precisionSum = 0;
-            int hitsAt1 = 0;
-            int hitsAt4 = 0;
-            int hitsAt10 = 0;
             for (int position = 0; position < n; position++) {
                 int item = order[position];
                 if (item == query) {
@@ -88,28 +94,42 @@ public final class RetrievalEvaluation {
                 rank++;
                 if (labels[item] == labels[query]) {
                     hits++;
-                    precisionSum += (double) hits / rank;
+                    double precision = (double) hits / rank;
+                    precisionSum += precision;
+                    // This precision is reached at recall hits / relevantTotal: it bounds the interpolated
+                    // precision of every level up to that recall.
+                    int level = (int) Math.floor((double) hits / relevantTotal * (levels - 1) + 1e-9);
+                    bestPrecisionFrom[level] = Math.max(bestPrecisionFrom[level], precision);
                 }
-                if (rank == 1) {
-                    hitsAt1 = hits;
-                }
-                if (rank == 4) {
-                    hitsAt4 = hits;
-                }
-                if (rank == 10) {
-                    hitsAt10 = hits;
+                if (rank <= maxRank) {
+                    hitsAt[rank - 1] = hits;
                 }
             }
-            if (rank < 10) {
-                hitsAt10 = hits;
-                hitsAt4 = rank < 4 ? hits : hitsAt4;
+            for (int k = rank + 1; k <= maxRank; k++) {
+                hitsAt[k - 1] = hits;
             }
-            sumAp += relevantTotal == 0 ? 0 : precisionSum / relevantTotal;
-            sumP1 += hitsAt1;
-            sumP4 += hitsAt4 / 4.0;
-            sumP10 += hitsAt10 / 10.0;
+            for (int k = 1; k <= maxRank; k++) {
+                sumPrecisionAt[k - 1] += (double) hitsAt[k - 1] / k;
+            }
+            if (relevantTotal > 0) {
+                sumAp += precisionSum / relevantTotal;
+                double best = 0;
+                for (int level = levels - 1; level >= 0; level--) {
+                    best = Math.max(best, bestPrecisionFrom[level]);
+                    sumInterpolated[level] += best;
+                }
+            }
         }
-        return new RetrievalMetrics(sumAp / n, sumP1 / n, sumP4 / n, sumP10 / n, n);
+        List<Double> precisionAtRanks = new ArrayList<>(maxRank);
+        for (double sum : sumPrecisionAt) {
+            precisionAtRanks.add(sum / n);
+        }
+        List<Double> interpolated = new ArrayList<>(levels);
+        for (double sum : sumInterpolated) {
+            interpolated.add(sum / n);
+        }
+        return new RetrievalMetrics(sumAp / n, precisionAtRanks.get(0), precisionAtRanks.get(3),
+                precisionAtRanks.get(9), n, precisionAtRanks, interpolated);
     }
 
     /**

@@ -3,8 +3,10 @@ package org.cnnkit.examples.cli;
 import java.nio.file.Path;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.core.plot.ConfusionMatrixChart;
 import org.cnnkit.zoo.ImageClassifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,7 +14,8 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code accuracy}, {@code count}, {@code correct}, {@code classes}, {@code per_class} (each
  * {@code class, precision, recall, f1, support}), {@code macro_avg}, {@code confusion_matrix} (rows actual,
- * columns predicted), {@code model}, {@code data}.
+ * columns predicted), {@code model}, {@code data}; with {@code --plot DIR}: {@code plots.confusion_matrix} (the
+ * picture's path).
  */
 @Command(name = "evaluate",
         mixinStandardHelpOptions = true,
@@ -26,6 +29,9 @@ public final class EvaluateCommand extends CliCommand {
             description = "Root folder with one sub-folder of images per class, named as the model's classes.")
     private Path data;
 
+    @Mixin
+    private PlotOptions plot;
+
     /** Creates the command; picocli fills in its options. */
     public EvaluateCommand() {
     }
@@ -38,11 +44,17 @@ public final class EvaluateCommand extends CliCommand {
      */
     @Override
     protected void run(Report report) {
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
+        }
         ImageClassifier classifier = ImageClassifier.load(model);
         ClassificationMetrics metrics = classifier.evaluate(ImageFolder.scan(data));
         metrics.toMap().forEach(report::put);
         report.put("model", model.toAbsolutePath().normalize());
         report.put("data", data.toAbsolutePath().normalize());
         out().print(metrics.toTable());
+        plot.draw("confusion_matrix", "confusion-matrix", file -> ConfusionMatrixChart.write(metrics,
+                "Confusion matrix, " + data.toAbsolutePath().normalize().getFileName(), file), report,
+                out());
     }
 }

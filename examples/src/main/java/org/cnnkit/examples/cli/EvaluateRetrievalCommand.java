@@ -12,6 +12,7 @@ import org.cnnkit.retrieval.RetrievalEvaluation;
 import org.cnnkit.retrieval.RetrievalMetrics;
 import org.cnnkit.retrieval.SearchSettings;
 import org.cnnkit.retrieval.VectorTransform;
+import org.cnnkit.retrieval.plot.RetrievalCurvesChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -24,7 +25,9 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
  * {@code queries}, {@code settings}, {@code skipped}, {@code variants[]} (each with {@code settings} and the same
- * metric keys), {@code seconds_extraction}, {@code extractor.*}.
+ * metric keys), {@code seconds_extraction}, {@code extractor.*}; with {@code --plot DIR}: {@code plots.retrieval_curves}
+ * (the picture's path: precision-recall and precision at ranks 1 to 20, one line per variant, the chosen settings
+ * highlighted).
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Leave-one-out retrieval quality (mAP, P@1, P@4, P@10) over a labelled folder.")
@@ -42,6 +45,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
     @Option(names = "--whiten", description = "With --pca: whiten the principal components.")
     private boolean whiten;
 
+    @Mixin
+    private PlotOptions plot;
+
     /** Creates the command; picocli fills in its options. */
     public EvaluateRetrievalCommand() {
     }
@@ -53,6 +59,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         }
         if (whiten && pca == null) {
             throw usageError("--whiten needs --pca D");
+        }
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
         }
         SearchSettings chosen = pca == null ? SearchSettings.defaults()
                 : SearchSettings.of(Metric.EUCLIDEAN, whiten ? VectorTransform.pcaWhitened(pca) : VectorTransform.pca(pca),
@@ -77,7 +86,12 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         report.put("extractor.identity", features.identity().describe());
         out().printf("%-45s %s%n", chosen.describe(), metrics);
         out().println("Variants on the same features:");
-        for (SearchSettings variant : variants(metrics.queries())) {
+        RetrievalCurvesChart.Builder curves = RetrievalCurvesChart.builder().optHighlight(chosen.describe());
+        List<SearchSettings> variants = variants(metrics.queries());
+        if (!variants.contains(chosen)) {
+            curves.addVariant(chosen.describe(), metrics);
+        }
+        for (SearchSettings variant : variants) {
             // The chosen settings are usually one of the variants: reuse their result rather than a second O(n^2) pass.
             RetrievalMetrics m = variant.equals(chosen) ? metrics
                     : RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), variant);
@@ -89,7 +103,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
             row.put("precision_at_10", m.precisionAt10());
             report.add("variants", row);
             out().printf("  %-43s %s%n", variant.describe(), m);
+            curves.addVariant(variant.describe(), m);
         }
+        plot.draw("retrieval_curves", "retrieval-curves", file -> curves.build().write(file), report, out());
     }
 
     private static List<SearchSettings> variants(int items) {

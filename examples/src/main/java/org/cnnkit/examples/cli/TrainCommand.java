@@ -9,6 +9,7 @@ import java.util.Map;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.core.plot.ConfusionMatrixChart;
 import org.cnnkit.zoo.ClassifierTrainer;
 import org.cnnkit.zoo.EpochStats;
 import org.cnnkit.zoo.SeedCnn;
@@ -16,8 +17,10 @@ import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.TrainingResult;
 import org.cnnkit.zoo.TransferLearner;
 import org.cnnkit.zoo.weights.PretrainedWeights;
+import org.cnnkit.zoo.plot.TrainingCurvesChart;
 import org.cnnkit.zoo.weights.WeightsSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,7 +36,8 @@ import picocli.CommandLine.Option;
  * {@code settings.*}, {@code epochs} (epochs trained), {@code best_epoch}, {@code stopped_early}, {@code history}
  * (per epoch: {@code epoch, train_loss, train_accuracy, validation_loss, validation_accuracy, seconds}),
  * {@code train_seconds}, {@code validation.accuracy}, {@code validation.count}, {@code validation.per_class},
- * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}.
+ * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}; with {@code --plot DIR}:
+ * {@code plots.training_curves} and, with validation images, {@code plots.confusion_matrix} (the pictures' paths).
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -119,6 +123,9 @@ public final class TrainCommand extends CliCommand {
             description = "The model file to write (replaced atomically).")
     private Path out;
 
+    @Mixin
+    private PlotOptions plot;
+
     /** Creates the command; picocli fills in its options. */
     public TrainCommand() {
     }
@@ -136,6 +143,10 @@ public final class TrainCommand extends CliCommand {
         result.classifier().save(out);
         fill(report, result);
         result.validation().ifPresent(metrics -> out().print(System.lineSeparator() + metrics.toTable()));
+        plot.draw("training_curves", "training-curves", file -> TrainingCurvesChart.write(result.history(), file),
+                report, out());
+        result.validation().ifPresent(metrics -> plot.draw("confusion_matrix", "confusion-matrix",
+                file -> ConfusionMatrixChart.write(metrics, "Confusion matrix, validation images", file), report, out()));
         out().printf(Locale.ROOT, "Trained %d epochs in %.1f s; model saved to %s%n",
                 result.history().epochs().size(), result.history().seconds(), out);
     }
@@ -203,6 +214,9 @@ public final class TrainCommand extends CliCommand {
     }
 
     private void checkOptions() {
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
+        }
         if (!augment.equals("on") && !augment.equals("off")) {
             throw usageError("--augment must be on or off, got '" + augment + "'");
         }

@@ -65,14 +65,21 @@ class RetrievalCommandsTest {
         assertThat(sheet.getWidth()).isGreaterThan(3 * 200);
 
         Path evaluationReport = dir.resolve("evaluate.json");
+        Path plots = dir.resolve("plots");
         assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(),
-                "--report", evaluationReport.toString()}, extractor))).as(err.toString()).isZero();
+                "--report", evaluationReport.toString(), "--plot", plots.toString()}, extractor)))
+                .as(err.toString()).isZero();
         JsonNode evaluation = new ObjectMapper().readTree(evaluationReport.toFile());
         assertThat(evaluation.get("queries").asInt()).isEqualTo(24);
         for (String key : new String[] {"map", "precision_at_1", "precision_at_4", "precision_at_10"}) {
             assertThat(evaluation.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
         }
         assertThat(evaluation.get("variants").size()).isGreaterThanOrEqualTo(4);
+        Path curves = plots.resolve("retrieval-curves.png").toAbsolutePath().normalize();
+        assertThat(evaluation.get("plots").get("retrieval_curves").asText()).isEqualTo(curves.toString());
+        BufferedImage chart = ImageIO.read(curves.toFile());
+        assertThat(chart.getWidth()).isEqualTo(1000);
+        assertThat(chart.getHeight()).isEqualTo(600);
     }
 
     @Test
