@@ -35,6 +35,13 @@ public record RetrievalMetrics(double meanAveragePrecision, double precisionAt1,
     /**
      * Validates and copies the curves.
      *
+     * @param meanAveragePrecision the mAP
+     * @param precisionAt1 the mean P@1
+     * @param precisionAt4 the mean P@4
+     * @param precisionAt10 the mean P@10
+     * @param queries the number of queries
+     * @param precisionAtRanks the mean P@1 to P@{@value #MAX_RANK}
+     * @param interpolatedPrecision the mean interpolated precision at the {@value #RECALL_LEVELS} recall levels
      * @throws IllegalArgumentException if a curve has the wrong length
      */
     public RetrievalMetrics {

@@ -14,6 +14,7 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.plot.ChartFile;
 import org.cnnkit.core.plot.ChartLook;
 import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
@@ -120,6 +121,7 @@ public final class BenchChart {
         renderer.setItemLabelAnchorOffset(4);
         CategoryPlot plot = ChartLook.style(new CategoryPlot(shares, workloadAxis, shareAxis, renderer));
         plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
         return ChartLook.chart("Benchmark: cnnkit and its peers", "each workload run in its own process; "
                 + "bar labels give the measured throughput", plot, true);
     }
