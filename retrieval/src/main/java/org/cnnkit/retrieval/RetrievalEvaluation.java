@@ -17,7 +17,8 @@ import org.cnnkit.retrieval.store.VectorStore;
 /**
  * Measures retrieval quality by leave-one-out: every item of a labelled collection queries all the others
  * through a {@link FeatureIndex} with the given {@link SearchSettings}, and the ranking is scored against the
- * labels ({@link RetrievalMetrics}: mAP, P@1, P@4, P@10). Transforms are fitted on the whole collection, as an
+ * labels ({@link RetrievalMetrics}: mAP, P@1, P@4, P@10, precision at ranks 1 to 20 and the interpolated
+ * precision-recall curve). Transforms are fitted on the whole collection, as an
  * index fits them on what it holds. {@link #evaluate(VectorStore, float[][], int[], ProgressListener)} measures a
  * {@link VectorStore} the same way through its own searches, so that an approximate store's real quality is scored.
  */
@@ -132,7 +133,8 @@ public final class RetrievalEvaluation {
 
     /**
      * Scores leave-one-out rankings: {@code rankings[q]} lists the other items for query {@code q}, nearest first
-     * (an item left out of a ranking counts as never retrieved).
+     * (an item left out of a ranking counts as never retrieved). Returns mAP, the precision at ranks 1 to
+     * {@link RetrievalMetrics#MAX_RANK} and the interpolated precision-recall curve, all averaged over the queries.
      */
     static RetrievalMetrics scoreRankings(int[][] rankings, int[] labels) {
         int n = labels.length;
@@ -140,18 +142,19 @@ public final class RetrievalEvaluation {
         for (int label : labels) {
             classSizes.merge(label, 1, Integer::sum);
         }
+        int maxRank = RetrievalMetrics.MAX_RANK;
+        int levels = RetrievalMetrics.RECALL_LEVELS;
         double sumAp = 0;
-        double sumP1 = 0;
-        double sumP4 = 0;
-        double sumP10 = 0;
+        double[] sumPrecisionAt = new double[maxRank];
+        double[] sumInterpolated = new double[levels];
+        int[] hitsAt = new int[maxRank];
+        double[] bestPrecisionFrom = new double[levels];
         for (int query = 0; query < n; query++) {
             int relevantTotal = classSizes.get(labels[query]) - 1;
+            java.util.Arrays.fill(bestPrecisionFrom, 0);
             int rank = 0;
             int hits = 0;
             double precisionSum = 0;
-            int hitsAt1 = 0;
-            int hitsAt4 = 0;
-            int hitsAt10 = 0;
             for (int item : rankings[query]) {
                 if (item == query) {
                     continue;
@@ -159,28 +162,42 @@ public final class RetrievalEvaluation {
                 rank++;
                 if (labels[item] == labels[query]) {
                     hits++;
-                    precisionSum += (double) hits / rank;
+                    double precision = (double) hits / rank;
+                    precisionSum += precision;
+                    // This precision is reached at recall hits / relevantTotal: it bounds the interpolated
+                    // precision of every level up to that recall.
+                    int level = (int) Math.floor((double) hits / relevantTotal * (levels - 1) + 1e-9);
+                    bestPrecisionFrom[level] = Math.max(bestPrecisionFrom[level], precision);
                 }
-                if (rank == 1) {
-                    hitsAt1 = hits;
-                }
-                if (rank == 4) {
-                    hitsAt4 = hits;
-                }
-                if (rank == 10) {
-                    hitsAt10 = hits;
+                if (rank <= maxRank) {
+                    hitsAt[rank - 1] = hits;
                 }
             }
-            if (rank < 10) {
-                hitsAt10 = hits;
-                hitsAt4 = rank < 4 ? hits : hitsAt4;
+            for (int k = rank + 1; k <= maxRank; k++) {
+                hitsAt[k - 1] = hits;
             }
-            sumAp += relevantTotal == 0 ? 0 : precisionSum / relevantTotal;
-            sumP1 += hitsAt1;
-            sumP4 += hitsAt4 / 4.0;
-            sumP10 += hitsAt10 / 10.0;
+            for (int k = 1; k <= maxRank; k++) {
+                sumPrecisionAt[k - 1] += (double) hitsAt[k - 1] / k;
+            }
+            if (relevantTotal > 0) {
+                sumAp += precisionSum / relevantTotal;
+                double best = 0;
+                for (int level = levels - 1; level >= 0; level--) {
+                    best = Math.max(best, bestPrecisionFrom[level]);
+                    sumInterpolated[level] += best;
+                }
+            }
         }
-        return new RetrievalMetrics(sumAp / n, sumP1 / n, sumP4 / n, sumP10 / n, n);
+        List<Double> precisionAtRanks = new ArrayList<>(maxRank);
+        for (double sum : sumPrecisionAt) {
+            precisionAtRanks.add(sum / n);
+        }
+        List<Double> interpolated = new ArrayList<>(levels);
+        for (double sum : sumInterpolated) {
+            interpolated.add(sum / n);
+        }
+        return new RetrievalMetrics(sumAp / n, precisionAtRanks.get(0), precisionAtRanks.get(3),
+                precisionAtRanks.get(9), n, precisionAtRanks, interpolated);
     }
 
     /**

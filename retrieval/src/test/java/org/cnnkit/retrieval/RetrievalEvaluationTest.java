@@ -24,6 +24,40 @@ class RetrievalEvaluationTest {
     }
 
     @Test
+    void precisionAtRanksAndInterpolatedCurveOfAHandComputedRanking() {
+        float[][] vectors = {{0f}, {1f}, {1.4f}, {5f}};
+        int[] labels = {0, 0, 1, 1};
+        RetrievalMetrics metrics = RetrievalEvaluation.evaluate(vectors, labels, SearchSettings.raw());
+        // Each query has one relevant item, found at rank 1, 2, 3 and 1: P@2 = (1/2 + 1/2 + 0 + 1/2) / 4, P@k = 1/k
+        // from k = 3 on; the interpolated precision is the reciprocal rank at every recall level.
+        assertThat(metrics.precisionAtRanks()).hasSize(RetrievalMetrics.MAX_RANK);
+        assertThat(metrics.precisionAt(1)).isCloseTo(0.5, within(1e-9));
+        assertThat(metrics.precisionAt(2)).isCloseTo(0.375, within(1e-9));
+        assertThat(metrics.precisionAt(3)).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(metrics.precisionAt(20)).isCloseTo(1.0 / 20, within(1e-9));
+        assertThat(metrics.interpolatedPrecision()).hasSize(RetrievalMetrics.RECALL_LEVELS)
+                .allSatisfy(p -> assertThat(p).isCloseTo(metrics.meanAveragePrecision(), within(1e-9)));
+    }
+
+    @Test
+    void interpolatedPrecisionIsTheBestPrecisionAtOrBeyondEachRecallLevel() {
+        // Class 0 has three items: for queries 0 and 1 the other two come at ranks 1 and 3 (precision 1 at recall
+        // 0.5, 2/3 at recall 1); for query 3 at ranks 2 and 3 (1/2, then 2/3). Query 2 is alone in its class: 0.
+        float[][] vectors = {{0f}, {1f}, {2f}, {10f}};
+        int[] labels = {0, 0, 1, 0};
+        RetrievalMetrics metrics = RetrievalEvaluation.evaluate(vectors, labels, SearchSettings.raw());
+        assertThat(metrics.meanAveragePrecision()).isCloseTo(27.0 / 48, within(1e-9));
+        java.util.List<Double> levels = RetrievalMetrics.recallLevels();
+        for (int i = 0; i < levels.size(); i++) {
+            double expected = levels.get(i) <= 0.5 + 1e-9 ? 2.0 / 3 : 0.5;
+            assertThat(metrics.interpolatedPrecision().get(i)).as("recall %s", levels.get(i))
+                    .isCloseTo(expected, within(1e-9));
+        }
+        assertThat(levels.get(0)).isEqualTo(0.0);
+        assertThat(levels.get(levels.size() - 1)).isEqualTo(1.0);
+    }
+
+    @Test
     void separatedClustersScorePerfectly() {
         Random random = new Random(3);
         int classes = 4;
@@ -41,6 +75,10 @@ class RetrievalEvaluationTest {
         assertThat(metrics.precisionAt1()).isEqualTo(1.0);
         assertThat(metrics.precisionAt4()).isEqualTo(1.0);
         assertThat(metrics.precisionAt10()).isEqualTo(1.0);
+        assertThat(metrics.interpolatedPrecision()).containsOnly(1.0);
+        // 11 other items of each class: P@k is 1 up to k = 11, then 11/k.
+        assertThat(metrics.precisionAt(11)).isEqualTo(1.0);
+        assertThat(metrics.precisionAt(20)).isCloseTo(11.0 / 20, within(1e-9));
     }
 
     @Test

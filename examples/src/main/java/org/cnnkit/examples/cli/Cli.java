@@ -57,6 +57,8 @@ public final class Cli implements Runnable {
      * @param args the command and its options
      */
     public static void main(String[] args) {
+        // Pictures (contact sheets, --plot charts) are drawn off screen: never look for a display.
+        System.setProperty("java.awt.headless", System.getProperty("java.awt.headless", "true"));
         System.exit(execute(commandLine(), args));
     }
 

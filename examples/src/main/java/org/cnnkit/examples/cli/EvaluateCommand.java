@@ -4,8 +4,10 @@ import java.nio.file.Path;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.zoo.EvaluationResult;
+import org.cnnkit.core.plot.ConfusionMatrixChart;
 import org.cnnkit.zoo.ImageClassifier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -14,7 +16,8 @@ import picocli.CommandLine.Option;
  * <p>Report keys: {@code accuracy}, {@code count}, {@code correct}, {@code classes}, {@code per_class} (each
  * {@code class, precision, recall, f1, support}), {@code macro_avg}, {@code confusion_matrix} (rows actual,
  * columns predicted), {@code model}, {@code data}, {@code skipped} (per file that could not be decoded and was left
- * out of the metrics: {@code file}, {@code reason}).
+ * out of the metrics: {@code file}, {@code reason}); with {@code --plot DIR}: {@code plots.confusion_matrix} (the
+ * picture's path).
  */
 @Command(name = "evaluate",
         mixinStandardHelpOptions = true,
@@ -28,6 +31,9 @@ public final class EvaluateCommand extends CliCommand {
             description = "Root folder with one sub-folder of images per class, named as the model's classes.")
     private Path data;
 
+    @Mixin
+    private PlotOptions plot;
+
     /** Creates the command; picocli fills in its options. */
     public EvaluateCommand() {
     }
@@ -40,6 +46,9 @@ public final class EvaluateCommand extends CliCommand {
      */
     @Override
     protected void run(Report report) {
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
+        }
         ImageClassifier classifier = ImageClassifier.load(model);
         EvaluationResult result = classifier.evaluateReadable(ImageFolder.scan(data));
         ClassificationMetrics metrics = result.metrics();
@@ -48,5 +57,8 @@ public final class EvaluateCommand extends CliCommand {
         report.put("data", data.toAbsolutePath().normalize());
         report.put("skipped", SkippedFiles.toReport(result.skipped()));
         out().print(metrics.toTable());
+        plot.draw("confusion_matrix", "confusion-matrix", file -> ConfusionMatrixChart.write(metrics,
+                "Confusion matrix, " + data.toAbsolutePath().normalize().getFileName(), file), report,
+                out());
     }
 }

@@ -18,6 +18,7 @@ import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStores;
+import org.cnnkit.retrieval.plot.RetrievalCurvesChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -33,7 +34,9 @@ import picocli.CommandLine.Option;
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
  * {@code queries}, {@code settings}, {@code store}, {@code exact.map}, {@code exact.precision_at_10},
  * {@code seconds_store}, {@code skipped}, {@code labels_file} (with {@code --labels}), {@code variants[]} (each with
- * {@code settings} and the same metric keys), {@code seconds_extraction}, {@code extractor.*}.
+ * {@code settings} and the same metric keys), {@code seconds_extraction}, {@code extractor.*}; with
+ * {@code --plot DIR}: {@code plots.retrieval_curves} (the picture's path: precision-recall and precision at ranks 1
+ * to 20, one line per variant, the chosen settings highlighted).
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Leave-one-out retrieval quality (mAP, P@1, P@4, P@10) over a labelled folder.")
@@ -59,6 +62,7 @@ public final class EvaluateRetrievalCommand extends CliCommand {
 
     @Mixin
     private StoreSelection stores;
+    private PlotOptions plot;
 
     /** Creates the command; picocli fills in its options. */
     public EvaluateRetrievalCommand() {
@@ -71,6 +75,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         }
         if (whiten && pca == null) {
             throw usageError("--whiten needs --pca D");
+        }
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
         }
         SearchSettings chosen = pca == null ? SearchSettings.defaults()
                 : SearchSettings.of(Metric.EUCLIDEAN, whiten ? VectorTransform.pcaWhitened(pca) : VectorTransform.pca(pca),
@@ -113,7 +120,12 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         report.put("extractor.identity", features.identity().describe());
         out().printf("%-45s %s%n", chosen.describe() + spec.map(s -> " in " + s).orElse(""), metrics);
         out().println("Variants on the same features:");
-        for (SearchSettings variant : variants(metrics.queries())) {
+        RetrievalCurvesChart.Builder curves = RetrievalCurvesChart.builder().optHighlight(chosen.describe());
+        List<SearchSettings> variants = variants(metrics.queries());
+        if (!variants.contains(chosen)) {
+            curves.addVariant(chosen.describe(), metrics);
+        }
+        for (SearchSettings variant : variants) {
             // The chosen settings are usually one of the variants: reuse their result rather than a second O(n^2) pass.
             RetrievalMetrics m = variant.equals(chosen) ? exact
                     : RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), variant);
@@ -125,7 +137,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
             row.put("precision_at_10", m.precisionAt10());
             report.add("variants", row);
             out().printf("  %-43s %s%n", variant.describe(), m);
+            curves.addVariant(variant.describe(), m);
         }
+        plot.draw("retrieval_curves", "retrieval-curves", file -> curves.build().write(file), report, out());
     }
 
     private static List<SearchSettings> variants(int items) {

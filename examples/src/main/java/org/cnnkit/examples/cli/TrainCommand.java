@@ -11,6 +11,7 @@ import org.cnnkit.core.datavec.LabelsFile;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.metrics.ClassificationMetrics;
+import org.cnnkit.core.plot.ConfusionMatrixChart;
 import org.cnnkit.zoo.ClassifierTrainer;
 import org.cnnkit.zoo.EpochStats;
 import org.cnnkit.zoo.SeedCnn;
@@ -18,8 +19,10 @@ import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.TrainingResult;
 import org.cnnkit.zoo.TransferLearner;
 import org.cnnkit.zoo.weights.PretrainedWeights;
+import org.cnnkit.zoo.plot.TrainingCurvesChart;
 import org.cnnkit.zoo.weights.WeightsSource;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -38,7 +41,8 @@ import picocli.CommandLine.Option;
  * {@code validation.confusion_matrix} (rows actual, columns predicted), {@code out}, {@code labels_file} (with
  * {@code --labels FILE.csv}: a collection labelled by a file, read with DataVec's CSVRecordReader, instead of one
  * sub-folder per class), {@code skipped} (per training or validation file that could not be decoded and was left
- * out: {@code file}, {@code reason}).
+ * out: {@code file}, {@code reason}); with {@code --plot DIR}: {@code plots.training_curves} and, with validation
+ * images, {@code plots.confusion_matrix} (the pictures' paths).
  */
 @Command(name = "train",
         mixinStandardHelpOptions = true,
@@ -129,6 +133,9 @@ public final class TrainCommand extends CliCommand {
             description = "The model file to write (replaced atomically).")
     private Path out;
 
+    @Mixin
+    private PlotOptions plot;
+
     /** Creates the command; picocli fills in its options. */
     public TrainCommand() {
     }
@@ -146,6 +153,10 @@ public final class TrainCommand extends CliCommand {
         result.classifier().save(out);
         fill(report, result);
         result.validation().ifPresent(metrics -> out().print(System.lineSeparator() + metrics.toTable()));
+        plot.draw("training_curves", "training-curves", file -> TrainingCurvesChart.write(result.history(), file),
+                report, out());
+        result.validation().ifPresent(metrics -> plot.draw("confusion_matrix", "confusion-matrix",
+                file -> ConfusionMatrixChart.write(metrics, "Confusion matrix, validation images", file), report, out()));
         out().printf(Locale.ROOT, "Trained %d epochs in %.1f s; model saved to %s%n",
                 result.history().epochs().size(), result.history().seconds(), out);
     }
@@ -214,6 +225,9 @@ public final class TrainCommand extends CliCommand {
     }
 
     private void checkOptions() {
+        if (plot.problem() != null) {
+            throw usageError(plot.problem());
+        }
         if (!augment.equals("on") && !augment.equals("off")) {
             throw usageError("--augment must be on or off, got '" + augment + "'");
         }

@@ -37,7 +37,7 @@ class ClassifierCommandsTest {
         ClassifierCommandsTest test = new ClassifierCommandsTest();
         int exit = test.run("train", "--data", digits.toString(), "--model", "cnn", "--image-size", "28",
                 "--epochs", "2", "--seed", "5", "--augment", "on", "--out", model.toString(),
-                "--report", report.toString());
+                "--report", report.toString(), "--plot", dir.resolve("train-plots").toString());
         assertThat(exit).as(test.err.toString()).isZero();
         trainReport = JSON.readTree(report.toFile());
         trainOutput = test.out.toString();
@@ -130,6 +130,42 @@ class ClassifierCommandsTest {
         assertThat(exit).isEqualTo(1);
         assertThat(err.toString().strip().lines()).hasSize(1);
         assertThat(err.toString()).contains(broken.toString()).contains("not a cnnkit model");
+    }
+
+    @Test
+    void trainAndEvaluateDrawTheirPicturesAndListThemInTheReport() throws IOException {
+        Path curves = dir.resolve("train-plots").resolve("training-curves.png").toAbsolutePath().normalize();
+        Path validation = dir.resolve("train-plots").resolve("confusion-matrix.png").toAbsolutePath().normalize();
+        assertThat(trainReport.path("plots").path("training_curves").asText()).isEqualTo(curves.toString());
+        assertThat(trainReport.path("plots").path("confusion_matrix").asText()).isEqualTo(validation.toString());
+        assertPicture(curves);
+        assertPicture(validation);
+        assertThat(trainOutput).contains("Picture: " + curves);
+
+        Path report = dir.resolve("evaluate-plot.json");
+        Path plots = dir.resolve("evaluate-plots");
+        int exit = run("evaluate", "--model", model.toString(), "--data", digits.toString(), "--report",
+                report.toString(), "--plot", plots.toString(), "--plot-format", "svg");
+
+        assertThat(exit).as(err.toString()).isZero();
+        Path svg = plots.resolve("confusion-matrix.svg").toAbsolutePath().normalize();
+        assertThat(JSON.readTree(report.toFile()).path("plots").path("confusion_matrix").asText())
+                .isEqualTo(svg.toString());
+        assertThat(Files.readString(svg)).startsWith("<?xml").contains("<svg").contains("Confusion matrix, digits");
+    }
+
+    private static void assertPicture(Path png) throws IOException {
+        java.awt.image.BufferedImage image = javax.imageio.ImageIO.read(png.toFile());
+        assertThat(image).as(png.toString()).isNotNull();
+        assertThat(image.getWidth()).isEqualTo(1000);
+        assertThat(image.getHeight()).isEqualTo(600);
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int y = 0; y < image.getHeight(); y += 3) {
+            for (int x = 0; x < image.getWidth(); x += 3) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertThat(colours.size()).as("distinct colours in " + png).isGreaterThan(20);
     }
 
     @Test

@@ -80,8 +80,10 @@ class RetrievalCommandsTest {
         assertThat(partial.get("skipped").get(0).get("reason").asText()).contains("not an image");
 
         Path evaluationReport = dir.resolve("evaluate.json");
+        Path plots = dir.resolve("plots");
         assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(),
-                "--report", evaluationReport.toString()}, extractor))).as(err.toString()).isZero();
+                "--report", evaluationReport.toString(), "--plot", plots.toString()}, extractor)))
+                .as(err.toString()).isZero();
         JsonNode evaluation = new ObjectMapper().readTree(evaluationReport.toFile());
         assertThat(evaluation.get("queries").asInt()).isEqualTo(24);
         for (String key : new String[] {"map", "precision_at_1", "precision_at_4", "precision_at_10"}) {
@@ -98,6 +100,11 @@ class RetrievalCommandsTest {
         assertThat(throughStore.get("store").asText()).startsWith("exact:");
         assertThat(throughStore.get("map").asDouble()).isCloseTo(throughStore.get("exact").get("map").asDouble(),
                 org.assertj.core.api.Assertions.within(1e-3));
+        Path curves = plots.resolve("retrieval-curves.png").toAbsolutePath().normalize();
+        assertThat(evaluation.get("plots").get("retrieval_curves").asText()).isEqualTo(curves.toString());
+        BufferedImage chart = ImageIO.read(curves.toFile());
+        assertThat(chart.getWidth()).isEqualTo(1000);
+        assertThat(chart.getHeight()).isEqualTo(600);
     }
 
     @Test
