@@ -35,6 +35,39 @@ class SearchPageBrowserTest {
         }
     }
 
+    @Test
+    void onCorel1kWithMobileNetV2TheSameQueryFindsItsOwnCategory() throws Exception {
+        Browser.requireInstalled();
+        Path assets = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"));
+        Path corel = assets.resolve("corel1k");
+        Path weights = assets.resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(corel) && Files.isRegularFile(weights),
+                "Corel-1K or the MobileNetV2 weights not found under " + assets + ": skipping");
+        var search = org.cnnkit.retrieval.ImageSearch.create(
+                org.cnnkit.retrieval.ExtractorSpec.mobileNetV2(0.35).withWeights(weights),
+                org.cnnkit.retrieval.SearchSettings.defaults(), org.cnnkit.core.progress.ProgressListener.none());
+        search.indexFolder(corel, org.cnnkit.core.progress.ProgressListener.none());
+        Path query = corel.resolve("horses").toAbsolutePath().normalize();
+        try (var files = Files.list(query)) {
+            query = files.filter(f -> f.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
+        }
+        try (SearchServer server = SearchServer.builder().setExtractor(search.extractor()).setIndex(search.index())
+                .optPort(0).optStoreName("exact:corel1k-mnv2.cfi").build().start()) {
+            for (int[] window : new int[][] {{1280, 1010}, {390, 1500}}) {
+                try (Browser browser = Browser.open(window[0], window[1])) {
+                    searchAndFollow(browser, server, query, 12, "corel-" + window[0]);
+                }
+            }
+            var api = new HttpTestClient(server);
+            var found = HttpTestClient.json(api.upload("/api/search", "q.jpg", Files.readAllBytes(query), "10"));
+            long horses = 0;
+            for (var result : found.get("results")) {
+                horses += result.get("id").asText().contains("/horses/") ? 1 : 0;
+            }
+            assertThat(horses).as("horses among the 10 nearest").isGreaterThanOrEqualTo(8);
+        }
+    }
+
     /** Opens the page, searches with a file, checks the tiles, clicks the second result and checks its search. */
     static void searchAndFollow(Browser browser, SearchServer server, Path query, int top, String name)
             throws Exception {
