@@ -70,8 +70,8 @@ final class ServeSearchWorkload {
         search.search(queries, TOP, ProgressListener.none());
         double libraryPerSecond = queries.size() / seconds(libraryStart);
 
-        try (SearchServer server = SearchServer.builder().setExtractor(search.extractor()).setIndex(search.index())
-                .optPort(0).optStoreName("exact (bench)").build().start()) {
+        try (search; SearchServer server = SearchServer.builder().setSearch(search).optPort(0)
+                .optStoreName("exact (bench)").build().start()) {
             Client client = new Client(server.port());
             for (int i = 0; i < 16; i++) {
                 client.search(bodies.get(i));
@@ -125,7 +125,7 @@ final class ServeSearchWorkload {
             extra.put("library_batched_per_s", round(libraryPerSecond));
             extra.put("clients", CLIENTS);
             extra.put("searches_per_client", SEARCHES_PER_CLIENT);
-            extra.put("images", search.index().size());
+            extra.put("images", search.store().size());
             extra.put("top", TOP);
             extra.put("load_average", loadAverage());
             return new BenchResult(NAME, latencies.length / loadSeconds, "requests/s", peer,

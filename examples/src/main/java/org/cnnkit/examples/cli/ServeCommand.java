@@ -10,8 +10,8 @@ import org.cnnkit.examples.serve.SearchServer;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.zoo.ImageClassifier;
-import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,7 +19,7 @@ import picocli.CommandLine.Option;
  * (Ctrl+C or SIGTERM; requests in flight finish first).
  *
  * <p>Report keys (written when the server stops): {@code url}, {@code bind}, {@code port}, {@code store},
- * {@code images}, {@code extractor}, {@code classifier}, {@code token}.
+ * {@code root}, {@code images}, {@code extractor}, {@code classifier}, {@code token}.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
         description = "Serves the image search web page and its JSON API over an index, until stopped.")
@@ -28,15 +28,19 @@ public final class ServeCommand extends CliCommand {
     /** The environment variable that holds the API token when --token-file is not given. */
     static final String TOKEN_VARIABLE = "CNNKIT_TOKEN";
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    private Source source;
+    @Option(names = "--index", paramLabel = "INDEX", description = "An index file written by 'index' (short for "
+            + "--store exact:INDEX).")
+    private Path index;
+
+    @Mixin
+    private StoreSelection stores;
 
     @Option(names = "--model", paramLabel = "MODEL",
             description = "A classifier written by train: the page also shows its labels for the query.")
     private Path model;
 
     @Option(names = "--root", paramLabel = "DIR",
-            description = "The folder that relative ids in the store are resolved against.")
+            description = "Resolve the stored image paths against DIR instead of the root the store records.")
     private Path root;
 
     @Option(names = "--port", paramLabel = "N", defaultValue = "8080", description = "Default: ${DEFAULT-VALUE}.")
@@ -73,15 +77,6 @@ public final class ServeCommand extends CliCommand {
     public ServeCommand() {
     }
 
-    /** Where the vectors come from: an index file or a store spec. */
-    static final class Source {
-        @Option(names = "--index", paramLabel = "INDEX", description = "An index written by 'index'.")
-        Path index;
-
-        @Option(names = "--store", paramLabel = "SPEC", description = "A store: exact:FILE.")
-        String store;
-    }
-
     @Override
     protected void run(Report report) throws InterruptedException {
         if (port < 0 || port > 65535) {
@@ -90,47 +85,42 @@ public final class ServeCommand extends CliCommand {
         if (maxUploadMb < 1 || queue < 1 || batch < 1 || timeoutSeconds < 1) {
             throw usageError("--max-upload-mb, --queue, --batch and --timeout must be at least 1");
         }
-        Path indexFile = indexFile();
+        StoreSpec spec = stores.spec(index, "--index").orElseThrow(() -> usageError("give --store SPEC or --index FILE"));
         String token = token();
-        ImageSearch search = ImageSearch.open(indexFile, progress());
         ImageClassifier classifier = model == null ? null : ImageClassifier.load(model);
-        String store = "exact:" + indexFile.toAbsolutePath().normalize();
+        try (ImageSearch opened = ImageSearch.open(spec, stores.options().build(), progress())) {
+            ImageSearch search = root == null ? opened : opened.withRoot(root);
+            serve(report, spec, search, classifier, token);
+        }
+    }
+
+    private void serve(Report report, StoreSpec spec, ImageSearch search, ImageClassifier classifier, String token)
+            throws InterruptedException {
         SearchServer server;
         try {
-            server = SearchServer.builder().setExtractor(search.extractor()).setIndex(search.index())
-                    .optRoot(root).optStoreName(store).optClassifier(classifier).optBind(bind).optPort(port)
-                    .optToken(token).optMaxUploadBytes(maxUploadMb * 1024L * 1024L).optQueueCapacity(queue)
-                    .optMaxBatch(batch).optRequestTimeout(Duration.ofSeconds(timeoutSeconds)).build();
+            server = SearchServer.builder().setSearch(search).optStoreName(spec.toString()).optClassifier(classifier)
+                    .optBind(bind).optPort(port).optToken(token).optMaxUploadBytes(maxUploadMb * 1024L * 1024L)
+                    .optQueueCapacity(queue).optMaxBatch(batch).optRequestTimeout(Duration.ofSeconds(timeoutSeconds))
+                    .build();
         } catch (NoClassDefFoundError e) {
             throw new CnnkitException("cnnkit serve needs io.javalin:javalin on the class path (" + e.getMessage()
                     + ")", e);
         }
         server.start();
-        Thread stopper = new Thread(server::close, "cnnkit-serve-shutdown");
-        Runtime.getRuntime().addShutdownHook(stopper);
-        out().println("cnnkit serve: " + search.index().size() + " images on " + server.uri()
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "cnnkit-serve-shutdown"));
+        out().println("cnnkit serve: " + search.store().size() + " images on " + server.uri()
                 + (token == null ? "" : " (API token required)") + "; Ctrl+C stops");
         out().flush();
         report.put("url", server.uri().toString());
         report.put("bind", bind);
         report.put("port", server.port());
-        report.put("store", store);
-        report.put("images", search.index().size());
+        report.put("store", spec.toString());
+        search.root().ifPresent(folder -> report.put("root", folder));
+        report.put("images", search.store().size());
         report.put("extractor", search.extractor().name());
         report.put("classifier", model == null ? null : model.toAbsolutePath().normalize().toString());
         report.put("token", token != null);
         server.awaitStop();
-    }
-
-    private Path indexFile() {
-        if (source.index != null) {
-            return source.index;
-        }
-        StoreSpec spec = StoreSpec.parse(source.store);
-        if (spec.kind() != StoreSpec.Kind.EXACT) {
-            throw usageError("--store " + spec + ": this build serves exact:FILE stores only");
-        }
-        return Path.of(spec.location());
     }
 
     private String token() {

@@ -1,99 +1,84 @@
 package org.cnnkit.examples.serve;
 
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
-import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.FeatureExtractor;
-import org.cnnkit.retrieval.FeatureIndex;
+import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.Match;
+import org.cnnkit.retrieval.store.VectorStore;
 
 /**
- * What the server searches: an extractor, the vectors it made, and where the indexed image files are. An entry's
- * file is found from its id alone: ids that are absolute paths as they are, other ids relative to the root folder;
- * a file outside the root (or any id not stored) is never served.
+ * What the server searches: an {@link ImageSearch} (its extractor and store) and the files of the stored images. An
+ * entry's file is found from its stored id alone ({@link ImageSearch#fileOf}); an id that is not stored, a relative
+ * id that would leave the root, or a file that is gone is never served.
  */
 final class ImageCatalog {
 
-    private final FeatureExtractor extractor;
-    private final FeatureIndex index;
-    private final Optional<Path> root;
+    private final ImageSearch search;
+    private final VectorStore store;
     private final String storeName;
 
-    ImageCatalog(FeatureExtractor extractor, FeatureIndex index, Optional<Path> root, String storeName) {
-        this.extractor = Objects.requireNonNull(extractor, "extractor");
-        this.index = Objects.requireNonNull(index, "index");
-        this.root = root.map(r -> r.toAbsolutePath().normalize());
-        this.storeName = Objects.requireNonNull(storeName, "storeName");
-        index.requireCompatible(extractor.identity());
+    ImageCatalog(ImageSearch search, String storeName) {
+        this.search = Objects.requireNonNull(search, "search");
+        this.store = search.store();
+        this.storeName = storeName == null ? store.toString() : storeName;
     }
 
     FeatureExtractor extractor() {
-        return extractor;
+        return search.extractor();
     }
 
     String storeName() {
         return storeName;
     }
 
-    int size() {
-        return index.size();
+    long size() {
+        return store.size();
     }
 
     int dimension() {
-        return index.dimension();
+        return store.schema().dimension();
     }
 
     String metric() {
-        return index.metric().name().toLowerCase(java.util.Locale.ROOT);
+        return store.schema().metric().name().toLowerCase(Locale.ROOT);
     }
 
     boolean contains(String id) {
-        return index.contains(id);
+        return store.contains(id);
     }
 
     /** The k nearest entries to each extracted query vector, nearest first. */
     List<List<Match>> search(float[][] queries, int k) {
-        return index.search(queries, k);
+        return store.search(queries, k);
     }
 
     /** The k nearest entries to a stored one, the entry itself left out. */
     List<Match> searchById(String id, int k) {
-        float[] vector = index.vector(id).orElseThrow(() -> new CnnkitException("no indexed image has the id " + id));
-        List<Match> found = index.search(new float[][] {vector}, k + 1).get(0);
-        List<Match> others = new ArrayList<>(k);
-        for (Match match : found) {
-            if (!match.id().equals(id) && others.size() < k) {
-                others.add(match);
-            }
-        }
-        return others;
+        return store.searchById(id, k);
     }
 
-    /**
-     * The file of a stored entry, if the id is stored and its file is a regular file (inside the root when there is
-     * one).
-     */
+    /** The file of a stored entry, if the id is stored and its file is a regular file. */
     Optional<Path> fileOf(String id) {
-        if (!index.contains(id)) {
+        if (!store.contains(id)) {
             return Optional.empty();
         }
         Path file;
+        boolean relative;
         try {
-            Path path = Path.of(id);
-            file = path.isAbsolute() ? path.normalize()
-                    : root.map(r -> r.resolve(path).normalize()).orElse(null);
-        } catch (InvalidPathException e) {
+            file = search.fileOf(id).toAbsolutePath().normalize();
+            relative = !id.startsWith("file:") && !Path.of(id).isAbsolute();
+        } catch (IllegalArgumentException e) { // InvalidPathException, a bad file: URI
             return Optional.empty();
         }
-        if (file == null || (root.isPresent() && !file.startsWith(root.get())) || !Files.isRegularFile(file)) {
+        if (relative && search.root().map(root -> !file.startsWith(root.toAbsolutePath().normalize())).orElse(true)) {
             return Optional.empty();
         }
-        return Optional.of(file);
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
     }
 
     /** The file name shown for an entry: the last part of its id. */

@@ -40,8 +40,7 @@ import java.util.stream.Stream;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.ImageDecodingException;
-import org.cnnkit.retrieval.FeatureExtractor;
-import org.cnnkit.retrieval.FeatureIndex;
+import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.Match;
 import org.cnnkit.zoo.ImageClassifier;
 import org.cnnkit.zoo.Prediction;
@@ -58,8 +57,9 @@ import org.slf4j.LoggerFactory;
  * statistics. {@code docs/serve.md} describes every endpoint.
  *
  * <pre>{@code
- * try (SearchServer server = SearchServer.builder().setExtractor(extractor).setIndex(index)
- *         .optRoot(Path.of("photos")).optPort(8080).build().start()) {
+ * try (ImageSearch search = ImageSearch.open(StoreSpec.parse("exact:photos.cfi"), StoreOptions.openExisting(),
+ *         ProgressListener.none());
+ *      SearchServer server = SearchServer.builder().setSearch(search).optPort(8080).build().start()) {
  *     server.awaitStop();
  * }
  * }</pre>
@@ -98,7 +98,7 @@ public final class SearchServer implements AutoCloseable {
     private volatile boolean stopping;
 
     private SearchServer(Builder b) {
-        this.catalog = new ImageCatalog(b.extractor, b.index, Optional.ofNullable(b.root), b.storeName);
+        this.catalog = new ImageCatalog(b.search, b.storeName);
         this.classifier = Optional.ofNullable(b.classifier);
         this.token = Optional.ofNullable(b.token).map(BearerToken::new);
         this.bind = b.bind;
@@ -121,7 +121,7 @@ public final class SearchServer implements AutoCloseable {
         this.app = createApp(b);
     }
 
-    /** Returns a builder; the extractor and the index are required. */
+    /** Returns a builder; the search is required. */
     public static Builder builder() {
         return new Builder();
     }
@@ -569,10 +569,8 @@ public final class SearchServer implements AutoCloseable {
     /** Builds a {@link SearchServer}; {@code setX} required, {@code optX} optional with the defaults given. */
     public static final class Builder {
 
-        private FeatureExtractor extractor;
-        private FeatureIndex index;
-        private Path root;
-        private String storeName = "exact (in memory)";
+        private ImageSearch search;
+        private String storeName;
         private ImageClassifier classifier;
         private String bind = "127.0.0.1";
         private int port = 8080;
@@ -588,41 +586,21 @@ public final class SearchServer implements AutoCloseable {
         }
 
         /**
-         * Sets the extractor that made the index's vectors; it extracts uploaded queries.
+         * Sets what to search: the extractor describes uploaded queries, the store holds the vectors, and its root
+         * locates the image files ({@link ImageSearch#withRoot(Path)} to point it elsewhere). The server does not
+         * close it.
          *
-         * @param extractor the extractor
+         * @param search the search
          * @return this builder
          */
-        public Builder setExtractor(FeatureExtractor extractor) {
-            this.extractor = Objects.requireNonNull(extractor, "extractor");
+        public Builder setSearch(ImageSearch search) {
+            this.search = Objects.requireNonNull(search, "search");
             return this;
         }
 
         /**
-         * Sets the index to search.
-         *
-         * @param index the index
-         * @return this builder
-         */
-        public Builder setIndex(FeatureIndex index) {
-            this.index = Objects.requireNonNull(index, "index");
-            return this;
-        }
-
-        /**
-         * Sets the folder that relative ids are resolved against; ids that are absolute paths need none. Files
-         * outside the root are never served.
-         *
-         * @param root the folder of the indexed images
-         * @return this builder
-         */
-        public Builder optRoot(Path root) {
-            this.root = root;
-            return this;
-        }
-
-        /**
-         * Sets how the store is shown on the page and in {@code /api/stats}, such as {@code exact:photos.cfi}.
+         * Sets how the store is shown on the page and in {@code /api/stats}, such as {@code exact:photos.cfi};
+         * by default the store's own description.
          *
          * @param storeName the description
          * @return this builder
@@ -758,12 +736,11 @@ public final class SearchServer implements AutoCloseable {
          * Builds the server (not started yet).
          *
          * @return the server
-         * @throws IllegalStateException if the extractor or the index is missing
-         * @throws CnnkitException if the index was made by another extractor
+         * @throws IllegalStateException if the search is missing
          */
         public SearchServer build() {
-            if (extractor == null || index == null) {
-                throw new IllegalStateException("setExtractor and setIndex are required");
+            if (search == null) {
+                throw new IllegalStateException("setSearch is required");
             }
             return new SearchServer(this);
         }

@@ -31,8 +31,10 @@ class ServeCommandTest {
     void badOptionsAreUsageErrorsOrOneLineFailures() throws Exception {
         assertThat(CliRunner.run(out, err, "serve")).isEqualTo(2);
         assertThat(err.toString()).contains("--index").contains("--store");
-        assertThat(CliRunner.run(out, err, "serve", "--store", "lucene:photos-index/")).isEqualTo(2);
-        assertThat(err.toString()).contains("exact:FILE");
+        assertThat(CliRunner.run(out, err, "serve", "--store", "nosuchkind:x")).isEqualTo(1);
+        assertThat(err.toString()).contains("unknown kind");
+        assertThat(CliRunner.run(out, err, "serve", "--index", "a.cfi", "--store", "exact:b.cfi")).isEqualTo(1);
+        assertThat(err.toString()).contains("not both");
         assertThat(CliRunner.run(out, err, "serve", "--index", "x.cfi", "--port", "70000")).isEqualTo(2);
         Path empty = Files.writeString(dir.resolve("token"), "  \n");
         assertThat(CliRunner.run(out, err, "serve", "--index", "x.cfi", "--token-file", empty.toString()))

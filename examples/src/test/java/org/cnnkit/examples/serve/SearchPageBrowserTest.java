@@ -51,8 +51,7 @@ class SearchPageBrowserTest {
         try (var files = Files.list(query)) {
             query = files.filter(f -> f.toString().endsWith(".jpg")).sorted().findFirst().orElseThrow();
         }
-        try (SearchServer server = SearchServer.builder().setExtractor(search.extractor()).setIndex(search.index())
-                .optPort(0).optStoreName("exact:corel1k-mnv2.cfi").build().start()) {
+        try (SearchServer server = SearchServer.builder().setSearch(search).optPort(0).optStoreName("exact:corel1k-mnv2.cfi").build().start()) {
             for (int[] window : new int[][] {{1280, 1010}, {390, 1500}}) {
                 try (Browser browser = Browser.open(window[0], window[1])) {
                     searchAndFollow(browser, server, query, 12, "corel-" + window[0]);
@@ -73,6 +72,8 @@ class SearchPageBrowserTest {
             throws Exception {
         var driver = browser.driver;
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(120));
+        // The tiles are replaced when results arrive: an element found just before may be gone when read.
+        wait.ignoring(org.openqa.selenium.StaleElementReferenceException.class);
         driver.get(server.uri().toString());
         wait.until(ExpectedConditions.textMatches(By.id("stats"), java.util.regex.Pattern.compile("\\d+ images")));
         new org.openqa.selenium.support.ui.Select(driver.findElement(By.id("top"))).selectByVisibleText(

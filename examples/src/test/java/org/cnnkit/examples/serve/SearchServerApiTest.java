@@ -48,7 +48,7 @@ class SearchServerApiTest {
         assertThat(HttpTestClient.json(health).get("status").asText()).isEqualTo("ok");
 
         JsonNode stats = HttpTestClient.json(client.get("/api/stats"));
-        assertThat(stats.get("images").asInt()).isEqualTo(gallery.index.size()).isGreaterThan(10);
+        assertThat(stats.get("images").asInt()).isEqualTo((int) gallery.search.store().size()).isGreaterThan(10);
         assertThat(stats.get("extractor").asText()).isEqualTo("colour-layout");
         assertThat(stats.get("dimension").asInt()).isEqualTo(12);
         assertThat(stats.get("store").asText()).isEqualTo("exact:test.cfi");

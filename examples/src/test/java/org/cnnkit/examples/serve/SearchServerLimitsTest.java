@@ -54,7 +54,7 @@ class SearchServerLimitsTest {
         TestGallery gallery = new TestGallery(dir, 1);
         GatedExtractor gated = new GatedExtractor(gallery.extractor);
         byte[] query = Files.readAllBytes(gallery.anyImage());
-        try (SearchServer server = SearchServer.builder().setExtractor(gated).setIndex(gallery.index).optPort(0)
+        try (SearchServer server = SearchServer.builder().setSearch(gallery.searchWith(gated)).optPort(0)
                 .optMaxBatch(1).optQueueCapacity(1).build().start()) {
             HttpTestClient client = new HttpTestClient(server);
             CompletableFuture<HttpResponse<byte[]>> running = async(() -> client.upload("/api/search", "a.png", query, "2"));
@@ -78,7 +78,7 @@ class SearchServerLimitsTest {
         TestGallery gallery = new TestGallery(dir, 1);
         GatedExtractor gated = new GatedExtractor(gallery.extractor);
         byte[] query = Files.readAllBytes(gallery.anyImage());
-        SearchServer server = SearchServer.builder().setExtractor(gated).setIndex(gallery.index).optPort(0)
+        SearchServer server = SearchServer.builder().setSearch(gallery.searchWith(gated)).optPort(0)
                 .build().start();
         HttpTestClient client = new HttpTestClient(server);
         CompletableFuture<HttpResponse<byte[]>> inFlight = async(() -> client.upload("/api/search", "a.png", query, "2"));

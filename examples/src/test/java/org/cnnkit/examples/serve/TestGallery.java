@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.zip.CRC32;
 import org.cnnkit.examples.PatternGallery;
 import org.cnnkit.core.progress.ProgressListener;
-import org.cnnkit.retrieval.FeatureIndex;
+import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
 
@@ -16,19 +16,25 @@ final class TestGallery {
 
     final Path folder;
     final ColourLayoutExtractor extractor = new ColourLayoutExtractor();
-    final FeatureIndex index;
+    final ImageSearch search;
+    final Path indexFile;
 
     TestGallery(Path dir, int perFamily) {
         this.folder = dir.resolve("gallery");
         PatternGallery.write(folder, perFamily, 64, 7);
-        ImageSearch search = ImageSearch.create(extractor, SearchSettings.raw());
+        this.search = ImageSearch.create(extractor, SearchSettings.raw());
         search.indexFolder(folder, ProgressListener.none());
-        this.index = search.index();
+        this.indexFile = dir.resolve("gallery.cfi");
+        search.save(indexFile);
     }
 
     SearchServer.Builder server() {
-        return SearchServer.builder().setExtractor(extractor).setIndex(index).optPort(0)
-                .optStoreName("exact:test.cfi");
+        return SearchServer.builder().setSearch(search).optPort(0).optStoreName("exact:test.cfi");
+    }
+
+    /** The same index searched with another extractor object (of the same identity). */
+    ImageSearch searchWith(FeatureExtractor other) {
+        return ImageSearch.open(indexFile, other);
     }
 
     Path anyImage() throws IOException {
