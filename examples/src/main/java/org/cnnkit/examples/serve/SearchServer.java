@@ -587,7 +587,7 @@ public final class SearchServer implements AutoCloseable {
 
         /**
          * Sets what to search: the extractor describes uploaded queries, the store holds the vectors, and its root
-         * locates the image files ({@link ImageSearch#withRoot(Path)} to point it elsewhere). The server does not
+         * locates the image files ({@code ImageSearch.withRoot} points it elsewhere). The server does not
          * close it.
          *
          * @param search the search
