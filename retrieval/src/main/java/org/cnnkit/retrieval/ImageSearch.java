@@ -273,6 +273,17 @@ public final class ImageSearch implements AutoCloseable {
         return ids.root();
     }
 
+    /**
+     * Returns the image file a stored id stands for: resolved against the root for relative ids, as is for absolute
+     * paths and {@code file:} URIs. Whether the id is stored, or the file exists, is not checked.
+     *
+     * @param id a store id, as in {@link Match#id()}
+     * @return the file
+     */
+    public Path fileOf(String id) {
+        return ids.pathOf(id);
+    }
+
     /** {@return the extractor} */
     public FeatureExtractor extractor() {
         return extractor;

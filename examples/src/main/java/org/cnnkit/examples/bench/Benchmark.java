@@ -47,6 +47,7 @@ public final class Benchmark {
         w.put(PostgresAnnWorkload.NAME, PostgresAnnWorkload::run);
         w.put("pipeline-decode-augment-100", peer -> PipelineWorkload.run("pipeline-decode-augment-100", 100, peer));
         w.put("pipeline-decode-augment-224", peer -> PipelineWorkload.run("pipeline-decode-augment-224", 224, peer));
+        w.put(ServeSearchWorkload.NAME, ServeSearchWorkload::run);
         return java.util.Collections.unmodifiableMap(w);
     }
 

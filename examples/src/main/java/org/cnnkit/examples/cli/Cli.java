@@ -35,6 +35,7 @@ import picocli.CommandLine.Spec;
                 IndexCommand.class,
                 SearchCommand.class,
                 EvaluateRetrievalCommand.class,
+                ServeCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,
                 // One line per command, in the order 'cnnkit' lists them.
