@@ -13,6 +13,7 @@ import java.util.Set;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFiles;
 import org.cnnkit.core.progress.ProgressListener;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,7 +73,22 @@ public final class ImageSearch {
      * @throws CnnkitException if the extractor cannot be built
      */
     public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener) {
-        ImageSearch search = create(spec.create(downloadListener), settings);
+        return create(spec, settings, downloadListener, null);
+    }
+
+    /**
+     * As {@link #create(ExtractorSpec, SearchSettings, ProgressListener)}, with the extractor's network on an engine.
+     *
+     * @param spec the extractor to build
+     * @param settings the metric and transforms of the new index
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the search
+     * @throws CnnkitException if the extractor cannot be built or the engine is not available
+     */
+    public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener,
+            InferenceEngine engine) {
+        ImageSearch search = create(spec.create(downloadListener, engine), settings);
         spec.toProperties().forEach(search.index::setProperty);
         return search;
     }
@@ -88,10 +104,25 @@ public final class ImageSearch {
      * @throws CnnkitException if the index records no extractor, or the rebuilt one differs from the recorded one
      */
     public static ImageSearch open(Path indexFile, ProgressListener downloadListener) {
+        return open(indexFile, downloadListener, null);
+    }
+
+    /**
+     * As {@link #open(Path, ProgressListener)}, with the extractor's network on an engine.
+     *
+     * @param indexFile the index file
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the search
+     * @throws IndexFileException if the file is missing or damaged
+     * @throws CnnkitException if the index records no extractor, the rebuilt one differs from the recorded one, or
+     *     the engine is not available
+     */
+    public static ImageSearch open(Path indexFile, ProgressListener downloadListener, InferenceEngine engine) {
         FeatureIndex index = FeatureIndex.open(indexFile);
         ExtractorSpec spec = ExtractorSpec.fromProperties(index.properties()).orElseThrow(() -> new CnnkitException(
                 "index " + indexFile + " does not record which extractor made it; open it with its extractor"));
-        return of(index, spec.create(downloadListener));
+        return of(index, spec.create(downloadListener, engine));
     }
 
     /**

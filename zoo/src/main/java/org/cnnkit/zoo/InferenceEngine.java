@@ -100,6 +100,29 @@ public enum InferenceEngine {
     }
 
     /**
+     * Makes a network ready to run on the {@link #fastest()} engine; when that is ONNX Runtime and the network has a
+     * layer the ONNX exporter does not know, falls back to DL4J (with a warning naming the layer).
+     *
+     * @param network an initialized graph with one image input and one output
+     * @param inputShape the images it takes
+     * @param preprocessing the preprocessing its input needs
+     * @return the session; close it when done
+     */
+    public static InferenceSession openFastest(ComputationGraph network, InputShape inputShape,
+            Preprocessing preprocessing) {
+        InferenceEngine engine = fastest();
+        if (engine == DL4J) {
+            return DL4J.open(network, inputShape, preprocessing);
+        }
+        try {
+            return engine.open(network, inputShape, preprocessing);
+        } catch (CnnkitException e) {
+            LOG.warn("Running on dl4j instead of onnx: {}", e.getMessage());
+            return DL4J.open(network, inputShape, preprocessing);
+        }
+    }
+
+    /**
      * Fails unless this engine is available.
      *
      * @throws CnnkitException naming the missing artifact

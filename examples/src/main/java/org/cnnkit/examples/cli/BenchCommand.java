@@ -6,6 +6,7 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.examples.bench.Benchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -26,6 +27,9 @@ public final class BenchCommand extends CliCommand {
     @Parameters(paramLabel = "WORKLOAD", arity = "0..*",
             description = "Workloads to run (default: all); see --list.")
     private List<String> workloads = new ArrayList<>();
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--list", description = "Print the workload names and exit.")
     private boolean list;
@@ -65,9 +69,9 @@ public final class BenchCommand extends CliCommand {
         if (inProcess) {
             NativeRuntime.ensureConfigured();
             report.put("runtime", NativeRuntime.describe());
-            Benchmark.runInProcess(names, peer, out());
+            Benchmark.runInProcess(names, peer, engine.engineOrDefault(), out());
         } else {
-            failed = Benchmark.runForked(names, peer, out());
+            failed = Benchmark.runForked(names, peer, engine.engineOrDefault(), out());
         }
         report.put("failed", failed);
         if (!failed.isEmpty()) {

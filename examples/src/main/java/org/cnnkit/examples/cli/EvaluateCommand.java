@@ -4,7 +4,9 @@ import java.nio.file.Path;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.zoo.ImageClassifier;
+import org.cnnkit.zoo.InferenceEngine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -12,12 +14,15 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code accuracy}, {@code count}, {@code correct}, {@code classes}, {@code per_class} (each
  * {@code class, precision, recall, f1, support}), {@code macro_avg}, {@code confusion_matrix} (rows actual,
- * columns predicted), {@code model}, {@code data}.
+ * columns predicted), {@code model}, {@code data}, {@code engine}.
  */
 @Command(name = "evaluate",
         mixinStandardHelpOptions = true,
         description = "Accuracy, per-class precision/recall/F1 and confusion matrix of a model on an image folder.")
 public final class EvaluateCommand extends CliCommand {
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by train.")
     private Path model;
@@ -39,10 +44,15 @@ public final class EvaluateCommand extends CliCommand {
     @Override
     protected void run(Report report) {
         ImageClassifier classifier = ImageClassifier.load(model);
+        InferenceEngine chosen = engine.engineOrDefault();
+        if (chosen != null) {
+            classifier = classifier.withEngine(chosen);
+        }
         ClassificationMetrics metrics = classifier.evaluate(ImageFolder.scan(data));
         metrics.toMap().forEach(report::put);
         report.put("model", model.toAbsolutePath().normalize());
         report.put("data", data.toAbsolutePath().normalize());
+        report.put("engine", classifier.engine().id());
         out().print(metrics.toTable());
     }
 }

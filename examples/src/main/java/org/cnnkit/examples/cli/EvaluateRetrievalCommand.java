@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
  * {@code queries}, {@code settings}, {@code skipped}, {@code variants[]} (each with {@code settings} and the same
- * metric keys), {@code seconds_extraction}, {@code extractor.*}.
+ * metric keys), {@code seconds_extraction}, {@code extractor.*}, {@code engine}.
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Leave-one-out retrieval quality (mAP, P@1, P@4, P@10) over a labelled folder.")
@@ -32,6 +32,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Labelled folder: one sub-folder per class.")
     private Path data;
+
+    @Mixin
+    private EngineOption engine;
 
     @Mixin
     private ExtractorOptions extractor;
@@ -60,7 +63,7 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         // Scanned before the extractor is built, which may load (or download) hundreds of megabytes of weights: a
         // missing folder, a folder without class folders or an empty class is refused first.
         ImageFolder.scan(data);
-        FeatureExtractor features = extractor.spec().create(progress());
+        FeatureExtractor features = extractor.spec().create(progress(), engine.engineOrDefault());
         long start = System.nanoTime();
         RetrievalEvaluation.LabeledFeatures labelled = RetrievalEvaluation.LabeledFeatures.extract(data, features, progress());
         report.put("seconds_extraction", (System.nanoTime() - start) / 1e9);
@@ -74,6 +77,7 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         report.put("classes", labelled.classNames());
         report.put("skipped", labelled.skipped().size());
         report.put("extractor.name", features.name());
+        report.put("engine", features.engine().id());
         report.put("extractor.identity", features.identity().describe());
         out().printf("%-45s %s%n", chosen.describe(), metrics);
         out().println("Variants on the same features:");

@@ -20,7 +20,7 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
  * {@code unchanged}, {@code removed}, {@code total}, {@code dimension}, {@code seconds_indexing},
- * {@code extractor.*}, {@code settings}, {@code index}.
+ * {@code extractor.*}, {@code engine}, {@code settings}, {@code index}.
  */
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = "Extracts features of every image under DIR into a feature index (only new or changed files "
@@ -29,6 +29,9 @@ public final class IndexCommand extends CliCommand {
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Folder of images, searched recursively.")
     private Path data;
+
+    @Mixin
+    private EngineOption engine;
 
     @Mixin
     private ExtractorOptions extractor;
@@ -53,9 +56,10 @@ public final class IndexCommand extends CliCommand {
             // unless --extractor names another; ImageSearch.of checks that it is the one that made the index.
             FeatureIndex existing = FeatureIndex.open(out);
             ExtractorSpec spec = extractor.spec(ExtractorSpec.fromProperties(existing.properties()));
-            search = ImageSearch.of(existing, spec.create(progress()));
+            search = ImageSearch.of(existing, spec.create(progress(), engine.engineOrDefault()));
         } else {
-            search = ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
+            search = ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress(),
+                    engine.engineOrDefault());
         }
         ImageSearch.IndexingReport result = search.indexFolder(data, progress());
         search.save(out);
@@ -70,6 +74,7 @@ public final class IndexCommand extends CliCommand {
         report.put("dimension", search.extractor().dimension());
         report.put("seconds_indexing", result.elapsed().toNanos() / 1e9);
         report.put("extractor.name", search.extractor().name());
+        report.put("engine", search.extractor().engine().id());
         report.put("extractor.identity", search.extractor().identity().describe());
         report.put("extractor.weights_sha256", search.extractor().identity().weightsChecksum());
         report.put("settings", search.index().transforms().toString() + " " + search.index().metric());

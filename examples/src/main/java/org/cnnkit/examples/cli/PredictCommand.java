@@ -8,16 +8,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.cnnkit.zoo.ImageClassifier;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.Prediction;
 import org.cnnkit.zoo.ScoredLabel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code predict}: the most probable classes of each image according to a saved model.
  *
- * <p>Report keys: {@code model}, {@code top}, {@code predictions} (per image: {@code file} and {@code top}, a list of
+ * <p>Report keys: {@code model}, {@code top}, {@code engine}, {@code predictions} (per image: {@code file} and {@code top}, a list of
  * {@code label, index, probability}, most probable first).
  */
 @Command(name = "predict",
@@ -31,6 +33,9 @@ public final class PredictCommand extends CliCommand {
     @Option(names = "--top", paramLabel = "K", defaultValue = "3",
             description = "How many labels to list per image (default: ${DEFAULT-VALUE}).")
     private int top;
+
+    @Mixin
+    private EngineOption engine;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, BMP, GIF).")
     private List<Path> images;
@@ -51,9 +56,14 @@ public final class PredictCommand extends CliCommand {
             throw usageError("--top must be at least 1, got " + top);
         }
         ImageClassifier classifier = ImageClassifier.load(model);
+        InferenceEngine chosen = engine.engineOrDefault();
+        if (chosen != null) {
+            classifier = classifier.withEngine(chosen);
+        }
         List<Prediction> predictions = classifier.predict(images, top);
         report.put("model", model.toAbsolutePath().normalize());
         report.put("top", top);
+        report.put("engine", classifier.engine().id());
         for (Prediction prediction : predictions) {
             List<Map<String, Object>> labels = new ArrayList<>();
             for (ScoredLabel label : prediction.top()) {

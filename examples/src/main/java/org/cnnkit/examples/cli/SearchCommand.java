@@ -8,6 +8,7 @@ import java.util.Map;
 import org.cnnkit.retrieval.ContactSheet;
 import org.cnnkit.retrieval.ImageSearch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -16,11 +17,14 @@ import picocli.CommandLine.Parameters;
  * draws each query above its matches.
  *
  * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
- * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}.
+ * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}, {@code engine}.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Finds the most similar indexed images for each IMAGE, nearest first.")
 public final class SearchCommand extends CliCommand {
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--index", required = true, paramLabel = "INDEX", description = "An index written by 'index'.")
     private Path index;
@@ -44,7 +48,7 @@ public final class SearchCommand extends CliCommand {
         if (top < 1) {
             throw usageError("--top must be at least 1: " + top);
         }
-        ImageSearch search = ImageSearch.open(index, progress());
+        ImageSearch search = ImageSearch.open(index, progress(), engine.engineOrDefault());
         List<ImageSearch.QueryResult> results = search.search(images, top, progress());
         ContactSheet sheet = new ContactSheet();
         for (int i = 0; i < results.size(); i++) {
@@ -71,6 +75,7 @@ public final class SearchCommand extends CliCommand {
         report.put("indexed", search.index().size());
         report.put("metric", search.index().metric().name().toLowerCase(java.util.Locale.ROOT));
         report.put("top", top);
+        report.put("engine", search.extractor().engine().id());
     }
 
     private static Path numbered(Path file, int number) {

@@ -420,11 +420,16 @@ final class OnnxGraphConverter {
             throw new CnnkitException("cannot export " + where + " to ONNX: it expects " + w.size(0)
                     + " inputs per example, its input has " + x.shape()[0]);
         }
-        List<String> inputs = new ArrayList<>(List.of(x.name(), initializer(name + ".W", w)));
+        // DL4J keeps dense weights column-major: their transpose [nOut, nIn] is row-major as it is, no copy needed
+        INDArray transposed = w.transpose();
+        boolean useTransposed = isContiguousRowMajor(transposed) && !isContiguousRowMajor(w);
+        List<String> inputs = new ArrayList<>(List.of(x.name(), initializer(name + ".W", useTransposed ? transposed
+                : w)));
         if (params.getParam("b") != null) {
             inputs.add(initializer(name + ".b", vector(params.getParam("b"))));
         }
-        Value value = new Value(node("Gemm", inputs, name + "/gemm", name + "/gemm"), new long[] {w.size(1)}, false);
+        Value value = new Value(node("Gemm", inputs, name + "/gemm", name + "/gemm", ints1("transB",
+                useTransposed ? 1 : 0)), new long[] {w.size(1)}, false);
         return new Value(activation(where, name, dense.getActivationFn(), value, name), value.shape(), false);
     }
 
@@ -538,7 +543,10 @@ final class OnnxGraphConverter {
     /** Adds an initializer: the array as float32 (or int64 for long arrays), little-endian raw data. */
     private String initializer(String name, INDArray array) {
         boolean integer = array.dataType() == DataType.LONG;
-        INDArray data = (integer ? array : array.castTo(DataType.FLOAT)).dup('c');
+        INDArray data = integer || array.dataType() == DataType.FLOAT ? array : array.castTo(DataType.FLOAT);
+        if (!isContiguousRowMajor(data)) {
+            data = data.dup('c');
+        }
         keptAlive.add(data);
         Onnx.TensorProto.Builder tensor = Onnx.TensorProto.newBuilder().setName(name)
                 .setDataType(integer ? Onnx.TensorProto.DataType.INT64.getNumber()
@@ -551,22 +559,44 @@ final class OnnxGraphConverter {
         return name;
     }
 
+    /**
+     * Whether an array's elements lie one after the other in row-major order in its buffer (a parameter is usually
+     * such a view into the network's flat parameter vector), so that its bytes can be wrapped as they are.
+     */
+    private static boolean isContiguousRowMajor(INDArray array) {
+        if (array.length() <= 1) {
+            return !array.isView() || array.length() == 1;
+        }
+        long expected = 1;
+        long[] shape = array.shape();
+        long[] stride = array.stride();
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] != 1 && stride[d] != expected) {
+                return false;
+            }
+            expected *= shape[d];
+        }
+        return true;
+    }
+
     /** The array's memory as bytes, little-endian: wrapped without a copy on little-endian machines. */
     private static ByteString rawBytes(INDArray data) {
-        long bytes = data.length() * data.dataType().width();
-        if (bytes > Integer.MAX_VALUE) {
+        int width = data.dataType().width();
+        long bytes = data.length() * width;
+        long start = data.offset() * width;
+        if (bytes > Integer.MAX_VALUE || start + bytes > Integer.MAX_VALUE) {
             throw new CnnkitException("cannot export a parameter of " + bytes + " bytes to ONNX: over 2 GB");
         }
         ByteBuffer buffer = data.data().asNio();
-        buffer.position(0).limit((int) bytes);
+        buffer.limit((int) (start + bytes)).position((int) start);
         if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
             return UnsafeByteOperations.unsafeWrap(buffer.slice());
         }
+        ByteBuffer slice = buffer.slice();
         byte[] copy = new byte[(int) bytes];
-        int width = data.dataType().width();
         for (int i = 0; i < copy.length; i += width) {
             for (int b = 0; b < width; b++) {
-                copy[i + b] = buffer.get(i + width - 1 - b);
+                copy[i + b] = slice.get(i + width - 1 - b);
             }
         }
         return ByteString.copyFrom(copy);
