@@ -1,11 +1,9 @@
 package org.cnnkit.zoo.onnx;
 
-import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import ai.onnxruntime.TensorInfo;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.FloatBuffer;
@@ -25,9 +23,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * The {@link InferenceEngine#ONNX_RUNTIME} engine: an ONNX Runtime session (CPU) on a cnnkit ONNX model, with as many
  * intra-op threads as cores, all graph optimizations (ONNX Runtime folds batch normalization into convolutions and
  * fuses activations itself) and sequential execution. Batches are fed as NCHW float tensors wrapping the batch's
- * own native memory (no copy when it is a contiguous float array), and ONNX Runtime writes the output straight into
- * the native memory of the returned array (a pinned output: no copy either) when the output's shape is known from
- * the batch size.
+ * own native memory (no copy when it is a contiguous float array); the output is copied once into the returned
+ * array. (Letting ONNX Runtime write the output into the array's memory, a pinned output, ran MobileNetV2 at about
+ * half the speed: measured side by side in one JVM, 52-74 against 97-137 images/s.)
  *
  * <p>{@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
  * Thread-safe: ONNX Runtime runs concurrent calls on one session.
@@ -37,9 +35,6 @@ public final class OnnxRuntimeSession implements InferenceSession {
     private final OrtEnvironment environment;
     private final OrtSession session;
     private final String inputName;
-    private final String outputName;
-    /** The output's shape with the batch dimension (first) to fill in, or null when it has other free dimensions. */
-    private final long[] outputShape;
     private final OnnxMetadata metadata;
     private final String source;
 
@@ -47,8 +42,6 @@ public final class OnnxRuntimeSession implements InferenceSession {
         this.environment = environment;
         this.session = session;
         this.inputName = session.getInputNames().iterator().next();
-        this.outputName = session.getOutputNames().iterator().next();
-        this.outputShape = fixedOutputShape(session, outputName);
         this.metadata = metadata;
         this.source = source;
     }
@@ -145,25 +138,6 @@ public final class OnnxRuntimeSession implements InferenceSession {
         }
     }
 
-    /** The output's shape when only its first (batch) dimension is free and it is a float tensor, else null. */
-    private static long[] fixedOutputShape(OrtSession session, String outputName) {
-        try {
-            if (session.getOutputInfo().get(outputName).getInfo() instanceof TensorInfo tensor
-                    && tensor.type == OnnxJavaType.FLOAT) {
-                long[] shape = tensor.getShape().clone();
-                for (int d = 1; d < shape.length; d++) {
-                    if (shape[d] < 0) {
-                        return null;
-                    }
-                }
-                return shape.length > 0 ? shape : null;
-            }
-            return null;
-        } catch (OrtException e) {
-            return null;
-        }
-    }
-
     /** Returns the model's cnnkit metadata. */
     public OnnxMetadata metadata() {
         return metadata;
@@ -181,34 +155,15 @@ public final class OnnxRuntimeSession implements InferenceSession {
         long[] shape = input.shape();
         FloatBuffer buffer = input.data().asNioFloat();
         buffer.position(0).limit((int) input.length());
-        if (outputShape != null) {
-            return pinnedOutput(buffer.slice(), shape);
-        }
         try (OnnxTensor tensor = OnnxTensor.createTensor(environment, buffer.slice(), shape);
                 OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
             OnnxTensor output = (OnnxTensor) result.get(0);
             long[] outputShape = output.getInfo().getShape();
-            FloatBuffer values = output.getFloatBuffer();
-            float[] data = new float[values.remaining()];
-            values.get(data);
-            return Nd4j.create(data, outputShape, 'c');
-        } catch (OrtException e) {
-            throw new CnnkitException("ONNX Runtime failed on " + source + " for a batch of shape "
-                    + Arrays.toString(shape) + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Runs the batch with ONNX Runtime writing its output into a new array's native memory. */
-    private INDArray pinnedOutput(FloatBuffer input, long[] shape) {
-        long[] resultShape = outputShape.clone();
-        resultShape[0] = shape[0];
-        INDArray result = Nd4j.create(DataType.FLOAT, resultShape, 'c');
-        FloatBuffer target = result.data().asNioFloat();
-        target.position(0).limit((int) result.length());
-        try (OnnxTensor tensor = OnnxTensor.createTensor(environment, input, shape);
-                OnnxTensor output = OnnxTensor.createTensor(environment, target.slice(), resultShape);
-                OrtSession.Result ignored = session.run(Map.of(inputName, tensor), Map.of(outputName, output))) {
-            return result;
+            INDArray array = Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            FloatBuffer target = array.data().asNioFloat();
+            target.position(0).limit((int) array.length());
+            target.put(output.getFloatBuffer());
+            return array;
         } catch (OrtException e) {
             throw new CnnkitException("ONNX Runtime failed on " + source + " for a batch of shape "
                     + Arrays.toString(shape) + ": " + e.getMessage(), e);
