@@ -5,6 +5,8 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.io.OutputStream;
 import java.nio.FloatBuffer;
 import java.nio.file.Files;
@@ -28,7 +30,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * half the speed: measured side by side in one JVM, 52-74 against 97-137 images/s.)
  *
  * <p>{@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
- * Thread-safe: ONNX Runtime runs concurrent calls on one session.
+ * Thread-safe: ONNX Runtime runs concurrent calls on one session. {@link #close()} releases the native session; a
+ * session that is no longer referenced is closed when the garbage collector finds it (classifiers and extractors
+ * keep theirs for their whole life and do not close them).
  */
 public final class OnnxRuntimeSession implements InferenceSession {
 
@@ -37,6 +41,10 @@ public final class OnnxRuntimeSession implements InferenceSession {
     private final String inputName;
     private final OnnxMetadata metadata;
     private final String source;
+    private final Cleaner.Cleanable closer;
+
+    /** Closes the native sessions of the instances the garbage collector has found unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private OnnxRuntimeSession(OrtEnvironment environment, OrtSession session, OnnxMetadata metadata, String source) {
         this.environment = environment;
@@ -44,6 +52,7 @@ public final class OnnxRuntimeSession implements InferenceSession {
         this.inputName = session.getInputNames().iterator().next();
         this.metadata = metadata;
         this.source = source;
+        this.closer = CLEANER.register(this, () -> closeQuietly(session));
     }
 
     /**
@@ -167,12 +176,14 @@ public final class OnnxRuntimeSession implements InferenceSession {
         } catch (OrtException e) {
             throw new CnnkitException("ONNX Runtime failed on " + source + " for a batch of shape "
                     + Arrays.toString(shape) + ": " + e.getMessage(), e);
+        } finally {
+            Reference.reachabilityFence(this); // not closed by the cleaner while ONNX Runtime runs
         }
     }
 
     @Override
     public void close() {
-        closeQuietly(session);
+        closer.clean();
     }
 
     private static void closeQuietly(OrtSession session) {
