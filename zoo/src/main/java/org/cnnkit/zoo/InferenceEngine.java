@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The engines that run a network's inference: DL4J's compiled plans, or ONNX Runtime on the network exported to ONNX
  * ({@link OnnxExport}). Both compute the same outputs (within 1e-4, {@code InferenceEngineContractTest}); ONNX
- * Runtime is the faster on every network cnnkit benchmarks (docs/onnx.md), so it is the default when its artifact,
+ * Runtime ran MobileNetV2 1.2-1.6 times as fast as DL4J's plans and the notebook CNN as fast (docs/performance.md),
+ * so it is the default when its artifact,
  * {@value #ONNX_RUNTIME_ARTIFACT}, is on the classpath ({@link #fastest()}).
  *
  * <p>DL4J stays the engine that builds and trains networks. A session on ONNX Runtime runs a snapshot of the weights
