@@ -8,6 +8,8 @@ import java.util.Objects;
 import java.util.Optional;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressListener;
+import org.cnnkit.zoo.InferenceEngine;
+import org.cnnkit.zoo.onnx.OnnxExport;
 
 /**
  * Which feature extractor to build, in words a command line or an index file can carry: the network, its alpha
@@ -101,19 +103,48 @@ public record ExtractorSpec(Kind kind, double alpha, Optional<Path> weights, int
      * @throws CnnkitException if the weights cannot be had or do not fit
      */
     public FeatureExtractor create(ProgressListener downloadListener) {
+        return create(downloadListener, null);
+    }
+
+    /**
+     * Builds the extractor with its network on an engine, loading (and if needed downloading) its weights.
+     *
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the extractor
+     * @throws CnnkitException if the weights cannot be had or do not fit, or the engine is not available
+     */
+    public FeatureExtractor create(ProgressListener downloadListener, InferenceEngine engine) {
         return switch (kind) {
             case VGG16 -> {
                 Vgg16Fc2.Builder builder = Vgg16Fc2.builder().optInputSize(imageSize).optDownloadListener(downloadListener);
                 weights.ifPresent(builder::optWeights);
+                if (engine != null) {
+                    builder.optEngine(engine);
+                }
                 yield builder.build();
             }
             case MOBILENETV2 -> {
                 MobileNetV2Pooled.Builder builder = MobileNetV2Pooled.builder().optAlpha(alpha).optImageSize(imageSize)
                         .optDownloadListener(downloadListener);
                 weights.ifPresent(builder::optWeights);
+                if (engine != null) {
+                    builder.optEngine(engine);
+                }
                 yield builder.build();
             }
         };
+    }
+
+    /**
+     * Builds the extractor (on DL4J: no ONNX Runtime session is opened) and exports its network to ONNX.
+     *
+     * @param downloadListener receives progress of a weights download
+     * @return the export, ready to write
+     * @throws CnnkitException if the weights cannot be had or do not fit
+     */
+    public OnnxExport exportOnnx(ProgressListener downloadListener) {
+        return ((GraphFeatureExtractor) create(downloadListener, InferenceEngine.DL4J)).toOnnx();
     }
 
     /** {@return the spec as index properties ({@code extractor.kind}, {@code extractor.alpha}, ...)} */

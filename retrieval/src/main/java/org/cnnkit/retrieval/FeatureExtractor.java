@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.progress.ProgressListener;
+import org.cnnkit.zoo.InferenceEngine;
 
 /**
  * Turns images into feature vectors whose distances reflect visual similarity. An extractor's
@@ -20,6 +21,15 @@ public interface FeatureExtractor {
     /** {@return what exactly produces the vectors: model, weights checksum, input size, preprocessing, dimension} */
     ExtractorIdentity identity();
 
+    /**
+     * Returns the engine that runs this extractor's network.
+     *
+     * @return the engine ({@link InferenceEngine#DL4J} unless the implementation says otherwise)
+     */
+    default InferenceEngine engine() {
+        return InferenceEngine.DL4J;
+    }
+
     /** {@return the length of one feature vector} */
     default int dimension() {
         return identity().dimension();
@@ -27,7 +37,8 @@ public interface FeatureExtractor {
 
     /**
      * Extracts the features of image files in batches: decoding in parallel, preprocessing, then the network
-     * one batch at a time. At most one batch of decoded images is held in memory.
+     * one batch at a time, the next batch decoded while the network runs on the current one. At most two batches of
+     * decoded images are held in memory.
      *
      * @param files the images
      * @param listener receives progress, in images

@@ -13,9 +13,12 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.PipelinedBatches;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
-import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.InferenceEngine;
+import org.cnnkit.zoo.InferenceSession;
+import org.cnnkit.zoo.onnx.OnnxExport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -24,13 +27,15 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * A {@link FeatureExtractor} that runs a DL4J {@link ComputationGraph} on batches of images and turns its
  * output into one vector per image. Files are decoded one batch at a time by a {@link BatchDecoder} (a few worker
- * threads, straight into the batch array), so that at most one batch of decoded images is in memory; each batch is
- * split between one network replica per core ({@link ParallelInference}).
+ * threads, straight into the batch array), the next batch while the network runs on the current one
+ * ({@link PipelinedBatches}: at most two batches of decoded images in memory). The network runs on an
+ * {@link InferenceEngine} ({@link InferenceEngine#fastest()} unless the builder chose one): ONNX Runtime on the
+ * exported network, or DL4J's compiled plans split between one replica per core.
  */
 abstract class GraphFeatureExtractor implements FeatureExtractor {
 
     private final ComputationGraph network;
-    private final ParallelInference inference;
+    private final InferenceSession session;
     private final ExtractorIdentity identity;
     private final String name;
     private final int batchSize;
@@ -38,13 +43,20 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
     private final ImageDecoder decoder = new ImageDecoder();
 
     GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize) {
+        this(name, network, identity, batchSize, null);
+    }
+
+    /** As the other constructor, on {@code engine} (null: {@link InferenceEngine#openFastest}). */
+    GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize,
+            InferenceEngine engine) {
         this.name = Objects.requireNonNull(name, "name");
         this.network = Objects.requireNonNull(network, "network");
-        this.inference = ParallelInference.of(network);
         this.identity = Objects.requireNonNull(identity, "identity");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
+        this.session = engine != null ? engine.open(network, identity.inputShape(), identity.preprocessing())
+                : InferenceEngine.openFastest(network, identity.inputShape(), identity.preprocessing());
         this.batchSize = batchSize;
         this.batchDecoder = BatchDecoder.of(decoder, identity.inputShape(), identity.preprocessing());
     }
@@ -65,6 +77,21 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
     @Override
     public ExtractorIdentity identity() {
         return identity;
+    }
+
+    @Override
+    public InferenceEngine engine() {
+        return session.engine();
+    }
+
+    /**
+     * Exports the network this extractor runs to ONNX, with its input shape, preprocessing and name in the metadata.
+     *
+     * @return the export, ready to write
+     */
+    OnnxExport toOnnx() {
+        return OnnxExport.builder().setNetwork(network).setInputShape(identity.inputShape())
+                .setPreprocessing(identity.preprocessing()).optModelName(name).build();
     }
 
     /** Returns the network this extractor runs. */
@@ -98,9 +125,11 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         List<Path> read = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
         List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
+        List<List<Path>> batches = new ArrayList<>();
         for (int start = 0; start < files.size(); start += batchSize) {
-            List<Path> batch = files.subList(start, Math.min(files.size(), start + batchSize));
-            BatchDecoder.Batch decoded = batchDecoder.decode(batch, !failOnUnreadable);
+            batches.add(files.subList(start, Math.min(files.size(), start + batchSize)));
+        }
+        PipelinedBatches.run(batches, batch -> batchDecoder.decode(batch, !failOnUnreadable), decoded -> {
             for (BatchDecoder.Unreadable unreadable : decoded.skipped()) {
                 skipped.add(new ExtractionResult.SkippedFile(unreadable.file(), unreadable.reason()));
             }
@@ -108,15 +137,15 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
                 vectors.addAll(List.of(forward(decoded.images())));
                 read.addAll(decoded.files());
             }
-            tracker.advance(batch.size());
-        }
+            tracker.advance(decoded.files().size() + decoded.skipped().size());
+        });
         tracker.finish();
         return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
     }
 
     private float[][] forward(INDArray images) {
         long rows = images.size(0);
-        INDArray features = toFeatures(inference.outputSingle(images)).castTo(DataType.FLOAT);
+        INDArray features = toFeatures(session.output(images)).castTo(DataType.FLOAT);
         if (features.rows() != rows || features.columns() != identity.dimension()) {
             throw new CnnkitException(name + " produced features of shape "
                     + java.util.Arrays.toString(features.shape()) + ", expected [" + rows + ", " + identity.dimension()

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFiles;
 import org.cnnkit.core.progress.ProgressListener;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.retrieval.store.ExactVectorStore;
 import org.cnnkit.retrieval.store.StoreBatch;
@@ -109,7 +110,22 @@ public final class ImageSearch implements AutoCloseable {
      * @throws CnnkitException if the extractor cannot be built
      */
     public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener) {
-        FeatureExtractor extractor = spec.create(downloadListener);
+        return create(spec, settings, downloadListener, null);
+    }
+
+    /**
+     * As {@link #create(ExtractorSpec, SearchSettings, ProgressListener)}, with the extractor's network on an engine.
+     *
+     * @param spec the extractor to build
+     * @param settings the metric and transforms of the new index
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the search
+     * @throws CnnkitException if the extractor cannot be built or the engine is not available
+     */
+    public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener,
+            InferenceEngine engine) {
+        FeatureExtractor extractor = spec.create(downloadListener, engine);
         StoreSchema schema = StoreSchema.of(extractor.identity(), settings);
         for (var property : spec.toProperties().entrySet()) {
             schema = schema.withProperty(property.getKey(), property.getValue());
@@ -184,12 +200,28 @@ public final class ImageSearch implements AutoCloseable {
      * @throws CnnkitException if the store cannot be opened, records no extractor, or the rebuilt one differs
      */
     public static ImageSearch open(StoreSpec spec, StoreOptions options, ProgressListener downloadListener) {
+        return open(spec, options, downloadListener, null);
+    }
+
+    /**
+     * As {@link #open(StoreSpec, StoreOptions, ProgressListener)}, with the extractor's network on an engine.
+     *
+     * @param spec the store
+     * @param options the store options
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the search; close it to close the store
+     * @throws CnnkitException if the store cannot be opened, records no extractor, the rebuilt one differs, or the
+     *     engine is not available
+     */
+    public static ImageSearch open(StoreSpec spec, StoreOptions options, ProgressListener downloadListener,
+                                   InferenceEngine engine) {
         VectorStore store = VectorStores.open(spec, options);
         try {
             ExtractorSpec extractorSpec = ExtractorSpec.fromProperties(store.schema().properties())
                     .orElseThrow(() -> new CnnkitException("the store " + spec + " does not record which extractor "
                             + "made it; open it with its extractor"));
-            FeatureExtractor extractor = extractorSpec.create(downloadListener);
+            FeatureExtractor extractor = extractorSpec.create(downloadListener, engine);
             requireCompatible(store, extractor.identity());
             return new ImageSearch(extractor, store, idsOf(store.schema(), spec.homeFolder()), DEFAULT_FIT_SAMPLE);
         } catch (RuntimeException e) {
@@ -208,7 +240,22 @@ public final class ImageSearch implements AutoCloseable {
      * @throws CnnkitException if the index records no extractor, or the rebuilt one differs from the recorded one
      */
     public static ImageSearch open(Path indexFile, ProgressListener downloadListener) {
-        return open(exactSpec(indexFile), StoreOptions.openExisting(), downloadListener);
+        return open(indexFile, downloadListener, null);
+    }
+
+    /**
+     * As {@link #open(Path, ProgressListener)}, with the extractor's network on an engine.
+     *
+     * @param indexFile the index file
+     * @param downloadListener receives progress of a weights download
+     * @param engine the engine that runs the network (null: the fastest available)
+     * @return the search
+     * @throws IndexFileException if the file is missing or damaged
+     * @throws CnnkitException if the index records no extractor, the rebuilt one differs from the recorded one, or
+     *     the engine is not available
+     */
+    public static ImageSearch open(Path indexFile, ProgressListener downloadListener, InferenceEngine engine) {
+        return open(exactSpec(indexFile), StoreOptions.openExisting(), downloadListener, engine);
     }
 
     /**

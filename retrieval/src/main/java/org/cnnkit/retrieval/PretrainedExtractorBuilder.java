@@ -2,6 +2,7 @@ package org.cnnkit.retrieval;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.cnnkit.zoo.InferenceEngine;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.cnnkit.core.progress.ProgressListener;
@@ -23,6 +24,7 @@ abstract class PretrainedExtractorBuilder<B extends PretrainedExtractorBuilder<B
     private long seed = 42;
     private int batchSize;
     private ProgressListener downloadListener = ProgressListener.none();
+    private InferenceEngine engine;
 
     PretrainedExtractorBuilder(int defaultBatchSize) {
         this.batchSize = defaultBatchSize;
@@ -87,6 +89,24 @@ abstract class PretrainedExtractorBuilder<B extends PretrainedExtractorBuilder<B
     public B optDownloadListener(ProgressListener listener) {
         this.downloadListener = Objects.requireNonNull(listener, "listener");
         return self();
+    }
+
+    /**
+     * Chooses the engine that runs the network; {@link InferenceEngine#fastest()} by default.
+     *
+     * @param engine the engine
+     * @return this builder
+     * @throws org.cnnkit.core.CnnkitException if the engine is not available (naming the artifact to add)
+     */
+    public B optEngine(InferenceEngine engine) {
+        Objects.requireNonNull(engine, "engine").requireAvailable();
+        this.engine = engine;
+        return self();
+    }
+
+    /** Returns the engine chosen, or null for the default. */
+    InferenceEngine engine() {
+        return engine;
     }
 
     /** Returns the weights file given, or null. */

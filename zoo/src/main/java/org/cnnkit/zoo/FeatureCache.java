@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressTracker;
-import org.cnnkit.core.runtime.ParallelInference;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -33,7 +32,7 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
      * Runs the pooled base over {@code passes} epochs of the iterator (resetting it between passes, so that an
      * augmenting iterator gives a new view each time) and keeps the outputs.
      */
-    static FeatureCache extract(ParallelInference pooledBase, DataSetIterator images, int passes,
+    static FeatureCache extract(InferenceSession pooledBase, DataSetIterator images, int passes,
             ProgressTracker tracker) {
         List<INDArray> views = new ArrayList<>();
         List<INDArray> labels = new ArrayList<>();
@@ -48,7 +47,7 @@ record FeatureCache(List<INDArray> views, List<INDArray> labels) {
             List<INDArray> labelBatches = new ArrayList<>();
             while (images.hasNext()) {
                 DataSet batch = images.next();
-                features.add(pooledBase.outputSingle(batch.getFeatures()).detach());
+                features.add(pooledBase.output(batch.getFeatures()).detach());
                 labelBatches.add(batch.getLabels().detach());
                 tracker.advance(batch.numExamples());
             }

@@ -15,6 +15,7 @@ import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.PipelinedBatches;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.runtime.ParallelInference;
@@ -43,8 +44,13 @@ import org.slf4j.LoggerFactory;
  * System.out.println(p.best().label() + " " + p.best().probability());
  * }</pre>
  *
- * <p>Prediction is thread-safe. Each batch is split between one replica of the network per core
- * ({@link ParallelInference}); a single image runs through the network itself.
+ * <p>Prediction is thread-safe. The network runs on an {@link InferenceEngine}: by default the fastest available
+ * ({@link InferenceEngine#fastest()}: ONNX Runtime when its artifact is on the classpath, else DL4J's compiled plans,
+ * each batch split between one replica of the network per core, {@link ParallelInference}); choose one with
+ * {@link Builder#optEngine} or {@link #withEngine}. The engine's session is opened at the first prediction; an ONNX
+ * Runtime session runs the weights the network had then, so do not train the network of a classifier that has
+ * predicted (build a new classifier instead). Files are decoded in batches, the next batch while the network runs
+ * on the current one (at most two decoded batches in memory).
  */
 public final class ImageClassifier {
 
@@ -59,7 +65,9 @@ public final class ImageClassifier {
     private final ImageDecoder decoder = new ImageDecoder();
 
     private final ComputationGraph network;
-    private final ParallelInference inference;
+    private final InferenceEngine engine;
+    private final Object sessionLock = new Object();
+    private volatile InferenceSession session;
     private final List<String> classNames;
     private final InputShape inputShape;
     private final Preprocessing preprocessing;
@@ -68,7 +76,10 @@ public final class ImageClassifier {
 
     private ImageClassifier(Builder builder) {
         this.network = builder.network;
-        this.inference = ParallelInference.of(network);
+        this.engine = builder.engine;
+        if (engine != null) {
+            engine.requireAvailable();
+        }
         this.classNames = builder.classNames;
         this.inputShape = builder.inputShape;
         this.preprocessing = builder.preprocessing;
@@ -129,6 +140,29 @@ public final class ImageClassifier {
     /** {@return the network; do not train it while predicting from other threads} */
     public ComputationGraph network() {
         return network;
+    }
+
+    /**
+     * Returns the engine that runs the network's inference (opening its session if no prediction did yet): the one
+     * the builder chose, else {@link InferenceEngine#fastest()}, or DL4J when the network cannot be exported to ONNX.
+     *
+     * @return the engine
+     */
+    public InferenceEngine engine() {
+        return session().engine();
+    }
+
+    /**
+     * Returns this classifier running on another engine (the same network, class names, shape, preprocessing and
+     * provenance).
+     *
+     * @param engine the engine
+     * @return a new classifier
+     * @throws CnnkitException if the engine is not available (naming the artifact to add)
+     */
+    public ImageClassifier withEngine(InferenceEngine engine) {
+        return builder().setNetwork(network).setClassNames(classNames).setInputShape(inputShape)
+                .setPreprocessing(preprocessing).optProvenance(provenance).optEngine(engine).build();
     }
 
     /** {@return the class names in class index order} */
@@ -250,18 +284,20 @@ public final class ImageClassifier {
         checkTopK(topK);
         List<Prediction> predictions = new ArrayList<>(images.size());
         List<BatchDecoder.Unreadable> skipped = new ArrayList<>();
+        List<List<Path>> batches = new ArrayList<>();
         for (int start = 0; start < images.size(); start += BATCH_SIZE) {
-            List<Path> files = images.subList(start, Math.min(images.size(), start + BATCH_SIZE));
-            BatchDecoder.Batch batch = batchDecoder.decode(files, skipUnreadable);
-            skipped.addAll(batch.skipped());
-            if (batch.files().isEmpty()) {
-                continue;
-            }
-            INDArray probabilities = probabilities(batch.images());
-            for (int i = 0; i < batch.files().size(); i++) {
-                predictions.add(toPrediction(batch.files().get(i), probabilities.getRow(i).toFloatVector(), topK));
-            }
+            batches.add(images.subList(start, Math.min(images.size(), start + BATCH_SIZE)));
         }
+        PipelinedBatches.run(batches, files -> batchDecoder.decode(files, skipUnreadable), decoded -> {
+            skipped.addAll(decoded.skipped());
+            if (decoded.files().isEmpty()) {
+                return;
+            }
+            INDArray probabilities = probabilities(decoded.images());
+            for (int i = 0; i < decoded.files().size(); i++) {
+                predictions.add(toPrediction(decoded.files().get(i), probabilities.getRow(i).toFloatVector(), topK));
+            }
+        });
         return new PredictionResult(predictions, skipped);
     }
 
@@ -400,7 +436,23 @@ public final class ImageClassifier {
                     + " do not fit the model's input [n, " + inputShape.channels() + ", " + inputShape.height()
                     + ", " + inputShape.width() + "]");
         }
-        return inference.outputSingle(batch);
+        return session().output(batch);
+    }
+
+    /** The engine's session on the network, opened at the first call. */
+    private InferenceSession session() {
+        InferenceSession opened = session;
+        if (opened == null) {
+            synchronized (sessionLock) {
+                opened = session;
+                if (opened == null) {
+                    opened = engine != null ? engine.open(network, inputShape, preprocessing)
+                            : InferenceEngine.openFastest(network, inputShape, preprocessing);
+                    session = opened;
+                }
+            }
+        }
+        return opened;
     }
 
     /**
@@ -450,8 +502,20 @@ public final class ImageClassifier {
         private InputShape inputShape;
         private Preprocessing preprocessing;
         private ModelProvenance provenance;
+        private InferenceEngine engine;
 
         private Builder() {
+        }
+
+        /**
+         * Sets the engine that runs the network's inference; {@link InferenceEngine#fastest()} by default.
+         *
+         * @param engine the engine
+         * @return this builder
+         */
+        public Builder optEngine(InferenceEngine engine) {
+            this.engine = engine;
+            return this;
         }
 
         /**
@@ -515,7 +579,8 @@ public final class ImageClassifier {
          * @return the classifier
          * @throws IllegalArgumentException if a required part is missing, the class names are fewer than 2,
          *     repeated or blank, or the network has not exactly one input and one output
-         * @throws CnnkitException if the network's output size differs from the number of class names
+         * @throws CnnkitException if the network's output size differs from the number of class names, or the
+         *     engine is not available (naming the artifact to add)
          */
         public ImageClassifier build() {
             if (network == null || classNames == null || inputShape == null || preprocessing == null) {

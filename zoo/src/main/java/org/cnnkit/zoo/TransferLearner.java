@@ -21,7 +21,6 @@ import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.core.runtime.NativeWorkers;
-import org.cnnkit.core.runtime.ParallelInference;
 import org.cnnkit.zoo.weights.KerasWeights;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -236,21 +235,25 @@ public final class TransferLearner {
             DataSetIterator validation, List<String> classNames, List<EpochStats> history) {
         long start = System.nanoTime();
         // The frozen base only infers here: its batch normalization and padding are folded into the convolutions.
-        ParallelInference pooled = ParallelInference.of(
-                InferenceFolding.fold(TransferNetworks.pooledBase(base), architecture.inputShape()));
-        long total = train instanceof ImageDataSetIterator images ? (long) images.totalExamples() * views : -1;
-        ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
-                + (views > 1 ? "s" : "") + ")", total, progressListener);
-        FeatureCache trainFeatures = FeatureCache.extract(pooled, train, views, tracker);
-        tracker.finish();
-        checkLabels(trainFeatures.labels().get(0), classNames);
+        // On the fastest engine (ONNX Runtime when present), which runs the snapshot of the base's weights taken here.
+        FeatureCache trainFeatures;
         FeatureCache validationFeatures = null;
-        if (validation != null) {
-            ProgressTracker validationTracker = ProgressTracker.start("extracting validation features", -1,
-                    progressListener);
-            validationFeatures = FeatureCache.extract(pooled, validation, 1, validationTracker);
-            validationTracker.finish();
-            checkLabels(validationFeatures.labels().get(0), classNames);
+        try (InferenceSession pooled = InferenceEngine.openFastest(InferenceFolding.fold(
+                TransferNetworks.pooledBase(base), architecture.inputShape()), architecture.inputShape(),
+                Preprocessing.MOBILENET_V2)) {
+            long total = train instanceof ImageDataSetIterator images ? (long) images.totalExamples() * views : -1;
+            ProgressTracker tracker = ProgressTracker.start("extracting features (" + views + " view"
+                    + (views > 1 ? "s" : "") + ")", total, progressListener);
+            trainFeatures = FeatureCache.extract(pooled, train, views, tracker);
+            tracker.finish();
+            checkLabels(trainFeatures.labels().get(0), classNames);
+            if (validation != null) {
+                ProgressTracker validationTracker = ProgressTracker.start("extracting validation features", -1,
+                        progressListener);
+                validationFeatures = FeatureCache.extract(pooled, validation, 1, validationTracker);
+                validationTracker.finish();
+                checkLabels(validationFeatures.labels().get(0), classNames);
+            }
         }
         LOG.info("cached {} view(s) of {}-d features of {} training images in {} s", views,
                 trainFeatures.channels(), trainFeatures.rows(),

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.examples.cli.Cli;
+import org.cnnkit.zoo.InferenceEngine;
 
 /**
  * Runs the benchmark from the command line:
@@ -14,7 +15,8 @@ import org.cnnkit.examples.cli.Cli;
  */
 public final class BenchMain {
 
-    private static final String USAGE = "usage: BenchMain [--in-process] [--peer TEXT] [--list] [WORKLOAD...]";
+    private static final String USAGE = "usage: BenchMain [--in-process] [--peer TEXT] [--engine onnx|dl4j] [--list] "
+            + "[WORKLOAD...]";
 
     private BenchMain() {
     }
@@ -43,10 +45,11 @@ public final class BenchMain {
         List<String> names = arguments.names();
         PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
         try {
+            InferenceEngine engine = arguments.engine() == null ? null : InferenceEngine.parse(arguments.engine());
             if (arguments.inProcess()) {
-                Benchmark.runInProcess(names, peer, out);
+                Benchmark.runInProcess(names, peer, engine, out);
             } else {
-                List<String> failed = Benchmark.runForked(names, peer, out);
+                List<String> failed = Benchmark.runForked(names, peer, engine, out);
                 if (!failed.isEmpty()) {
                     System.err.println("bench: workloads failed: " + failed);
                     System.exit(1);
@@ -65,8 +68,9 @@ public final class BenchMain {
      * @param peer the peer text given with {@code --peer}, or null for the default
      * @param list whether {@code --list} came (the arguments after it are not read)
      * @param names the workloads to run, empty for all
+     * @param engine the engine given with {@code --engine}, or null for the fastest available
      */
-    record Arguments(boolean inProcess, String peer, boolean list, List<String> names) {
+    record Arguments(boolean inProcess, String peer, boolean list, List<String> names, String engine) {
 
         /**
          * Parses the arguments.
@@ -78,6 +82,7 @@ public final class BenchMain {
         static Arguments parse(String[] args) {
             boolean inProcess = false;
             String peer = null;
+            String engine = null;
             List<String> names = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -88,13 +93,19 @@ public final class BenchMain {
                         }
                         peer = args[++i];
                     }
+                    case "--engine" -> {
+                        if (i + 1 == args.length) {
+                            throw new IllegalArgumentException("--engine needs a value (--engine onnx|dl4j)");
+                        }
+                        engine = args[++i];
+                    }
                     case "--list" -> {
-                        return new Arguments(inProcess, peer, true, List.copyOf(names));
+                        return new Arguments(inProcess, peer, true, List.copyOf(names), engine);
                     }
                     default -> names.add(args[i]);
                 }
             }
-            return new Arguments(inProcess, peer, false, List.copyOf(names));
+            return new Arguments(inProcess, peer, false, List.copyOf(names), engine);
         }
     }
 }

@@ -1,12 +1,22 @@
 package org.cnnkit.examples.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Supplier;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
+import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.SeedCnn;
 import org.cnnkit.zoo.Vgg16;
+import org.cnnkit.zoo.onnx.OnnxExport;
+import org.cnnkit.zoo.onnx.OnnxRuntimeSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -50,7 +60,38 @@ final class BenchNetworks {
      * {@code mnv2-*-infer-*} workloads and {@link SteadyStateInference} time.
      */
     static ParallelInference foldedMobileNetV2Inference(double alpha, int size) {
-        return ParallelInference.of(InferenceFolding.fold(mobileNetV2Features(alpha, size), InputShape.rgb(size)));
+        return ParallelInference.of(foldedMobileNetV2(alpha, size));
+    }
+
+    /** {@link #mobileNetV2Features} folded as cnnkit's MobileNetV2 feature extractor runs it. */
+    static ComputationGraph foldedMobileNetV2(double alpha, int size) {
+        return InferenceFolding.fold(mobileNetV2Features(alpha, size), InputShape.rgb(size));
+    }
+
+    /**
+     * A session on an engine (null: the fastest available) for the graph {@code network} builds. For ONNX Runtime the
+     * graph is exported to a temporary file and dropped before the session loads it, so that the DL4J copy of the
+     * weights is not counted in the workload's peak memory (as a service that loads an exported model would run).
+     */
+    static InferenceSession session(Supplier<ComputationGraph> network, InputShape shape, InferenceEngine engine) {
+        InferenceEngine chosen = engine != null ? engine : InferenceEngine.fastest();
+        if (chosen == InferenceEngine.DL4J) {
+            return chosen.open(network.get(), shape, Preprocessing.NONE);
+        }
+        chosen.requireAvailable();
+        try {
+            Path file = Files.createTempFile("cnnkit-bench-", ".onnx");
+            try {
+                OnnxExport.builder().setNetwork(network.get()).setInputShape(shape)
+                        .setPreprocessing(Preprocessing.NONE).build().write(file);
+                System.gc(); // frees the DL4J graph's native memory before ONNX Runtime loads its own copy
+                return OnnxRuntimeSession.open(file);
+            } finally {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            throw new CnnkitException("cannot write a temporary ONNX model: " + e.getMessage(), e);
+        }
     }
 
     /**

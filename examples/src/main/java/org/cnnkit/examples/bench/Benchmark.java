@@ -11,8 +11,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.zoo.InferenceEngine;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
@@ -26,28 +27,33 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public final class Benchmark {
 
-    private static final Map<String, Function<String, BenchResult>> WORKLOADS = workloads();
+    private static final Map<String, BiFunction<String, InferenceEngine, BenchResult>> WORKLOADS = workloads();
 
     private Benchmark() {
     }
 
-    private static Map<String, Function<String, BenchResult>> workloads() {
-        Map<String, Function<String, BenchResult>> w = new LinkedHashMap<>();
-        w.put("cnn-train-100", NetworkWorkloads::cnnTrain);
+    /** The workloads: each takes the peer text and the inference engine (null: the fastest available). */
+    private static Map<String, BiFunction<String, InferenceEngine, BenchResult>> workloads() {
+        Map<String, BiFunction<String, InferenceEngine, BenchResult>> w = new LinkedHashMap<>();
+        w.put("cnn-train-100", (peer, engine) -> NetworkWorkloads.cnnTrain(peer));
         w.put("cnn-infer-100", NetworkWorkloads::cnnInfer);
-        w.put("mnv2-a1.0-infer-224", peer -> NetworkWorkloads.mobileNetV2Infer("mnv2-a1.0-infer-224", 1.0, 224, peer));
-        w.put("mnv2-a1.0-infer-100", peer -> NetworkWorkloads.mobileNetV2Infer("mnv2-a1.0-infer-100", 1.0, 100, peer));
-        w.put("mnv2-a0.35-infer-224",
-                peer -> NetworkWorkloads.mobileNetV2Infer("mnv2-a0.35-infer-224", 0.35, 224, peer));
-        w.put("mnv2-a0.35-infer-100",
-                peer -> NetworkWorkloads.mobileNetV2Infer("mnv2-a0.35-infer-100", 0.35, 100, peer));
-        w.put("mnv2-a1.0-frozen-train-100", NetworkWorkloads::mobileNetV2FrozenTrain);
+        w.put("mnv2-a1.0-infer-224", (peer, engine) -> NetworkWorkloads.mobileNetV2Infer("mnv2-a1.0-infer-224", 1.0,
+                224, peer, engine));
+        w.put("mnv2-a1.0-infer-100", (peer, engine) -> NetworkWorkloads.mobileNetV2Infer("mnv2-a1.0-infer-100", 1.0,
+                100, peer, engine));
+        w.put("mnv2-a0.35-infer-224", (peer, engine) -> NetworkWorkloads.mobileNetV2Infer("mnv2-a0.35-infer-224",
+                0.35, 224, peer, engine));
+        w.put("mnv2-a0.35-infer-100", (peer, engine) -> NetworkWorkloads.mobileNetV2Infer("mnv2-a0.35-infer-100",
+                0.35, 100, peer, engine));
+        w.put("mnv2-a1.0-frozen-train-100", (peer, engine) -> NetworkWorkloads.mobileNetV2FrozenTrain(peer));
         w.put("vgg16-fc2-224", NetworkWorkloads::vgg16Fc2);
-        w.put(IndexQueryWorkload.NAME, IndexQueryWorkload::run);
-        w.put(PostgresAnnWorkload.NAME, PostgresAnnWorkload::run);
-        w.put("pipeline-decode-augment-100", peer -> PipelineWorkload.run("pipeline-decode-augment-100", 100, peer));
-        w.put("pipeline-decode-augment-224", peer -> PipelineWorkload.run("pipeline-decode-augment-224", 224, peer));
-        w.put(ServeSearchWorkload.NAME, ServeSearchWorkload::run);
+        w.put(IndexQueryWorkload.NAME, (peer, engine) -> IndexQueryWorkload.run(peer));
+        w.put(PostgresAnnWorkload.NAME, (peer, engine) -> PostgresAnnWorkload.run(peer));
+        w.put("pipeline-decode-augment-100", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-100", 100,
+                peer));
+        w.put("pipeline-decode-augment-224", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-224", 224,
+                peer));
+        w.put(ServeSearchWorkload.NAME, (peer, engine) -> ServeSearchWorkload.run(peer));
         return java.util.Collections.unmodifiableMap(w);
     }
 
@@ -94,12 +100,13 @@ public final class Benchmark {
      *
      * @param names the workloads (see {@link #select})
      * @param peer the {@code peer} value
+     * @param engine the engine of the inference workloads (null: the fastest available)
      * @param out where the lines go
      * @throws CnnkitException if a name is unknown
      */
-    public static void runInProcess(List<String> names, String peer, PrintWriter out) {
+    public static void runInProcess(List<String> names, String peer, InferenceEngine engine, PrintWriter out) {
         for (String name : select(names)) {
-            out.println(WORKLOADS.get(name).apply(peer).toJsonLine());
+            out.println(WORKLOADS.get(name).apply(peer, engine).toJsonLine());
             out.flush();
         }
     }
@@ -110,11 +117,12 @@ public final class Benchmark {
      *
      * @param names the workloads (see {@link #select})
      * @param peer the {@code peer} value
+     * @param engine the engine of the inference workloads (null: the fastest available)
      * @param out where the lines go
      * @return the names of the workloads whose child failed (empty when all ran)
      * @throws CnnkitException if a name is unknown or a child JVM cannot be started
      */
-    public static List<String> runForked(List<String> names, String peer, PrintWriter out) {
+    public static List<String> runForked(List<String> names, String peer, InferenceEngine engine, PrintWriter out) {
         List<String> failed = new ArrayList<>();
         for (String name : select(names)) {
             List<String> command = new ArrayList<>();
@@ -127,6 +135,10 @@ public final class Benchmark {
             command.add("--in-process");
             command.add("--peer");
             command.add(peer);
+            if (engine != null) {
+                command.add("--engine");
+                command.add(engine.id());
+            }
             command.add(name);
             try {
                 Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();

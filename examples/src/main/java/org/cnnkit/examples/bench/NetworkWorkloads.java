@@ -5,7 +5,9 @@ import java.util.Random;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
+import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.MobileNetV2;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,8 +17,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The network workloads, step for step as the PyTorch peer runs them: same shapes, batch sizes, warm-up and timed
- * iterations, random inputs and weights. Inference goes through {@link ParallelInference}, the path cnnkit's
- * classifiers, feature extractors and feature caches use.
+ * iterations, random inputs and weights. Inference goes through an {@link InferenceSession} on the chosen engine
+ * (the fastest available by default), the path cnnkit's classifiers and feature extractors use; the lines of the
+ * inference workloads say which engine ran under the key {@code engine}.
  */
 final class NetworkWorkloads {
 
@@ -40,22 +43,29 @@ final class NetworkWorkloads {
     }
 
     /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */
-    static BenchResult cnnInfer(String peer) {
-        ParallelInference net = ParallelInference.of(BenchNetworks.seedCnn(100, CLASSES));
-        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
-        double seconds = Timing.secondsPerStep(() -> net.output(x), 3, 30);
-        return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+    static BenchResult cnnInfer(String peer, InferenceEngine engine) {
+        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.seedCnn(100, CLASSES),
+                InputShape.rgb(100), engine)) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
+            double seconds = Timing.secondsPerStep(() -> net.output(x), 3, 30);
+            return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH, "engine",
+                    net.engine().id()));
+        }
     }
 
     /**
      * {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32, batch normalization folded
      * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}).
      */
-    static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer) {
-        ParallelInference net = BenchNetworks.foldedMobileNetV2Inference(alpha, size);
-        INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
-        double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 3);
-        return result(name, BATCH / seconds, peer, Map.of("batch", BATCH));
+    static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer, InferenceEngine engine) {
+        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.foldedMobileNetV2(alpha, size),
+                InputShape.rgb(size), engine)) {
+            INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
+            // the ONNX Runtime peer's warm-up and timed iterations
+            int iterations = size == 100 ? (alpha < 1 ? 30 : 10) : (alpha < 1 ? 10 : 5);
+            double seconds = Timing.secondsPerStep(() -> net.output(x), size == 100 && alpha < 1 ? 3 : 2, iterations);
+            return result(name, BATCH / seconds, peer, Map.of("batch", BATCH, "engine", net.engine().id()));
+        }
     }
 
     /**
@@ -83,12 +93,14 @@ final class NetworkWorkloads {
     }
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */
-    static BenchResult vgg16Fc2(String peer) {
-        ParallelInference net = ParallelInference.of(BenchNetworks.vgg16Fc2(224));
-        int batch = 16;
-        INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
-        double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 2);
-        return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch));
+    static BenchResult vgg16Fc2(String peer, InferenceEngine engine) {
+        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.vgg16Fc2(224), InputShape.rgb(224),
+                engine)) {
+            int batch = 16;
+            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
+            double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 2);
+            return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch, "engine", net.engine().id()));
+        }
     }
 
     static INDArray oneHot(Random random, int rows, int classes) {

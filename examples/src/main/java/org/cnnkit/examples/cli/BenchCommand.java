@@ -14,6 +14,7 @@ import org.cnnkit.examples.bench.BenchLines;
 import org.cnnkit.examples.bench.BenchResult;
 import org.cnnkit.examples.bench.Benchmark;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -38,6 +39,9 @@ public final class BenchCommand extends CliCommand {
     @Parameters(paramLabel = "WORKLOAD", arity = "0..*",
             description = "Workloads to run (default: all); see --list.")
     private List<String> workloads = new ArrayList<>();
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--list", description = "Print the workload names and exit.")
     private boolean list;
@@ -89,9 +93,9 @@ public final class BenchCommand extends CliCommand {
         if (inProcess) {
             NativeRuntime.ensureConfigured();
             report.put("runtime", NativeRuntime.describe());
-            Benchmark.runInProcess(names, peer, sink);
+            Benchmark.runInProcess(names, peer, engine.engineOrDefault(), sink);
         } else {
-            failed = Benchmark.runForked(names, peer, sink);
+            failed = Benchmark.runForked(names, peer, engine.engineOrDefault(), sink);
         }
         sink.flush();
         report.put("failed", failed);

@@ -34,6 +34,7 @@ import picocli.CommandLine.Spec;
                 PredictCommand.class,
                 IndexCommand.class,
                 SearchCommand.class,
+                ExportCommand.class,
                 EvaluateRetrievalCommand.class,
                 ServeCommand.class,
                 BenchCommand.class,

@@ -6,6 +6,7 @@ import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.zoo.EvaluationResult;
 import org.cnnkit.core.plot.ConfusionMatrixChart;
 import org.cnnkit.zoo.ImageClassifier;
+import org.cnnkit.zoo.InferenceEngine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,14 +16,17 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code accuracy}, {@code count}, {@code correct}, {@code classes}, {@code per_class} (each
  * {@code class, precision, recall, f1, support}), {@code macro_avg}, {@code confusion_matrix} (rows actual,
- * columns predicted), {@code model}, {@code data}, {@code skipped} (per file that could not be decoded and was left
- * out of the metrics: {@code file}, {@code reason}); with {@code --plot DIR}: {@code plots.confusion_matrix} (the
- * picture's path).
+ * columns predicted), {@code model}, {@code data}, {@code engine}, {@code skipped} (per file that could not be decoded
+ * and was left out of the metrics: {@code file}, {@code reason}); with {@code --plot DIR}:
+ * {@code plots.confusion_matrix} (the picture's path).
  */
 @Command(name = "evaluate",
         mixinStandardHelpOptions = true,
         description = "Accuracy, per-class precision/recall/F1 and confusion matrix of a model on an image folder.")
 public final class EvaluateCommand extends CliCommand {
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--model", required = true, paramLabel = "MODEL", description = "A model file written by train.")
     private Path model;
@@ -50,11 +54,16 @@ public final class EvaluateCommand extends CliCommand {
             throw usageError(plot.problem());
         }
         ImageClassifier classifier = ImageClassifier.load(model);
+        InferenceEngine chosen = engine.engineOrDefault();
+        if (chosen != null) {
+            classifier = classifier.withEngine(chosen);
+        }
         EvaluationResult result = classifier.evaluateReadable(ImageFolder.scan(data));
         ClassificationMetrics metrics = result.metrics();
         metrics.toMap().forEach(report::put);
         report.put("model", model.toAbsolutePath().normalize());
         report.put("data", data.toAbsolutePath().normalize());
+        report.put("engine", classifier.engine().id());
         report.put("skipped", SkippedFiles.toReport(result.skipped()));
         out().print(metrics.toTable());
         plot.draw("confusion_matrix", "confusion-matrix", file -> ConfusionMatrixChart.write(metrics,

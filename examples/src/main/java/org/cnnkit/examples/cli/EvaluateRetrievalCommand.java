@@ -34,7 +34,7 @@ import picocli.CommandLine.Option;
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
  * {@code queries}, {@code settings}, {@code store}, {@code exact.map}, {@code exact.precision_at_10},
  * {@code seconds_store}, {@code skipped}, {@code labels_file} (with {@code --labels}), {@code variants[]} (each with
- * {@code settings} and the same metric keys), {@code seconds_extraction}, {@code extractor.*}; with
+ * {@code settings} and the same metric keys), {@code seconds_extraction}, {@code extractor.*}, {@code engine}; with
  * {@code --plot DIR}: {@code plots.retrieval_curves} (the picture's path: precision-recall and precision at ranks 1
  * to 20, one line per variant, the chosen settings highlighted).
  */
@@ -50,6 +50,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
             description = "Labels file (file,class index,class name[,relative path]) for images under --data that are"
                     + " not one sub-folder per class.")
     private Path labels;
+
+    @Mixin
+    private EngineOption engine;
 
     @Mixin
     private ExtractorOptions extractor;
@@ -85,7 +88,7 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         // Read before the extractor is built, which may load (or download) hundreds of megabytes of weights: a
         // missing folder, a folder without class folders, an empty class or a bad labels file is refused first.
         ImageFolder collection = labels == null ? ImageFolder.scan(data) : LabelsFile.read(labels, data);
-        FeatureExtractor features = extractor.spec().create(progress());
+        FeatureExtractor features = extractor.spec().create(progress(), engine.engineOrDefault());
         long start = System.nanoTime();
         RetrievalEvaluation.LabeledFeatures labelled =
                 RetrievalEvaluation.LabeledFeatures.extract(collection, features, progress());
@@ -117,6 +120,7 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         report.put("classes", labelled.classNames());
         report.put("skipped", labelled.skipped().size());
         report.put("extractor.name", features.name());
+        report.put("engine", features.engine().id());
         report.put("extractor.identity", features.identity().describe());
         out().printf("%-45s %s%n", chosen.describe() + spec.map(s -> " in " + s).orElse(""), metrics);
         out().println("Variants on the same features:");

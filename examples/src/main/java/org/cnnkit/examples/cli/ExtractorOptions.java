@@ -37,6 +37,11 @@ public final class ExtractorOptions {
             description = "Input height and width. Default: " + DEFAULT_IMAGE_SIZE + ".")
     private Integer imageSize;
 
+    /** {@return whether {@code --extractor} was given} */
+    public boolean extractorGiven() {
+        return extractor != null;
+    }
+
     /** {@return the extractor the options describe, with defaults for the options not given} */
     public ExtractorSpec spec() {
         return spec(Optional.empty());

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
  *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
  * {@code unchanged}, {@code removed}, {@code total}, {@code dimension}, {@code seconds_indexing},
- * {@code extractor.*}, {@code settings}, {@code store}, {@code root}, {@code index} (exact stores).
+ * {@code extractor.*}, {@code engine}, {@code settings}, {@code store}, {@code root}, {@code index} (exact stores).
  */
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = "Extracts features of every image under DIR into a feature index (only new or changed files "
@@ -38,6 +38,9 @@ public final class IndexCommand extends CliCommand {
 
     @Option(names = "--data", required = true, paramLabel = "DIR", description = "Folder of images, searched recursively.")
     private Path data;
+
+    @Mixin
+    private EngineOption engine;
 
     @Mixin
     private ExtractorOptions extractor;
@@ -76,7 +79,7 @@ public final class IndexCommand extends CliCommand {
             // A new store: created below with the extractor's schema.
         }
         ExtractorSpec extractorSpec = extractor.spec(recorded);
-        FeatureExtractor features = extractorSpec.create(progress());
+        FeatureExtractor features = extractorSpec.create(progress(), engine.engineOrDefault());
         StoreSchema schema = ImageSearch.newStoreSchema(spec, features.identity(), SearchSettings.defaults(),
                 extractorSpec.toProperties(), data);
         try (ImageSearch search = ImageSearch.open(spec,
@@ -98,6 +101,7 @@ public final class IndexCommand extends CliCommand {
         report.put("dimension", search.extractor().dimension());
         report.put("seconds_indexing", result.elapsed().toNanos() / 1e9);
         report.put("extractor.name", search.extractor().name());
+        report.put("engine", search.extractor().engine().id());
         report.put("extractor.identity", search.extractor().identity().describe());
         report.put("extractor.weights_sha256", search.extractor().identity().weightsChecksum());
         StoreSchema schema = search.store().schema();

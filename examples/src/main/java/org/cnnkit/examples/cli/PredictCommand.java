@@ -10,20 +10,22 @@ import java.util.stream.Collectors;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.zoo.ImageClassifier;
+import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.Prediction;
 import org.cnnkit.zoo.PredictionResult;
 import org.cnnkit.zoo.ScoredLabel;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code predict}: the most probable classes of each image according to a saved model.
  *
- * <p>Report keys: {@code model}, {@code top}, {@code predictions} (per image: {@code file} and {@code top}, a list of
- * {@code label, index, probability}, most probable first), {@code skipped} (per unreadable image: {@code file},
- * {@code reason}). Unreadable images are skipped, listed on standard output and make the exit code 1; when no image
- * can be read the command fails.
+ * <p>Report keys: {@code model}, {@code top}, {@code engine}, {@code predictions} (per image: {@code file} and
+ * {@code top}, a list of {@code label, index, probability}, most probable first), {@code skipped} (per unreadable
+ * image: {@code file}, {@code reason}). Unreadable images are skipped, listed on standard output and make the exit
+ * code 1; when no image can be read the command fails.
  */
 @Command(name = "predict",
         mixinStandardHelpOptions = true,
@@ -36,6 +38,9 @@ public final class PredictCommand extends CliCommand {
     @Option(names = "--top", paramLabel = "K", defaultValue = "3",
             description = "How many labels to list per image (default: ${DEFAULT-VALUE}).")
     private int top;
+
+    @Mixin
+    private EngineOption engine;
 
     @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Image files (PNG, JPEG, BMP, GIF).")
     private List<Path> images;
@@ -56,12 +61,17 @@ public final class PredictCommand extends CliCommand {
             throw usageError("--top must be at least 1, got " + top);
         }
         ImageClassifier classifier = ImageClassifier.load(model);
+        InferenceEngine chosen = engine.engineOrDefault();
+        if (chosen != null) {
+            classifier = classifier.withEngine(chosen);
+        }
         PredictionResult result = classifier.predictReadable(images, top);
         if (result.predictions().isEmpty()) {
             throw noneReadable(result.skipped());
         }
         report.put("model", model.toAbsolutePath().normalize());
         report.put("top", top);
+        report.put("engine", classifier.engine().id());
         for (Prediction prediction : result.predictions()) {
             List<Map<String, Object>> labels = new ArrayList<>();
             for (ScoredLabel label : prediction.top()) {

@@ -25,13 +25,16 @@ import picocli.CommandLine.Parameters;
  *
  * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
  * {@code results[].picture}, {@code store}, {@code root}, {@code index} (exact stores), {@code indexed},
- * {@code metric}, {@code top}, {@code skipped} (per unreadable query: {@code file}, {@code reason}). Unreadable
- * queries are skipped, listed on standard output and make the exit code 1; when no query can be read the command
- * fails.
+ * {@code metric}, {@code top}, {@code engine}, {@code skipped} (per unreadable query: {@code file}, {@code reason}).
+ * Unreadable queries are skipped, listed on standard output and make the exit code 1; when no query can be read the
+ * command fails.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Finds the most similar indexed images for each IMAGE, nearest first.")
 public final class SearchCommand extends CliCommand {
+
+    @Mixin
+    private EngineOption engine;
 
     @Option(names = "--index", paramLabel = "INDEX", description = "An index file written by 'index' (short for "
             + "--store exact:INDEX).")
@@ -64,7 +67,8 @@ public final class SearchCommand extends CliCommand {
             throw usageError("--top must be at least 1: " + top);
         }
         StoreSpec spec = stores.spec(index, "--index").orElseThrow(() -> usageError("give --store SPEC or --index FILE"));
-        try (ImageSearch opened = ImageSearch.open(spec, stores.options().build(), progress())) {
+        try (ImageSearch opened = ImageSearch.open(spec, stores.options().build(), progress(),
+                engine.engineOrDefault())) {
             ImageSearch search = root == null ? opened : opened.withRoot(root);
             run(report, spec, search);
         }
@@ -105,6 +109,7 @@ public final class SearchCommand extends CliCommand {
         report.put("indexed", search.store().size());
         report.put("metric", search.store().schema().metric().name().toLowerCase(java.util.Locale.ROOT));
         report.put("top", top);
+        report.put("engine", search.extractor().engine().id());
         List<Map<String, Object>> skipped = new ArrayList<>();
         for (ExtractionResult.SkippedFile skip : found.skipped()) {
             skipped.add(Map.of("file", skip.path().toString(), "reason", skip.reason()));

@@ -1,0 +1,196 @@
+package org.cnnkit.zoo.onnx;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.io.OutputStream;
+import java.nio.FloatBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.zoo.InferenceEngine;
+import org.cnnkit.zoo.InferenceSession;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The {@link InferenceEngine#ONNX_RUNTIME} engine: an ONNX Runtime session (CPU) on a cnnkit ONNX model, with as many
+ * intra-op threads as cores, all graph optimizations (ONNX Runtime folds batch normalization into convolutions and
+ * fuses activations itself) and sequential execution. Batches are fed as NCHW float tensors wrapping the batch's
+ * own native memory (no copy when it is a contiguous float array); the output is copied once into the returned
+ * array. (Letting ONNX Runtime write the output into the array's memory, a pinned output, ran MobileNetV2 at about
+ * half the speed: measured side by side in one JVM, 52-74 against 97-137 images/s.)
+ *
+ * <p>{@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
+ * Thread-safe: ONNX Runtime runs concurrent calls on one session. {@link #close()} releases the native session; a
+ * session that is no longer referenced is closed when the garbage collector finds it (classifiers and extractors
+ * keep theirs for their whole life and do not close them).
+ */
+public final class OnnxRuntimeSession implements InferenceSession {
+
+    private final OrtEnvironment environment;
+    private final OrtSession session;
+    private final String inputName;
+    private final OnnxMetadata metadata;
+    private final String source;
+    private final Cleaner.Cleanable closer;
+
+    /** Closes the native sessions of the instances the garbage collector has found unreachable. */
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private OnnxRuntimeSession(OrtEnvironment environment, OrtSession session, OnnxMetadata metadata, String source) {
+        this.environment = environment;
+        this.session = session;
+        this.inputName = session.getInputNames().iterator().next();
+        this.metadata = metadata;
+        this.source = source;
+        this.closer = CLEANER.register(this, () -> closeQuietly(session));
+    }
+
+    /**
+     * Tells whether ONNX Runtime loads here (its classes and native library).
+     *
+     * @return true when it does
+     * @throws LinkageError if its classes or its native library are missing
+     */
+    public static boolean loads() {
+        OrtEnvironment.getEnvironment();
+        return true;
+    }
+
+    /**
+     * Opens a session on an export (written to a temporary file that ONNX Runtime reads, then deleted: the model is
+     * never held whole in the Java heap).
+     *
+     * @param export the exported network
+     * @return the session
+     * @throws CnnkitException if ONNX Runtime refuses the model or the temporary file cannot be written
+     */
+    public static OnnxRuntimeSession of(OnnxExport export) {
+        Path file = null;
+        try {
+            file = Files.createTempFile("cnnkit-", ".onnx");
+            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file), 1 << 16)) {
+                export.writeTo(out);
+            }
+            return create(file, export.metadata(), export.metadata().modelName());
+        } catch (IOException e) {
+            throw new CnnkitException("cannot write the ONNX model of " + export.metadata().modelName()
+                    + " to a temporary file: " + e.getMessage(), e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    file.toFile().deleteOnExit();
+                }
+            }
+        }
+    }
+
+    /**
+     * Opens a session on an ONNX model file that cnnkit exported.
+     *
+     * @param file the {@code .onnx} file
+     * @return the session, with the model's {@link #metadata()}
+     * @throws CnnkitException naming the file if it is missing, damaged (not an ONNX model ONNX Runtime reads), or an
+     *     ONNX model without cnnkit's metadata
+     */
+    public static OnnxRuntimeSession open(Path file) {
+        Objects.requireNonNull(file, "file");
+        if (!Files.isRegularFile(file)) {
+            throw new CnnkitException("ONNX model " + file + " does not exist or is not a file");
+        }
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        OrtSession session = newSession(environment, file, file.toString());
+        OnnxMetadata metadata;
+        try {
+            metadata = OnnxMetadata.fromProperties(session.getMetadata().getCustomMetadata(), file.toString());
+        } catch (OrtException e) {
+            closeQuietly(session);
+            throw new CnnkitException("cannot read the metadata of ONNX model " + file + ": " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            closeQuietly(session);
+            throw e;
+        }
+        if (session.getInputNames().size() != 1 || session.getOutputNames().size() != 1) {
+            closeQuietly(session);
+            throw new CnnkitException("ONNX model " + file + " has " + session.getInputNames().size() + " inputs and "
+                    + session.getOutputNames().size() + " outputs; cnnkit models have one of each");
+        }
+        return new OnnxRuntimeSession(environment, session, metadata, file.toString());
+    }
+
+    private static OnnxRuntimeSession create(Path file, OnnxMetadata metadata, String source) {
+        OrtEnvironment environment = OrtEnvironment.getEnvironment();
+        return new OnnxRuntimeSession(environment, newSession(environment, file, source), metadata, source);
+    }
+
+    private static OrtSession newSession(OrtEnvironment environment, Path file, String source) {
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setIntraOpNumThreads(Runtime.getRuntime().availableProcessors());
+            options.setInterOpNumThreads(1);
+            options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            return environment.createSession(file.toString(), options);
+        } catch (OrtException e) {
+            throw new CnnkitException("ONNX Runtime cannot load " + source + " (a damaged file, or not an ONNX model): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** Returns the model's cnnkit metadata. */
+    public OnnxMetadata metadata() {
+        return metadata;
+    }
+
+    @Override
+    public InferenceEngine engine() {
+        return InferenceEngine.ONNX_RUNTIME;
+    }
+
+    @Override
+    public INDArray output(INDArray images) {
+        INDArray input = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView()
+                ? images : images.castTo(DataType.FLOAT).dup('c');
+        long[] shape = input.shape();
+        FloatBuffer buffer = input.data().asNioFloat();
+        buffer.position(0).limit((int) input.length());
+        try (OnnxTensor tensor = OnnxTensor.createTensor(environment, buffer.slice(), shape);
+                OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
+            OnnxTensor output = (OnnxTensor) result.get(0);
+            long[] outputShape = output.getInfo().getShape();
+            INDArray array = Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            FloatBuffer target = array.data().asNioFloat();
+            target.position(0).limit((int) array.length());
+            target.put(output.getFloatBuffer());
+            return array;
+        } catch (OrtException e) {
+            throw new CnnkitException("ONNX Runtime failed on " + source + " for a batch of shape "
+                    + Arrays.toString(shape) + ": " + e.getMessage(), e);
+        } finally {
+            Reference.reachabilityFence(this); // not closed by the cleaner while ONNX Runtime runs
+        }
+    }
+
+    @Override
+    public void close() {
+        closer.clean();
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            // closing releases native memory; a failure leaves nothing to do
+        }
+    }
+}
