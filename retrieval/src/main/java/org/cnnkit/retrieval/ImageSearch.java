@@ -310,12 +310,12 @@ public final class ImageSearch implements AutoCloseable {
         return new ImageSearch(extractor, store, ids, vectors);
     }
 
-    /** Returns the store. */
+    /** {@return the store} */
     public VectorStore store() {
         return store;
     }
 
-    /** Returns the root folder image ids are relative to, or empty when ids are absolute paths. */
+    /** {@return the root folder image ids are relative to, or empty when ids are absolute paths} */
     public Optional<Path> root() {
         return ids.root();
     }
@@ -627,6 +627,8 @@ public final class ImageSearch implements AutoCloseable {
         /**
          * Copies the lists.
          *
+         * @param results one result per readable query, in the order given
+         * @param skipped the queries that could not be read, with the reason
          * @throws NullPointerException if a list is null
          */
         public SearchResult {

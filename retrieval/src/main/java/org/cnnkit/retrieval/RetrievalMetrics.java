@@ -65,7 +65,7 @@ public record RetrievalMetrics(double meanAveragePrecision, double precisionAt1,
         return precisionAtRanks.get(k - 1);
     }
 
-    /** Returns the recall levels of {@link #interpolatedPrecision()}: 0, 0.05, ..., 1. */
+    /** {@return the recall levels of {@link #interpolatedPrecision()}: 0, 0.05, ..., 1} */
     public static List<Double> recallLevels() {
         Double[] levels = new Double[RECALL_LEVELS];
         for (int i = 0; i < RECALL_LEVELS; i++) {

@@ -91,7 +91,7 @@ public final class SearchPipeline {
         }
     }
 
-    /** Returns the serialised pipeline, for {@link #fromBytes(byte[], int)}. */
+    /** {@return the serialised pipeline, for {@link #fromBytes(byte[], int)}} */
     public byte[] toBytes() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
@@ -102,12 +102,12 @@ public final class SearchPipeline {
         return bytes.toByteArray();
     }
 
-    /** Returns the dimension of the vectors this pipeline produces. */
+    /** {@return the dimension of the vectors this pipeline produces} */
     public int outputDimension() {
         return fitted.outputDimension();
     }
 
-    /** Returns whether the pipeline changes nothing. */
+    /** {@return whether the pipeline changes nothing} */
     public boolean isIdentity() {
         return fitted.isIdentity();
     }

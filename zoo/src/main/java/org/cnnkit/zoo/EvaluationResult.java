@@ -16,6 +16,8 @@ public record EvaluationResult(ClassificationMetrics metrics, List<BatchDecoder.
     /**
      * Validates and copies.
      *
+     * @param metrics accuracy, confusion matrix and per-class scores over the decoded files
+     * @param skipped the files that could not be decoded, with the decoder's message, sorted by file
      * @throws NullPointerException if a part is null
      */
     public EvaluationResult {

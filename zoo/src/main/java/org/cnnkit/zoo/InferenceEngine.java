@@ -39,7 +39,7 @@ public enum InferenceEngine {
         this.id = id;
     }
 
-    /** Returns the engine's short name: {@code dl4j} or {@code onnx} (the CLI's {@code --engine} values). */
+    /** {@return the engine's short name: {@code dl4j} or {@code onnx} (the CLI's {@code --engine} values)} */
     public String id() {
         return id;
     }

@@ -9,7 +9,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public interface InferenceSession extends AutoCloseable {
 
-    /** Returns the engine this session runs on. */
+    /** {@return the engine this session runs on} */
     InferenceEngine engine();
 
     /**

@@ -14,6 +14,8 @@ public record PredictionResult(List<Prediction> predictions, List<BatchDecoder.U
     /**
      * Copies the lists.
      *
+     * @param predictions one prediction per readable file, in the order given
+     * @param skipped the files that could not be decoded, with the decoder's message, in the order given
      * @throws NullPointerException if a list is null
      */
     public PredictionResult {

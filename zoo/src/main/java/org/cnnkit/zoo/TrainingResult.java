@@ -28,6 +28,8 @@ public record TrainingResult(ImageClassifier classifier, TrainingHistory history
      * @param classifier the trained classifier (best weights when early stopping was on)
      * @param history the figures of every epoch
      * @param validation the metrics of {@code classifier} on the validation images, if there were any
+     * @param skipped the training and validation files that could not be decoded, with the decoder's message, sorted
+     *     by file (empty when training ran on batches rather than files)
      * @throws NullPointerException if a part is null
      */
     public TrainingResult {

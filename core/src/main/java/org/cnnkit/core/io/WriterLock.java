@@ -123,12 +123,12 @@ public final class WriterLock implements AutoCloseable {
         }
     }
 
-    /** Returns the lock file this lock holds. */
+    /** {@return the lock file this lock holds} */
     public Path lockFile() {
         return lockFile;
     }
 
-    /** Returns whether the lock is still held (false after {@link #close()}). */
+    /** {@return whether the lock is still held (false after {@link #close()})} */
     public boolean isHeld() {
         return lock.isValid();
     }

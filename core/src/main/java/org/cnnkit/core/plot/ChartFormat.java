@@ -31,7 +31,7 @@ public enum ChartFormat {
         throw new CnnkitException("cannot tell the picture format of " + file + ": the name must end in .png or .svg");
     }
 
-    /** Returns the file name extension, with the dot, such as {@code .png}. */
+    /** {@return the file name extension, with the dot, such as {@code .png}} */
     public String extension() {
         return "." + name().toLowerCase(Locale.ROOT);
     }

@@ -52,12 +52,12 @@ public final class RetrievalCurvesChart {
         this.variants = List.copyOf(lines);
     }
 
-    /** Returns a builder: add at least one variant. */
+    /** {@return a builder: add at least one variant} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the lines to draw, in the order they were added. */
+    /** {@return the lines to draw, in the order they were added} */
     public List<Variant> variants() {
         return variants;
     }

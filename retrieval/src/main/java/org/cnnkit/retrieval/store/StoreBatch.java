@@ -26,6 +26,8 @@ public record StoreBatch(List<Entry> puts, List<String> removals) {
     /**
      * Copies the lists.
      *
+     * @param puts the entries to add or replace, in order
+     * @param removals the ids to remove (an id that is absent is ignored)
      * @throws NullPointerException if a list or an element is null
      */
     public StoreBatch {
@@ -33,12 +35,12 @@ public record StoreBatch(List<Entry> puts, List<String> removals) {
         removals = List.copyOf(removals);
     }
 
-    /** Returns a builder of a batch. */
+    /** {@return a builder of a batch} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns whether the batch changes nothing. */
+    /** {@return whether the batch changes nothing} */
     public boolean isEmpty() {
         return puts.isEmpty() && removals.isEmpty();
     }
@@ -55,6 +57,9 @@ public record StoreBatch(List<Entry> puts, List<String> removals) {
         /**
          * Validates the entry's presence of fields; values are checked by the store.
          *
+         * @param id the entry's id (the image's path relative to the indexed root, or a URI), not blank
+         * @param vector the vector as extracted, before transforms
+         * @param stamp an opaque string of the caller's (for example a file's size and modification time), or empty
          * @throws NullPointerException if a field is null
          */
         public Entry {
@@ -97,7 +102,7 @@ public record StoreBatch(List<Entry> puts, List<String> removals) {
             return this;
         }
 
-        /** Returns the batch. */
+        /** {@return the batch} */
         public StoreBatch build() {
             return new StoreBatch(puts, removals);
         }

@@ -29,6 +29,10 @@ public record StoreOptions(Optional<StoreSchema> schemaForNewStore, Duration loc
     /**
      * Validates and copies the options.
      *
+     * @param schemaForNewStore the schema to create the store with when it does not exist; empty to only open an
+     *     existing store
+     * @param lockTimeout how long a write waits for another writer (another process) to finish
+     * @param parameters implementation parameters, by name
      * @throws IllegalArgumentException if the lock timeout is negative
      */
     public StoreOptions {
@@ -40,12 +44,12 @@ public record StoreOptions(Optional<StoreSchema> schemaForNewStore, Duration loc
         parameters = Map.copyOf(new TreeMap<>(parameters));
     }
 
-    /** Returns options that open an existing store with the default lock timeout and no parameters. */
+    /** {@return options that open an existing store with the default lock timeout and no parameters} */
     public static StoreOptions openExisting() {
         return builder().build();
     }
 
-    /** Returns a builder. */
+    /** {@return a builder} */
     public static Builder builder() {
         return new Builder();
     }
@@ -148,7 +152,7 @@ public record StoreOptions(Optional<StoreSchema> schemaForNewStore, Duration loc
             return this;
         }
 
-        /** Returns the options. */
+        /** {@return the options} */
         public StoreOptions build() {
             return new StoreOptions(Optional.ofNullable(schema), lockTimeout, parameters);
         }

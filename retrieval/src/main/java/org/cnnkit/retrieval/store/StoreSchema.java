@@ -28,6 +28,11 @@ public record StoreSchema(int dimension, Metric metric, List<VectorTransform> tr
     /**
      * Validates and copies the schema.
      *
+     * @param dimension the length of the vectors given to {@link VectorStore#write} and of queries, at least 1
+     * @param metric the distance, measured after the transforms
+     * @param transforms the steps applied to stored vectors and queries, in order (fitted by the store)
+     * @param identity the extractor that made the vectors, or empty when the caller does not know it
+     * @param properties free-form settings, copied and sorted by key
      * @throws IllegalArgumentException if the dimension is below 1, or the identity's dimension differs from it
      */
     public StoreSchema {
@@ -56,7 +61,7 @@ public record StoreSchema(int dimension, Metric metric, List<VectorTransform> tr
                 Map.of());
     }
 
-    /** Returns the metric and transforms as search settings. */
+    /** {@return the metric and transforms as search settings} */
     public SearchSettings settings() {
         return new SearchSettings(metric, transforms);
     }

@@ -29,7 +29,7 @@ public record StoreSpec(Kind kind, String location) {
         /** A PostgreSQL table with the pgvector extension. */
         POSTGRES;
 
-        /** Returns the kind's name as written in a spec, such as {@code lucene}. */
+        /** {@return the kind's name as written in a spec, such as {@code lucene}} */
         public String specName() {
             return name().toLowerCase(Locale.ROOT);
         }
@@ -38,6 +38,9 @@ public record StoreSpec(Kind kind, String location) {
     /**
      * Validates the spec.
      *
+     * @param kind the implementation
+     * @param location a file for {@link Kind#EXACT}, a folder for {@link Kind#LUCENE}, a JDBC URL for
+     *     {@link Kind#POSTGRES}
      * @throws CnnkitException if the location is blank
      */
     public StoreSpec {

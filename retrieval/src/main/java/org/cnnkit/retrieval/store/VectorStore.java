@@ -34,15 +34,15 @@ import org.cnnkit.retrieval.SearchPipeline;
  */
 public interface VectorStore extends AutoCloseable {
 
-    /** Returns what the store holds: dimension, metric, transforms, extractor identity and properties. */
+    /** {@return what the store holds: dimension, metric, transforms, extractor identity and properties} */
     StoreSchema schema();
 
     /**
-     * Returns the fitted search pipeline, or empty while the store's transforms still need fitting (no vectors yet).
+     * {@return the fitted search pipeline, or empty while the store's transforms still need fitting (no vectors yet)}
      */
     Optional<SearchPipeline> pipeline();
 
-    /** Returns the number of stored vectors. */
+    /** {@return the number of stored vectors} */
     long size();
 
     /**

@@ -71,12 +71,12 @@ public final class OnnxExport {
                 .optModelName(classifier.provenance().model()).build();
     }
 
-    /** Returns the metadata written into the model. */
+    /** {@return the metadata written into the model} */
     public OnnxMetadata metadata() {
         return metadata;
     }
 
-    /** Returns the ONNX model. */
+    /** {@return the ONNX model} */
     public Onnx.ModelProto model() {
         return model;
     }

@@ -53,6 +53,11 @@ public record OnnxMetadata(String cnnkitVersion, String modelName, InputShape in
     /**
      * Checks the fields.
      *
+     * @param cnnkitVersion the cnnkit version that wrote the model
+     * @param modelName the network's name (for example {@code seedcnn-notebook} or {@code mobilenetv2-0.35-avg})
+     * @param inputShape the images the model takes
+     * @param preprocessing the preprocessing its input needs
+     * @param classNames a classifier's class names in output order; empty for a feature extractor
      * @throws NullPointerException if a field is null
      */
     public OnnxMetadata {

@@ -147,7 +147,7 @@ public final class OnnxRuntimeSession implements InferenceSession {
         }
     }
 
-    /** Returns the model's cnnkit metadata. */
+    /** {@return the model's cnnkit metadata} */
     public OnnxMetadata metadata() {
         return metadata;
     }
