@@ -44,6 +44,7 @@ public final class Benchmark {
         w.put("mnv2-a1.0-frozen-train-100", NetworkWorkloads::mobileNetV2FrozenTrain);
         w.put("vgg16-fc2-224", NetworkWorkloads::vgg16Fc2);
         w.put(IndexQueryWorkload.NAME, IndexQueryWorkload::run);
+        w.put(AnnWorkload.NAME, AnnWorkload::run);
         w.put("pipeline-decode-augment-100", peer -> PipelineWorkload.run("pipeline-decode-augment-100", 100, peer));
         w.put("pipeline-decode-augment-224", peer -> PipelineWorkload.run("pipeline-decode-augment-224", 224, peer));
         return java.util.Collections.unmodifiableMap(w);
