@@ -441,6 +441,20 @@ public final class FeatureIndex {
         }
     }
 
+    /**
+     * Returns the fitted transform pipeline that queries and stored vectors go through.
+     *
+     * @return the pipeline, or empty while steps that learn from data are not fitted yet
+     */
+    public Optional<SearchPipeline> searchPipeline() {
+        lock.readLock().lock();
+        try {
+            return pipeline == null ? Optional.empty() : Optional.of(SearchPipeline.of(pipeline));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Returns whether the transforms are fitted (always true for an index without steps that learn). */
     public boolean isFitted() {
         lock.readLock().lock();

@@ -29,6 +29,11 @@ public final class SearchPipeline {
         this.fitted = fitted;
     }
 
+    /** Wraps a fitted pipeline of this package. */
+    static SearchPipeline of(FittedPipeline fitted) {
+        return new SearchPipeline(Objects.requireNonNull(fitted, "fitted"));
+    }
+
     /**
      * Fits the steps on sample vectors, each step on the output of the previous ones.
      *
