@@ -35,13 +35,19 @@ public final class VectorStores {
         Objects.requireNonNull(options, "options");
         return switch (spec.kind()) {
             case EXACT -> ExactVectorStore.open(spec, options);
-            // The Lucene helper replaces this case with LuceneVectorStore.open(spec, options), catching
-            // NoClassDefFoundError to name org.apache.lucene:lucene-core.
-            case LUCENE -> throw notInThisBuild(spec, "org.apache.lucene:lucene-core");
+            case LUCENE -> openLucene(spec, options);
             // The PostgreSQL helper replaces this case with PostgresVectorStore.open(spec, options), catching
             // NoClassDefFoundError to name org.postgresql:postgresql and com.pgvector:pgvector.
             case POSTGRES -> throw notInThisBuild(spec, "org.postgresql:postgresql and com.pgvector:pgvector");
         };
+    }
+
+    private static VectorStore openLucene(StoreSpec spec, StoreOptions options) {
+        try {
+            return org.cnnkit.retrieval.store.lucene.LuceneVectorStore.open(spec, options);
+        } catch (NoClassDefFoundError e) {
+            throw missingArtifact(spec, "org.apache.lucene:lucene-core 9.12.x", e);
+        }
     }
 
     /**

@@ -46,6 +46,7 @@ import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.SearchPipeline;
 import org.cnnkit.retrieval.VectorTransform;
 import org.cnnkit.retrieval.store.StoreBatch;
+import org.cnnkit.retrieval.store.StoreChecks;
 import org.cnnkit.retrieval.store.StoreOptions;
 import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
@@ -126,6 +127,16 @@ public final class LuceneVectorStore implements VectorStore {
      *     output is wider than 4,096 values, the lock stays taken, or the folder cannot be read
      */
     public static LuceneVectorStore open(StoreSpec spec, StoreOptions options) {
+        return open(spec, options, FSDirectory::open);
+    }
+
+    /** How the store opens its Lucene directory (tests wrap it to fail like a full disk). */
+    @FunctionalInterface
+    interface DirectoryOpener {
+        Directory open(Path folder) throws IOException;
+    }
+
+    static LuceneVectorStore open(StoreSpec spec, StoreOptions options, DirectoryOpener opener) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(options, "options");
         if (spec.kind() != StoreSpec.Kind.LUCENE) {
@@ -137,7 +148,7 @@ public final class LuceneVectorStore implements VectorStore {
             if (Files.exists(folder) && !Files.isDirectory(folder)) {
                 throw new CnnkitException("the lucene store " + folder + " is a file; a lucene store is a folder");
             }
-            Directory directory = FSDirectory.open(folder);
+            Directory directory = opener.open(folder);
             try {
                 IndexWriter writer = null;
                 if (!DirectoryReader.indexExists(directory)) {
@@ -284,7 +295,7 @@ public final class LuceneVectorStore implements VectorStore {
     @Override
     public void write(StoreBatch batch) {
         Objects.requireNonNull(batch, "batch");
-        InputChecks.checkBatch(batch, schema);
+        StoreChecks.requireValid(schema, batch);
         if (batch.isEmpty()) {
             return;
         }
@@ -501,7 +512,7 @@ public final class LuceneVectorStore implements VectorStore {
      */
     public List<List<Match>> search(float[][] queries, int k, int effort) {
         Objects.requireNonNull(queries, "queries");
-        InputChecks.checkQueries(queries, k, schema);
+        StoreChecks.requireValidQueries(schema, queries, k);
         if (effort < 1) {
             throw new CnnkitException("the search effort must be at least 1, got " + effort);
         }
@@ -536,9 +547,7 @@ public final class LuceneVectorStore implements VectorStore {
     @Override
     public List<Match> searchById(String id, int k) {
         Objects.requireNonNull(id, "id");
-        if (k < 1) {
-            throw new CnnkitException("k must be at least 1, got " + k);
-        }
+        StoreChecks.requireK(k);
         return withReader(reader -> {
             int[] where = find(reader, id);
             if (where == null) {
