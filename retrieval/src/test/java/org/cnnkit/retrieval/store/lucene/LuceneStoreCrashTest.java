@@ -43,7 +43,10 @@ class LuceneStoreCrashTest {
                 new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
-                reported = Integer.parseInt(line.trim());
+                if (!line.startsWith("written ")) {
+                    continue;
+                }
+                reported = Integer.parseInt(line.substring("written ".length()).trim());
                 if (reported >= 3) {
                     break;
                 }
@@ -69,7 +72,7 @@ class LuceneStoreCrashTest {
         }
     }
 
-    /** The child: writes batches of {@value #BATCH} vectors forever, printing each batch's number once written. */
+    /** The child: writes batches of {@value #BATCH} vectors forever, printing {@code written N} once batch N is written. */
     public static final class Writer {
 
         private Writer() {
@@ -95,7 +98,7 @@ class LuceneStoreCrashTest {
                         batch.addPut("b" + b + "/" + i, v, null);
                     }
                     store.write(batch.build());
-                    System.out.println(b);
+                    System.out.println("written " + b);
                     System.out.flush();
                 }
             }
