@@ -9,47 +9,84 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageFiles;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.retrieval.store.ExactVectorStore;
+import org.cnnkit.retrieval.store.StoreBatch;
+import org.cnnkit.retrieval.store.StoreOptions;
+import org.cnnkit.retrieval.store.StoreSchema;
+import org.cnnkit.retrieval.store.StoreSpec;
+import org.cnnkit.retrieval.store.VectorStore;
+import org.cnnkit.retrieval.store.VectorStores;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Image retrieval in a few calls: index the images of a folder tree with a {@link FeatureExtractor} into a
- * {@link FeatureIndex}, update it with new or changed files, save it, and find the most similar indexed images
- * for query images.
+ * {@link VectorStore} (the exact {@code .cfi} index, a Lucene HNSW index, a PostgreSQL table), update it with new or
+ * changed files, and find the most similar indexed images for query images.
  *
  * <pre>{@code
- * ImageSearch search = ImageSearch.create(extractor, SearchSettings.defaults());
- * IndexingReport report = search.indexFolder(Path.of("photos"), ProgressListener.none());
- * search.save(Path.of("photos.cfi"));
- * List<ImageMatch> similar = search.search(Path.of("query.jpg"), 4);
+ * StoreSpec spec = StoreSpec.parse("exact:photos.cfi");
+ * StoreSchema schema = ImageSearch.newStoreSchema(spec, extractor.identity(), SearchSettings.defaults(), Map.of(),
+ *         Path.of("photos"));
+ * try (ImageSearch search = ImageSearch.open(spec, StoreOptions.builder().optSchemaForNewStore(schema).build(),
+ *         extractor)) {
+ *     IndexingReport report = search.indexFolder(Path.of("photos"), ProgressListener.none());
+ *     List<ImageMatch> similar = search.search(Path.of("query.jpg"), 4);
+ * }
  * }</pre>
  *
- * <p>Each indexed file is stored under its absolute, normalised path, with its size and modification time as
- * the entry's stamp: indexing a folder again extracts only new or changed files and drops entries of files
- * that are gone. Unreadable files are skipped and named in the {@link IndexingReport}. Fitted transforms are
- * refitted on the whole collection after each indexing run.
+ * <h2>Ids</h2>
+ * A store made by {@link #newStoreSchema} records a root folder (the property {@value #ROOT_PROPERTY}), relative to
+ * the folder that holds the store when there is one, and keys each image by its path relative to that root with
+ * {@code /} separators ({@code beach/12.jpg}); an image outside the root is keyed by its {@code file:} URI. A store
+ * moved together with its images therefore still finds them, and {@link #withRoot(Path)} points a store at images
+ * that now live elsewhere. Stores without a root (indexes written by earlier versions, and searches made with
+ * {@link #create(FeatureExtractor, SearchSettings)}) keep absolute paths as ids.
+ *
+ * <h2>Indexing</h2>
+ * Each file's size and modification time are its entry's stamp: indexing a folder again extracts only new or changed
+ * files and drops the entries of files under that folder that are gone or can no longer be read (entries outside the
+ * folder are left alone, so two folders can be indexed into one store, also by two processes at once). Unreadable
+ * files are skipped and named in the {@link IndexingReport}. Vectors are written in all-or-nothing batches; a store
+ * whose transforms are still to be fitted first gets a batch of up to {@link #DEFAULT_FIT_SAMPLE} vectors to fit them
+ * on. After a run that changed anything, {@link VectorStore#refit()} refits the transforms on the whole collection
+ * where the store can (the exact store).
  */
-public final class ImageSearch {
+public final class ImageSearch implements AutoCloseable {
+
+    /** The store property that records the root folder image ids are relative to. */
+    public static final String ROOT_PROPERTY = "root";
+    /** How many vectors a store whose transforms need fitting gets in its first batch, unless set otherwise. */
+    public static final int DEFAULT_FIT_SAMPLE = 10_000;
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageSearch.class);
     /** Files handed to the extractor at once; the extractor decodes them one network batch at a time. */
     private static final int FILES_PER_STEP = 64;
+    /** The smallest and largest number of vectors written to a store in one batch (bounds memory). */
+    private static final int MIN_WRITE_BATCH = 1_024;
+    private static final int MAX_WRITE_BATCH = 10_000;
 
     private final FeatureExtractor extractor;
-    private final FeatureIndex index;
+    private final VectorStore store;
+    private final ImageIds ids;
+    private final int fitSample;
 
-    private ImageSearch(FeatureExtractor extractor, FeatureIndex index) {
+    private ImageSearch(FeatureExtractor extractor, VectorStore store, ImageIds ids, int fitSample) {
         this.extractor = extractor;
-        this.index = index;
+        this.store = store;
+        this.ids = ids;
+        this.fitSample = fitSample;
     }
 
     /**
-     * Starts an empty search over an extractor's features.
+     * Starts an empty search over an extractor's features, held in memory (an exact store; {@link #save(Path)}
+     * writes it to a file). Ids are absolute paths.
      *
      * @param extractor the feature extractor
      * @param settings the metric and transforms of the new index
@@ -57,13 +94,13 @@ public final class ImageSearch {
      */
     public static ImageSearch create(FeatureExtractor extractor, SearchSettings settings) {
         Objects.requireNonNull(extractor, "extractor");
-        FeatureIndex index = settings.applyTo(FeatureIndex.builder().optExtractor(extractor.identity())).build();
-        return new ImageSearch(extractor, index);
+        return new ImageSearch(extractor, ExactVectorStore.inMemory(StoreSchema.of(extractor.identity(), settings)),
+                ImageIds.absolute(), DEFAULT_FIT_SAMPLE);
     }
 
     /**
-     * Starts an empty search with the extractor a spec describes, and records the spec in the index so that
-     * {@link #open(Path, ProgressListener)} can rebuild the extractor.
+     * Starts an empty search in memory with the extractor a spec describes, and records the spec in the index so
+     * that {@link #open(Path, ProgressListener)} can rebuild the extractor.
      *
      * @param spec the extractor to build
      * @param settings the metric and transforms of the new index
@@ -72,14 +109,97 @@ public final class ImageSearch {
      * @throws CnnkitException if the extractor cannot be built
      */
     public static ImageSearch create(ExtractorSpec spec, SearchSettings settings, ProgressListener downloadListener) {
-        ImageSearch search = create(spec.create(downloadListener), settings);
-        spec.toProperties().forEach(search.index::setProperty);
-        return search;
+        FeatureExtractor extractor = spec.create(downloadListener);
+        StoreSchema schema = StoreSchema.of(extractor.identity(), settings);
+        for (var property : spec.toProperties().entrySet()) {
+            schema = schema.withProperty(property.getKey(), property.getValue());
+        }
+        return new ImageSearch(extractor, ExactVectorStore.inMemory(schema), ImageIds.absolute(), DEFAULT_FIT_SAMPLE);
     }
 
     /**
-     * Opens a saved index and rebuilds the extractor recorded in it (see {@link #create(ExtractorSpec,
-     * SearchSettings, ProgressListener)}), checking that it is the same one.
+     * Returns the schema of a new store for an extractor's vectors, with a root folder for the image ids: the
+     * deepest folder that contains both the store's folder and the folder about to be indexed, recorded relative to
+     * the store's folder (so that indexing the sibling folders {@code a/} and {@code b/} into {@code x.cfi} beside
+     * them keeps both, and the three moved together still work); the indexed folder itself when the store has no
+     * folder (PostgreSQL) or the two share only the file system root.
+     *
+     * @param spec the store
+     * @param identity the extractor's identity
+     * @param settings the metric and transforms
+     * @param properties further properties to record (for example {@link ExtractorSpec#toProperties()})
+     * @param folderToIndex the folder the first indexing run covers
+     * @return the schema
+     */
+    public static StoreSchema newStoreSchema(StoreSpec spec, ExtractorIdentity identity, SearchSettings settings,
+                                             java.util.Map<String, String> properties, Path folderToIndex) {
+        StoreSchema schema = StoreSchema.of(identity, settings);
+        for (var property : properties.entrySet()) {
+            schema = schema.withProperty(property.getKey(), property.getValue());
+        }
+        Path folder = folderToIndex.toAbsolutePath().normalize();
+        String root = folder.toString();
+        Optional<Path> home = spec.homeFolder();
+        if (home.isPresent()) {
+            Path common = home.get();
+            while (common != null && !folder.startsWith(common)) {
+                common = common.getParent();
+            }
+            if (common != null && common.getNameCount() > 0) {
+                String relative = home.get().relativize(common).toString().replace(java.io.File.separatorChar, '/');
+                root = relative.isEmpty() ? "." : relative;
+            }
+        }
+        return schema.withProperty(ROOT_PROPERTY, root);
+    }
+
+    /**
+     * Opens (or, with a schema in the options, creates) a store for searching or updating with the extractor that
+     * made it.
+     *
+     * @param spec the store
+     * @param options the store options
+     * @param extractor the extractor
+     * @return the search; close it to close the store
+     * @throws CnnkitException if the store cannot be opened or records another extractor
+     */
+    public static ImageSearch open(StoreSpec spec, StoreOptions options, FeatureExtractor extractor) {
+        VectorStore store = VectorStores.open(spec, options);
+        try {
+            requireCompatible(store, extractor.identity());
+            return new ImageSearch(extractor, store, idsOf(store.schema(), spec.homeFolder()), DEFAULT_FIT_SAMPLE);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a store and rebuilds the extractor recorded in it, checking that it is the same one.
+     *
+     * @param spec the store
+     * @param options the store options
+     * @param downloadListener receives progress of a weights download
+     * @return the search; close it to close the store
+     * @throws CnnkitException if the store cannot be opened, records no extractor, or the rebuilt one differs
+     */
+    public static ImageSearch open(StoreSpec spec, StoreOptions options, ProgressListener downloadListener) {
+        VectorStore store = VectorStores.open(spec, options);
+        try {
+            ExtractorSpec extractorSpec = ExtractorSpec.fromProperties(store.schema().properties())
+                    .orElseThrow(() -> new CnnkitException("the store " + spec + " does not record which extractor "
+                            + "made it; open it with its extractor"));
+            FeatureExtractor extractor = extractorSpec.create(downloadListener);
+            requireCompatible(store, extractor.identity());
+            return new ImageSearch(extractor, store, idsOf(store.schema(), spec.homeFolder()), DEFAULT_FIT_SAMPLE);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens a saved index file (an exact store) and rebuilds the extractor recorded in it.
      *
      * @param indexFile the index file
      * @param downloadListener receives progress of a weights download
@@ -88,27 +208,11 @@ public final class ImageSearch {
      * @throws CnnkitException if the index records no extractor, or the rebuilt one differs from the recorded one
      */
     public static ImageSearch open(Path indexFile, ProgressListener downloadListener) {
-        FeatureIndex index = FeatureIndex.open(indexFile);
-        ExtractorSpec spec = ExtractorSpec.fromProperties(index.properties()).orElseThrow(() -> new CnnkitException(
-                "index " + indexFile + " does not record which extractor made it; open it with its extractor"));
-        return of(index, spec.create(downloadListener));
+        return open(exactSpec(indexFile), StoreOptions.openExisting(), downloadListener);
     }
 
     /**
-     * Wraps an existing index, checking that it was built with this extractor.
-     *
-     * @param index the index
-     * @param extractor the extractor that made it
-     * @return the search
-     * @throws CnnkitException if the index records another extractor
-     */
-    public static ImageSearch of(FeatureIndex index, FeatureExtractor extractor) {
-        index.requireCompatible(extractor.identity());
-        return new ImageSearch(extractor, index);
-    }
-
-    /**
-     * Opens a saved index for searching or updating with the extractor that made it.
+     * Opens a saved index file (an exact store) for searching or updating with the extractor that made it.
      *
      * @param indexFile the index file
      * @param extractor the extractor that made it
@@ -117,12 +221,56 @@ public final class ImageSearch {
      * @throws CnnkitException if the index records another extractor
      */
     public static ImageSearch open(Path indexFile, FeatureExtractor extractor) {
-        return of(FeatureIndex.open(indexFile), extractor);
+        return open(exactSpec(indexFile), StoreOptions.openExisting(), extractor);
     }
 
-    /** Returns the underlying index. */
-    public FeatureIndex index() {
-        return index;
+    /**
+     * Wraps an index held in memory, checking that it was built with this extractor.
+     *
+     * @param index the index
+     * @param extractor the extractor that made it
+     * @return the search
+     * @throws CnnkitException if the index records another extractor
+     */
+    public static ImageSearch of(FeatureIndex index, FeatureExtractor extractor) {
+        index.requireCompatible(extractor.identity());
+        ExactVectorStore store = ExactVectorStore.inMemory(index);
+        return new ImageSearch(extractor, store, idsOf(store.schema(), Optional.empty()), DEFAULT_FIT_SAMPLE);
+    }
+
+    /**
+     * Returns a search over the same store whose image ids resolve against another root folder (the images were
+     * moved, or the store is searched on another machine). Closing either closes the store.
+     *
+     * @param root the folder the relative ids are resolved against
+     * @return the search
+     */
+    public ImageSearch withRoot(Path root) {
+        return new ImageSearch(extractor, store, ImageIds.relativeTo(root), fitSample);
+    }
+
+    /**
+     * Returns a search over the same store that gives a store whose transforms still need fitting a first batch of
+     * up to {@code vectors} vectors.
+     *
+     * @param vectors the size of the fitting sample, at least 1
+     * @return the search
+     */
+    public ImageSearch withFitSample(int vectors) {
+        if (vectors < 1) {
+            throw new IllegalArgumentException("the fitting sample must hold at least 1 vector, got " + vectors);
+        }
+        return new ImageSearch(extractor, store, ids, vectors);
+    }
+
+    /** Returns the store. */
+    public VectorStore store() {
+        return store;
+    }
+
+    /** Returns the root folder image ids are relative to, or empty when ids are absolute paths. */
+    public Optional<Path> root() {
+        return ids.root();
     }
 
     /** Returns the extractor. */
@@ -131,53 +279,75 @@ public final class ImageSearch {
     }
 
     /**
-     * Saves the index atomically.
+     * Saves an exact store to a file atomically (a store opened from a spec saves every batch as it is written).
      *
      * @param file where to save
-     * @throws IndexFileException if it cannot be written
+     * @throws CnnkitException if the store is not exact, or the file cannot be written
      */
     public void save(Path file) {
-        index.save(file);
+        if (!(store instanceof ExactVectorStore exact)) {
+            throw new CnnkitException("only an exact store is saved to a file; " + store + " keeps every batch as "
+                    + "it is written");
+        }
+        exact.saveAs(file);
+    }
+
+    /** Closes the store. */
+    @Override
+    public void close() {
+        store.close();
     }
 
     /**
      * Indexes every image under a folder, recursively: new files are added, changed files (other size or
      * modification time) re-extracted, entries of files under the folder that no longer exist or can no longer
      * be read removed, and unchanged files left alone. Unreadable images are skipped and reported. At most one
-     * batch of decoded images is held in memory.
+     * write batch of vectors is held in memory.
      *
-     * @param root the folder
+     * @param folder the folder
      * @param listener receives extraction progress, in images
      * @return what was done
-     * @throws CnnkitException if the folder does not exist or cannot be read
+     * @throws CnnkitException if the folder does not exist or cannot be read, or a write fails (the batches written
+     *     before stay)
      */
-    public IndexingReport indexFolder(Path root, ProgressListener listener) {
+    public IndexingReport indexFolder(Path folder, ProgressListener listener) {
         long start = System.nanoTime();
-        Path base = root.toAbsolutePath().normalize();
+        Path base = folder.toAbsolutePath().normalize();
         List<Path> files = ImageFiles.listRecursive(base);
+        java.util.Map<String, String> stored = new java.util.HashMap<>();
+        store.forEachEntry((id, stamp) -> {
+            if (isUnder(id, base)) {
+                stored.put(id, stamp);
+            }
+        });
         List<Path> toExtract = new ArrayList<>();
         java.util.Map<Path, String> stamps = new java.util.HashMap<>();
         Set<String> present = new HashSet<>();
         int unchanged = 0;
         for (Path file : files) {
             Path absolute = file.toAbsolutePath().normalize();
-            String id = absolute.toString();
+            String id = ids.idOf(absolute);
             present.add(id);
             String stamp = stampOf(absolute);
-            if (stamp.equals(index.stamp(id).orElse(null))) {
+            if (stamp.equals(stored.get(id))) {
                 unchanged++;
             } else {
                 toExtract.add(absolute);
                 stamps.put(absolute, stamp);
             }
         }
+        StoreBatch.Builder pending = StoreBatch.builder();
         int removed = 0;
-        for (String id : index.ids()) {
-            if (Path.of(id).startsWith(base) && !present.contains(id)) {
-                index.remove(id);
+        for (String id : stored.keySet()) {
+            if (!present.contains(id)) {
+                pending.addRemove(id);
                 removed++;
             }
         }
+        boolean fitFirst = store.pipeline().isEmpty()
+                && store.schema().transforms().stream().anyMatch(VectorTransform::needsFitting);
+        int threshold = fitFirst ? fitSample : writeBatch();
+        int pendingPuts = 0;
         List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
         int added = 0;
         ProgressTracker tracker = ProgressTracker.start("indexing " + base, toExtract.size(),
@@ -185,32 +355,52 @@ public final class ImageSearch {
         for (int from = 0; from < toExtract.size(); from += FILES_PER_STEP) {
             int to = Math.min(toExtract.size(), from + FILES_PER_STEP);
             ExtractionResult result = extractor.extractReadable(toExtract.subList(from, to), ProgressListener.none());
-            List<String> ids = new ArrayList<>();
-            List<String> batchStamps = new ArrayList<>();
-            for (Path file : result.files()) {
-                String id = file.toString();
-                ids.add(id);
-                batchStamps.add(stamps.get(file));
-                index.remove(id);
+            float[][] vectors = result.vectors();
+            for (int i = 0; i < result.files().size(); i++) {
+                Path file = result.files().get(i);
+                pending.addPut(ids.idOf(file), vectors[i], stamps.get(file));
+                pendingPuts++;
             }
-            index.addAll(ids, result.vectors(), batchStamps);
-            added += ids.size();
+            added += result.files().size();
             skipped.addAll(result.skipped());
             for (ExtractionResult.SkippedFile skip : result.skipped()) {
                 // A file indexed before that can no longer be read loses its entry: count it as removed.
-                if (index.remove(skip.path().toString())) {
+                String id = ids.idOf(skip.path());
+                if (stored.containsKey(id)) {
+                    pending.addRemove(id);
                     removed++;
                 }
                 LOG.warn("skipped {}: {}", skip.path(), skip.reason());
             }
+            if (pendingPuts >= threshold) {
+                store.write(pending.build());
+                pending = StoreBatch.builder();
+                pendingPuts = 0;
+                threshold = writeBatch();
+            }
             tracker.advance(to - from);
         }
+        store.write(pending.build());
         tracker.finish();
-        if (!index.transforms().isEmpty() && index.size() > 0 && (added > 0 || removed > 0 || !index.isFitted())) {
-            index.fit();
+        if (added > 0 || removed > 0) {
+            store.refit();
         }
-        return new IndexingReport(added, unchanged, removed, skipped, index.size(),
+        return new IndexingReport(added, unchanged, removed, skipped, Math.toIntExact(store.size()),
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** Vectors per write: a quarter of the store (so an exact store is rewritten a bounded number of times). */
+    private int writeBatch() {
+        return (int) Math.min(MAX_WRITE_BATCH, Math.max(MIN_WRITE_BATCH, store.size() / 4));
+    }
+
+    private boolean isUnder(String id, Path base) {
+        try {
+            return ids.pathOf(id).startsWith(base);
+        } catch (RuntimeException e) {
+            // An id that is no path of this machine (a URI of another scheme): not under the folder.
+            return false;
+        }
     }
 
     /**
@@ -239,7 +429,7 @@ public final class ImageSearch {
             throw new CnnkitException("the number of matches must be at least 1, got " + topN);
         }
         float[][] vectors = extractor.extract(queries, listener);
-        List<List<Match>> matches = index.search(vectors, topN);
+        List<List<Match>> matches = store.search(vectors, topN);
         List<QueryResult> results = new ArrayList<>();
         for (int i = 0; i < queries.size(); i++) {
             results.add(new QueryResult(queries.get(i), toImageMatches(matches.get(i))));
@@ -255,15 +445,44 @@ public final class ImageSearch {
      * @return the matches, nearest first
      */
     public List<ImageMatch> search(BufferedImage query, int topN) {
-        return toImageMatches(index.search(extractor.extract(query), topN));
+        return toImageMatches(store.search(new float[][] {extractor.extract(query)}, topN).get(0));
     }
 
-    private static List<ImageMatch> toImageMatches(List<Match> matches) {
+    private List<ImageMatch> toImageMatches(List<Match> matches) {
         List<ImageMatch> result = new ArrayList<>(matches.size());
         for (Match match : matches) {
-            result.add(new ImageMatch(Path.of(match.id()), match.distance()));
+            result.add(new ImageMatch(ids.pathOf(match.id()), match.distance()));
         }
         return List.copyOf(result);
+    }
+
+    private static ImageIds idsOf(StoreSchema schema, Optional<Path> home) {
+        String root = schema.properties().get(ROOT_PROPERTY);
+        if (root == null) {
+            return ImageIds.absolute();
+        }
+        Path path = Path.of(root);
+        if (path.isAbsolute() || home.isEmpty()) {
+            return ImageIds.relativeTo(path);
+        }
+        return ImageIds.relativeTo(home.get().resolve(path));
+    }
+
+    private static void requireCompatible(VectorStore store, ExtractorIdentity identity) {
+        StoreSchema schema = store.schema();
+        if (schema.identity().isPresent() && !schema.identity().get().equals(identity)) {
+            throw new CnnkitException("the store " + store + " was built with extractor ["
+                    + schema.identity().get().describe() + "] but the vectors come from [" + identity.describe()
+                    + "]: rebuild the store or use the same extractor");
+        }
+        if (schema.dimension() != identity.dimension()) {
+            throw new CnnkitException("the store " + store + " holds " + schema.dimension() + "-d vectors but "
+                    + "extractor [" + identity.describe() + "] gives " + identity.dimension() + "-d vectors");
+        }
+    }
+
+    private static StoreSpec exactSpec(Path indexFile) {
+        return new StoreSpec(StoreSpec.Kind.EXACT, indexFile.toString());
     }
 
     private static String stampOf(Path file) {

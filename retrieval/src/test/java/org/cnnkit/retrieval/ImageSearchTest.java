@@ -90,7 +90,7 @@ class ImageSearchTest {
         assertThat(report.unchanged()).isEqualTo(13);
         assertThat(report.removed()).isEqualTo(1);
         assertThat(report.total()).isEqualTo(15);
-        assertThat(second.index().isFitted()).isTrue();
+        assertThat(second.store().pipeline().isPresent()).isTrue();
         Path changedId = changed.toAbsolutePath().normalize();
         assertThat(second.search(changedId, 1).get(0)).isEqualTo(new ImageSearch.ImageMatch(changedId, 0f));
 
@@ -114,8 +114,8 @@ class ImageSearchTest {
         assertThat(report.total()).isEqualTo(14);
         assertThat(report.skipped()).extracting(s -> s.path().getFileName().toString())
                 .containsExactlyInAnyOrder("broken.png", "empty.jpg", "img1.png");
-        assertThat(search.index().contains(spoiled.toAbsolutePath().normalize().toString())).isFalse();
-        assertThat(search.index().isFitted()).isTrue();
+        assertThat(search.store().contains(spoiled.toAbsolutePath().normalize().toString())).isFalse();
+        assertThat(search.store().pipeline().isPresent()).isTrue();
     }
 
     @Test

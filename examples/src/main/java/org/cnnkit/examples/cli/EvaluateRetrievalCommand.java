@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.Metric;
@@ -12,6 +13,10 @@ import org.cnnkit.retrieval.RetrievalEvaluation;
 import org.cnnkit.retrieval.RetrievalMetrics;
 import org.cnnkit.retrieval.SearchSettings;
 import org.cnnkit.retrieval.VectorTransform;
+import org.cnnkit.retrieval.store.StoreSchema;
+import org.cnnkit.retrieval.store.StoreSpec;
+import org.cnnkit.retrieval.store.VectorStore;
+import org.cnnkit.retrieval.store.VectorStores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -20,11 +25,14 @@ import picocli.CommandLine.Option;
  * {@code evaluate-retrieval}: every image of a labelled folder queries all the others (leave-one-out) and the
  * rankings are scored against the labels. The chosen settings (the library default, or {@code --pca D} with
  * optional {@code --whiten}) give the top-level keys; the usual alternatives are measured on the same features and
- * listed side by side under {@code variants}.
+ * listed side by side under {@code variants}. With {@code --store SPEC} the collection is written into that (new,
+ * empty) store and the top-level keys score the store's own searches (for an approximate store, its real
+ * quality), with the exact result of the same settings beside them as {@code exact.*}.
  *
  * <p>Report keys: {@code map}, {@code precision_at_1}, {@code precision_at_4}, {@code precision_at_10},
- * {@code queries}, {@code settings}, {@code skipped}, {@code variants[]} (each with {@code settings} and the same
- * metric keys), {@code seconds_extraction}, {@code extractor.*}.
+ * {@code queries}, {@code settings}, {@code store}, {@code exact.map}, {@code exact.precision_at_10},
+ * {@code seconds_store}, {@code skipped}, {@code variants[]} (each with {@code settings} and the same metric keys),
+ * {@code seconds_extraction}, {@code extractor.*}.
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Leave-one-out retrieval quality (mAP, P@1, P@4, P@10) over a labelled folder.")
@@ -41,6 +49,9 @@ public final class EvaluateRetrievalCommand extends CliCommand {
 
     @Option(names = "--whiten", description = "With --pca: whiten the principal components.")
     private boolean whiten;
+
+    @Mixin
+    private StoreSelection stores;
 
     /** Creates the command; picocli fills in its options. */
     public EvaluateRetrievalCommand() {
@@ -64,7 +75,21 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         long start = System.nanoTime();
         RetrievalEvaluation.LabeledFeatures labelled = RetrievalEvaluation.LabeledFeatures.extract(data, features, progress());
         report.put("seconds_extraction", (System.nanoTime() - start) / 1e9);
-        RetrievalMetrics metrics = RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), chosen);
+        RetrievalMetrics exact = RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), chosen);
+        RetrievalMetrics metrics = exact;
+        Optional<StoreSpec> spec = stores.spec(null, "--index");
+        if (spec.isPresent()) {
+            StoreSchema schema = StoreSchema.of(features.identity(), chosen);
+            long storeStart = System.nanoTime();
+            try (VectorStore store = VectorStores.open(spec.get(),
+                    stores.options().optSchemaForNewStore(schema).build())) {
+                metrics = RetrievalEvaluation.evaluate(store, labelled.vectors(), labelled.labels(), progress());
+            }
+            report.put("store", spec.get().toString());
+            report.put("seconds_store", (System.nanoTime() - storeStart) / 1e9);
+            report.put("exact.map", exact.meanAveragePrecision());
+            report.put("exact.precision_at_10", exact.precisionAt10());
+        }
         report.put("map", metrics.meanAveragePrecision());
         report.put("precision_at_1", metrics.precisionAt1());
         report.put("precision_at_4", metrics.precisionAt4());
@@ -75,11 +100,11 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         report.put("skipped", labelled.skipped().size());
         report.put("extractor.name", features.name());
         report.put("extractor.identity", features.identity().describe());
-        out().printf("%-45s %s%n", chosen.describe(), metrics);
+        out().printf("%-45s %s%n", chosen.describe() + spec.map(s -> " in " + s).orElse(""), metrics);
         out().println("Variants on the same features:");
         for (SearchSettings variant : variants(metrics.queries())) {
             // The chosen settings are usually one of the variants: reuse their result rather than a second O(n^2) pass.
-            RetrievalMetrics m = variant.equals(chosen) ? metrics
+            RetrievalMetrics m = variant.equals(chosen) ? exact
                     : RetrievalEvaluation.evaluate(labelled.vectors(), labelled.labels(), variant);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("settings", variant.describe());

@@ -2,25 +2,34 @@ package org.cnnkit.examples.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ExtractorSpec;
-import org.cnnkit.retrieval.FeatureIndex;
+import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
+import org.cnnkit.retrieval.store.StoreNotFoundException;
+import org.cnnkit.retrieval.store.StoreSchema;
+import org.cnnkit.retrieval.store.StoreSpec;
+import org.cnnkit.retrieval.store.VectorStore;
+import org.cnnkit.retrieval.store.VectorStores;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code index}: extracts the features of every image under a folder and writes a feature index; when the index
- * exists, only new or changed files are extracted (and entries of deleted files dropped), by default with the
- * extractor the index records.
+ * {@code index}: extracts the features of every image under a folder and writes them into a vector store
+ * ({@code --store SPEC}, or {@code --out FILE} for the exact store {@code exact:FILE}); when the store exists, only
+ * new or changed files are extracted (and entries of deleted files under the folder dropped), by default with the
+ * extractor the store records. Each batch is written under the store's writer lock, so two runs into one store keep
+ * both runs' entries; a second writer waits up to {@code --lock-timeout}.
  *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
  * {@code unchanged}, {@code removed}, {@code total}, {@code dimension}, {@code seconds_indexing},
- * {@code extractor.*}, {@code settings}, {@code index}.
+ * {@code extractor.*}, {@code settings}, {@code store}, {@code root}, {@code index} (exact stores).
  */
 @Command(name = "index", mixinStandardHelpOptions = true,
         description = "Extracts features of every image under DIR into a feature index (only new or changed files "
@@ -33,8 +42,17 @@ public final class IndexCommand extends CliCommand {
     @Mixin
     private ExtractorOptions extractor;
 
-    @Option(names = "--out", required = true, paramLabel = "INDEX", description = "The index file to write or update.")
+    @Option(names = "--out", paramLabel = "INDEX", description = "The index file to write or update (short for "
+            + "--store exact:INDEX).")
     private Path out;
+
+    @Mixin
+    private StoreSelection stores;
+
+    @Option(names = "--lock-timeout", paramLabel = "DURATION", defaultValue = "5m",
+            description = "How long to wait for another writer of the store: 500ms, 30s, 5m, 2h or ISO-8601 (PT5M). "
+                    + "Default: ${DEFAULT-VALUE}.")
+    private String lockTimeout;
 
     /** Creates the command; picocli fills in its options. */
     public IndexCommand() {
@@ -47,18 +65,28 @@ public final class IndexCommand extends CliCommand {
             throw new CnnkitException("image folder " + (Files.exists(data) ? "is not a folder" : "does not exist")
                     + ": " + data.toAbsolutePath());
         }
-        ImageSearch search;
-        if (Files.exists(out)) {
-            // An existing index is read (and checked for damage) first, then updated with the extractor it records
-            // unless --extractor names another; ImageSearch.of checks that it is the one that made the index.
-            FeatureIndex existing = FeatureIndex.open(out);
-            ExtractorSpec spec = extractor.spec(ExtractorSpec.fromProperties(existing.properties()));
-            search = ImageSearch.of(existing, spec.create(progress()));
-        } else {
-            search = ImageSearch.create(extractor.spec(), SearchSettings.defaults(), progress());
+        StoreSpec spec = stores.spec(out, "--out").orElseThrow(() -> usageError("give --store SPEC or --out FILE"));
+        Duration timeout = StoreSelection.parseDuration(lockTimeout);
+        // An existing store is opened (and checked for damage) first and updated with the extractor it records
+        // unless --extractor names another; the store refuses vectors of another extractor.
+        Optional<ExtractorSpec> recorded = Optional.empty();
+        try (VectorStore existing = VectorStores.open(spec, stores.options().optLockTimeout(timeout).build())) {
+            recorded = ExtractorSpec.fromProperties(existing.schema().properties());
+        } catch (StoreNotFoundException e) {
+            // A new store: created below with the extractor's schema.
         }
-        ImageSearch.IndexingReport result = search.indexFolder(data, progress());
-        search.save(out);
+        ExtractorSpec extractorSpec = extractor.spec(recorded);
+        FeatureExtractor features = extractorSpec.create(progress());
+        StoreSchema schema = ImageSearch.newStoreSchema(spec, features.identity(), SearchSettings.defaults(),
+                extractorSpec.toProperties(), data);
+        try (ImageSearch search = ImageSearch.open(spec,
+                stores.options().optLockTimeout(timeout).optSchemaForNewStore(schema).build(), features)) {
+            ImageSearch.IndexingReport result = search.indexFolder(data, progress());
+            report(report, spec, search, result);
+        }
+    }
+
+    private void report(Report report, StoreSpec spec, ImageSearch search, ImageSearch.IndexingReport result) {
         report.put("indexed", result.indexed());
         report.put("skipped", result.skipped().size());
         for (ExtractionResult.SkippedFile skip : result.skipped()) {
@@ -72,10 +100,16 @@ public final class IndexCommand extends CliCommand {
         report.put("extractor.name", search.extractor().name());
         report.put("extractor.identity", search.extractor().identity().describe());
         report.put("extractor.weights_sha256", search.extractor().identity().weightsChecksum());
-        report.put("settings", search.index().transforms().toString() + " " + search.index().metric());
-        report.put("index", out.toAbsolutePath().normalize());
+        StoreSchema schema = search.store().schema();
+        report.put("settings", schema.transforms().toString() + " " + schema.metric());
+        report.put("store", spec.toString());
+        search.root().ifPresent(root -> report.put("root", root));
+        if (spec.kind() == StoreSpec.Kind.EXACT) {
+            report.put("index", Path.of(spec.location()).toAbsolutePath().normalize());
+        }
         out().printf("Indexed %d images (%d unchanged, %d removed, %d skipped) into %s: %d entries of %d values%n",
-                result.indexed(), result.unchanged(), result.removed(), result.skipped().size(), out, result.total(),
+                result.indexed(), result.unchanged(), result.removed(), result.skipped().size(),
+                spec.kind() == StoreSpec.Kind.EXACT ? spec.location() : spec.toString(), result.total(),
                 search.extractor().dimension());
         for (ExtractionResult.SkippedFile skip : result.skipped()) {
             err().println("skipped " + skip.path() + ": " + skip.reason());

@@ -7,7 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.cnnkit.retrieval.ContactSheet;
 import org.cnnkit.retrieval.ImageSearch;
+import org.cnnkit.retrieval.store.StoreSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,15 +17,28 @@ import picocli.CommandLine.Parameters;
  * {@code search}: the top-N most similar indexed images for each query image, nearest first; {@code --picture}
  * draws each query above its matches.
  *
+ * <p>The store is {@code --store SPEC} or {@code --index FILE} (short for {@code exact:FILE}); matched files are
+ * printed and reported resolved against the root folder the store records, or against {@code --root DIR} when the
+ * images now live elsewhere.
+ *
  * <p>Report keys: {@code results[].query}, {@code results[].matches[].file}, {@code results[].matches[].distance},
- * {@code results[].picture}, {@code index}, {@code indexed}, {@code metric}, {@code top}.
+ * {@code results[].picture}, {@code store}, {@code root}, {@code index} (exact stores), {@code indexed},
+ * {@code metric}, {@code top}.
  */
 @Command(name = "search", mixinStandardHelpOptions = true,
         description = "Finds the most similar indexed images for each IMAGE, nearest first.")
 public final class SearchCommand extends CliCommand {
 
-    @Option(names = "--index", required = true, paramLabel = "INDEX", description = "An index written by 'index'.")
+    @Option(names = "--index", paramLabel = "INDEX", description = "An index file written by 'index' (short for "
+            + "--store exact:INDEX).")
     private Path index;
+
+    @Mixin
+    private StoreSelection stores;
+
+    @Option(names = "--root", paramLabel = "DIR",
+            description = "Resolve the stored image paths against DIR instead of the root the store records.")
+    private Path root;
 
     @Option(names = "--top", paramLabel = "N", defaultValue = "4", description = "Matches per query. Default: ${DEFAULT-VALUE}.")
     private int top;
@@ -44,7 +59,14 @@ public final class SearchCommand extends CliCommand {
         if (top < 1) {
             throw usageError("--top must be at least 1: " + top);
         }
-        ImageSearch search = ImageSearch.open(index, progress());
+        StoreSpec spec = stores.spec(index, "--index").orElseThrow(() -> usageError("give --store SPEC or --index FILE"));
+        try (ImageSearch opened = ImageSearch.open(spec, stores.options().build(), progress())) {
+            ImageSearch search = root == null ? opened : opened.withRoot(root);
+            run(report, spec, search);
+        }
+    }
+
+    private void run(Report report, StoreSpec spec, ImageSearch search) {
         List<ImageSearch.QueryResult> results = search.search(images, top, progress());
         ContactSheet sheet = new ContactSheet();
         for (int i = 0; i < results.size(); i++) {
@@ -67,9 +89,13 @@ public final class SearchCommand extends CliCommand {
             }
             report.add("results", entry);
         }
-        report.put("index", index.toAbsolutePath().normalize());
-        report.put("indexed", search.index().size());
-        report.put("metric", search.index().metric().name().toLowerCase(java.util.Locale.ROOT));
+        report.put("store", spec.toString());
+        search.root().ifPresent(folder -> report.put("root", folder));
+        if (spec.kind() == StoreSpec.Kind.EXACT) {
+            report.put("index", Path.of(spec.location()).toAbsolutePath().normalize());
+        }
+        report.put("indexed", search.store().size());
+        report.put("metric", search.store().schema().metric().name().toLowerCase(java.util.Locale.ROOT));
         report.put("top", top);
     }
 

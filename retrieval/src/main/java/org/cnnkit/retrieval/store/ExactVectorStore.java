@@ -113,7 +113,7 @@ public final class ExactVectorStore implements VectorStore {
         options.requireKnownParameters(StoreSpec.Kind.EXACT, Set.of());
         Path path = file.toAbsolutePath().normalize();
         if (!Files.exists(path)) {
-            StoreSchema wanted = options.schemaForNewStore().orElseThrow(() -> new CnnkitException(
+            StoreSchema wanted = options.schemaForNewStore().orElseThrow(() -> new StoreNotFoundException(
                     "there is no exact store at " + path + " (index a folder into it first)"));
             try (WriterLock lock = WriterLock.acquire(path, options.lockTimeout())) {
                 if (!Files.exists(path)) {
@@ -131,9 +131,47 @@ public final class ExactVectorStore implements VectorStore {
         return store;
     }
 
-    /** Returns the store's file. */
-    public Path file() {
-        return file;
+    /**
+     * Returns a store held in memory only, with nothing saved until {@link #saveAs(Path)}.
+     *
+     * @param schema the store's schema
+     * @return the empty store
+     */
+    public static ExactVectorStore inMemory(StoreSchema schema) {
+        return inMemory(emptyIndex(schema));
+    }
+
+    /**
+     * Returns a store held in memory only over an existing index, which the store then changes; nothing is saved
+     * until {@link #saveAs(Path)}.
+     *
+     * @param index the index
+     * @return the store
+     */
+    public static ExactVectorStore inMemory(FeatureIndex index) {
+        return new ExactVectorStore(null, StoreOptions.DEFAULT_LOCK_TIMEOUT, FeatureIndex::save,
+                Objects.requireNonNull(index, "index"), null);
+    }
+
+    /**
+     * Returns the store's file.
+     *
+     * @return the file, or empty for a store held in memory only
+     */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /**
+     * Writes the whole store to a file atomically, replacing what the file held (under the file's writer lock).
+     *
+     * @param target the file
+     * @throws CnnkitException if it cannot be written (the previous file is then unchanged)
+     */
+    public void saveAs(Path target) {
+        try (WriterLock lock = WriterLock.acquire(target, lockTimeout)) {
+            read(() -> index).save(target);
+        }
     }
 
     @Override
@@ -185,6 +223,10 @@ public final class ExactVectorStore implements VectorStore {
         if (batch.isEmpty()) {
             return;
         }
+        if (file == null) {
+            change(() -> apply(batch));
+            return;
+        }
         try (WriterLock lock = WriterLock.acquire(file, lockTimeout)) {
             reloadIfChanged();
             change(() -> apply(batch));
@@ -207,7 +249,7 @@ public final class ExactVectorStore implements VectorStore {
         StoreChecks.requireK(k);
         return read(() -> {
             float[] vector = index.vector(id).orElseThrow(() -> new CnnkitException(
-                    "the store " + file + " holds no entry '" + id + "' to search with"));
+                    "the store " + ExactVectorStore.this + " holds no entry '" + id + "' to search with"));
             List<Match> matches = new ArrayList<>(k);
             for (Match match : index.search(vector, k + 1)) {
                 if (!match.id().equals(id) && matches.size() < k) {
@@ -222,6 +264,15 @@ public final class ExactVectorStore implements VectorStore {
     public boolean refit() {
         if (read(() -> schema.transforms().stream().noneMatch(VectorTransform::needsFitting))) {
             return false;
+        }
+        if (file == null) {
+            return change(() -> {
+                if (index.size() == 0) {
+                    return false;
+                }
+                index.fit();
+                return true;
+            });
         }
         try (WriterLock lock = WriterLock.acquire(file, lockTimeout)) {
             reloadIfChanged();
@@ -252,7 +303,7 @@ public final class ExactVectorStore implements VectorStore {
 
     @Override
     public String toString() {
-        return "exact:" + file;
+        return file == null ? "exact:(in memory)" : "exact:" + file;
     }
 
     private Void apply(StoreBatch batch) {
@@ -340,7 +391,7 @@ public final class ExactVectorStore implements VectorStore {
 
     private void requireOpen() {
         if (closed) {
-            throw new CnnkitException("the exact store " + file + " is closed");
+            throw new CnnkitException("the store " + this + " is closed");
         }
     }
 

@@ -2,7 +2,9 @@ package org.cnnkit.retrieval.store;
 
 import java.util.Arrays;
 import java.util.Locale;
+import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.stream.Collectors;
 import org.cnnkit.core.CnnkitException;
 
@@ -79,6 +81,21 @@ public record StoreSpec(Kind kind, String location) {
             case LUCENE -> "photos-index/";
             case POSTGRES -> "jdbc:postgresql://localhost:5432/images";
         };
+    }
+
+    /**
+     * Returns the folder that holds the store: the folder of the {@code .cfi} file of an exact store, the folder
+     * that contains the index folder of a Lucene store. Relative image ids are kept relative to a root recorded
+     * relative to this folder, so that a store moved together with its images still finds them.
+     *
+     * @return the absolute folder, or empty for a store that is not on the local file system (PostgreSQL)
+     */
+    public Optional<Path> homeFolder() {
+        if (kind == Kind.POSTGRES) {
+            return Optional.empty();
+        }
+        Path store = Path.of(location).toAbsolutePath().normalize();
+        return Optional.of(store.getParent() == null ? store : store.getParent());
     }
 
     /** Returns the spec as {@code KIND:LOCATION}, the form {@link #parse(String)} reads. */
