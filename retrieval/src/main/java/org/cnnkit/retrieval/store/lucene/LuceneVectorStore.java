@@ -47,6 +47,7 @@ import org.cnnkit.retrieval.SearchPipeline;
 import org.cnnkit.retrieval.VectorTransform;
 import org.cnnkit.retrieval.store.StoreBatch;
 import org.cnnkit.retrieval.store.StoreChecks;
+import org.cnnkit.retrieval.store.StoreNotFoundException;
 import org.cnnkit.retrieval.store.StoreOptions;
 import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
@@ -122,8 +123,8 @@ public final class LuceneVectorStore implements VectorStore {
      * @param spec a {@link StoreSpec.Kind#LUCENE} spec whose location is the folder
      * @param options the schema for a new store, the lock timeout and the parameters (see the class description)
      * @return the open store
-     * @throws CnnkitException if the spec is not a lucene one, a parameter is unknown or out of range, the folder
-     *     holds no store and no schema was given, the stored extractor differs from the given one, the pipeline's
+     * @throws StoreNotFoundException if the folder holds no store and no schema was given
+     * @throws CnnkitException if the spec is not a lucene one, a parameter is unknown or out of range, the stored extractor differs from the given one, the pipeline's
      *     output is wider than 4,096 values, the lock stays taken, or the folder cannot be read
      */
     public static LuceneVectorStore open(StoreSpec spec, StoreOptions options) {
@@ -152,7 +153,7 @@ public final class LuceneVectorStore implements VectorStore {
             try {
                 IndexWriter writer = null;
                 if (!DirectoryReader.indexExists(directory)) {
-                    StoreSchema wanted = options.schemaForNewStore().orElseThrow(() -> new CnnkitException(
+                    StoreSchema wanted = options.schemaForNewStore().orElseThrow(() -> new StoreNotFoundException(
                             "there is no lucene store in " + folder + " (and no schema was given to create one)"));
                     checkOutputDimension(wanted, folder);
                     Files.createDirectories(folder);

@@ -28,6 +28,7 @@ import org.cnnkit.retrieval.VectorTransform;
 import org.cnnkit.retrieval.store.StoreBatch;
 import org.cnnkit.retrieval.store.StoreOptions;
 import org.cnnkit.retrieval.store.StoreSchema;
+import org.cnnkit.retrieval.store.StoreNotFoundException;
 import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStoreContractTest;
@@ -169,7 +170,7 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     void openingAFolderWithoutAStoreAndWithoutASchemaSaysSo() {
         assertThatThrownBy(() -> LuceneVectorStore.open(
                 new StoreSpec(StoreSpec.Kind.LUCENE, dir.resolve("none").toString()), StoreOptions.openExisting()))
-                .isInstanceOf(CnnkitException.class).hasMessageContaining("there is no lucene store in");
+                .isInstanceOf(StoreNotFoundException.class).hasMessageContaining("there is no lucene store in");
     }
 
     @Test
