@@ -1,7 +1,6 @@
 package org.cnnkit.retrieval.store.lucene;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -632,7 +631,8 @@ public final class LuceneVectorStore implements VectorStore {
             searchers.maybeRefreshBlocking();
             lastRefresh = System.nanoTime();
         } catch (IOException e) {
-            throw new UncheckedIOException("the batch was committed but the searcher could not be refreshed", e);
+            throw new CnnkitException("the lucene store " + folder + ": the batch was committed but searches cannot see "
+                    + "it yet (refreshing the reader failed: " + e + ")", e);
         }
     }
 
