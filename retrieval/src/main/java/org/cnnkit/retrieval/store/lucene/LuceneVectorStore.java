@@ -233,7 +233,11 @@ public final class LuceneVectorStore implements VectorStore {
         return Optional.ofNullable(pipeline);
     }
 
-    /** Returns the store's folder. */
+    /**
+     * Returns the store's folder.
+     *
+     * @return the absolute folder of the Lucene index
+     */
     public Path folder() {
         return folder;
     }
@@ -489,7 +493,11 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
-    /** Returns the number of segments searches currently see. */
+    /**
+     * Returns the number of segments searches currently see (each has its own graph, searched in turn).
+     *
+     * @return the segment count
+     */
     public int segmentCount() {
         return withReader(reader -> reader.leaves().size());
     }
