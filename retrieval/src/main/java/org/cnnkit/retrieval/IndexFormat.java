@@ -56,6 +56,7 @@ final class IndexFormat {
     private static final int TRAILER_BYTES = 24;
     private static final int ROWS_PER_BLOCK = 1024;
     private static final int MAX_STRING_BYTES = 1 << 20;
+    private static final int MAX_DIMENSION_WITHOUT_VECTORS = 1 << 16;
 
     private IndexFormat() {
     }
@@ -226,7 +227,9 @@ final class IndexFormat {
 
     private static FeatureIndex readBody(DataInputStream in, long bodyLength) throws IOException {
         int d = in.readInt();
-        if (d < 1 || d > bodyLength) {
+        // An index without vectors is shorter than its dimension: allow up to 65,536 then (the reader allocates
+        // a few rows of d floats before it knows the count); larger ones must come with their vectors.
+        if (d < 1 || (d > bodyLength && d > MAX_DIMENSION_WITHOUT_VECTORS)) {
             throw new IOException("implausible dimension " + d);
         }
         FeatureIndex.Builder builder = FeatureIndex.builder().setDimension(d).optMetric(parseEnum(Metric.class, in.readUTF()));

@@ -73,6 +73,16 @@ class RetrievalCommandsTest {
             assertThat(evaluation.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
         }
         assertThat(evaluation.get("variants").size()).isGreaterThanOrEqualTo(4);
+
+        // The same evaluation through a store scores the store's own searches: exact gives the exact figures.
+        Path storeReport = dir.resolve("evaluate-store.json");
+        assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(), "--store",
+                "exact:" + dir.resolve("evaluated.cfi"), "--report", storeReport.toString()}, extractor)))
+                .as(err.toString()).isZero();
+        JsonNode throughStore = new ObjectMapper().readTree(storeReport.toFile());
+        assertThat(throughStore.get("store").asText()).startsWith("exact:");
+        assertThat(throughStore.get("map").asDouble()).isCloseTo(throughStore.get("exact").get("map").asDouble(),
+                org.assertj.core.api.Assertions.within(1e-3));
     }
 
     @Test

@@ -405,6 +405,18 @@ public abstract class VectorStoreContractTest {
     }
 
     @Test
+    void anEmptyStoreOfLongVectorsReopens() {
+        // Another process may open a store that its creator has not written to yet.
+        VectorStore store = newStore(rawSchema(1280));
+        store.close();
+
+        VectorStore again = openAgain(Optional.empty());
+
+        assertThat(again.size()).isZero();
+        assertThat(again.schema().dimension()).isEqualTo(1280);
+    }
+
+    @Test
     void recallAtTenAgainstExactSearchMeetsTheFloor() {
         int dimension = 32;
         int n = 3000;
