@@ -48,6 +48,7 @@ public final class Benchmark {
         w.put("mnv2-a1.0-frozen-train-100", (peer, engine) -> NetworkWorkloads.mobileNetV2FrozenTrain(peer));
         w.put("vgg16-fc2-224", NetworkWorkloads::vgg16Fc2);
         w.put(IndexQueryWorkload.NAME, (peer, engine) -> IndexQueryWorkload.run(peer));
+        w.put(AnnWorkload.NAME, (peer, engine) -> AnnWorkload.run(peer));
         w.put(PostgresAnnWorkload.NAME, (peer, engine) -> PostgresAnnWorkload.run(peer));
         w.put("pipeline-decode-augment-100", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-100", 100,
                 peer));

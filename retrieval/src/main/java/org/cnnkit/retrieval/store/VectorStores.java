@@ -36,11 +36,17 @@ public final class VectorStores {
         Objects.requireNonNull(options, "options");
         return switch (spec.kind()) {
             case EXACT -> ExactVectorStore.open(spec, options);
-            // The Lucene helper replaces this case with LuceneVectorStore.open(spec, options), catching
-            // NoClassDefFoundError to name org.apache.lucene:lucene-core.
-            case LUCENE -> throw notInThisBuild(spec, "org.apache.lucene:lucene-core");
+            case LUCENE -> openLucene(spec, options);
             case POSTGRES -> openPostgres(spec, options);
         };
+    }
+
+    private static VectorStore openLucene(StoreSpec spec, StoreOptions options) {
+        try {
+            return org.cnnkit.retrieval.store.lucene.LuceneVectorStore.open(spec, options);
+        } catch (NoClassDefFoundError e) {
+            throw missingArtifact(spec, "org.apache.lucene:lucene-core 9.12.x", e);
+        }
     }
 
     private static VectorStore openPostgres(StoreSpec spec, StoreOptions options) {
@@ -61,10 +67,5 @@ public final class VectorStores {
     static CnnkitException missingArtifact(StoreSpec spec, String artifacts, Throwable cause) {
         return new CnnkitException("the " + spec.kind().specName() + " store needs " + artifacts
                 + " on the class path (add the dependency to your build); cannot open " + spec, cause);
-    }
-
-    private static CnnkitException notInThisBuild(StoreSpec spec, String artifacts) {
-        return new CnnkitException("the " + spec.kind().specName() + " store is not in this build of cnnkit (it "
-                + "needs " + artifacts + "); cannot open " + spec);
     }
 }

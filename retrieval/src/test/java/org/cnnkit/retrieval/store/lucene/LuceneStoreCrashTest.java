@@ -1,0 +1,29 @@
+package org.cnnkit.retrieval.store.lucene;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.cnnkit.retrieval.store.StoreCrashHarness;
+import org.cnnkit.retrieval.store.StoreSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The lucene store survives a kill -9 in the middle of a write (the shared {@link StoreCrashHarness}): it reopens,
+ * every batch is wholly there or wholly absent, and every batch the child reported written is there.
+ */
+class LuceneStoreCrashTest {
+
+    @TempDir
+    Path folder;
+
+    @Test
+    void aWriterKilledMidWriteLeavesWholeBatchesOnly() throws Exception {
+        StoreSpec spec = StoreSpec.parse("lucene:" + folder.resolve("crash-index"));
+
+        StoreCrashHarness.Outcome outcome = new StoreCrashHarness(spec, Map.of(), folder).killDuringWrites(8);
+
+        assertThat(outcome.wholeBatches()).isBetween(outcome.reportedCommitted(), outcome.reportedCommitted() + 1);
+    }
+}
