@@ -15,9 +15,10 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Indexing a folder holds at most one batch of decoded images: the next batch is decoded only after the network has
- * run on the previous one. The test proves it by replacing every file after the first batch with text at the moment
- * the network runs on the first batch: a file decoded ahead of time would still be indexed, a file decoded after that
+ * Indexing a folder holds at most two batches of decoded images: the next batch is decoded while the network runs on
+ * the current one (so the network does not wait for decoding), and the one after only once the network is done with
+ * the current one. The test proves it by replacing every file after the second batch with text at the moment the
+ * network runs on the first batch: a file decoded ahead of time would still be indexed, a file decoded after that
  * moment is skipped as unreadable.
  */
 class IndexingMemoryBoundTest {
@@ -29,7 +30,7 @@ class IndexingMemoryBoundTest {
     Path dir;
 
     @Test
-    void theNextBatchIsDecodedOnlyAfterTheNetworkRanOnThePreviousOne() {
+    void onlyTheNextBatchIsDecodedWhileTheNetworkRunsOnTheCurrentOne() {
         List<Path> files = new ArrayList<>();
         for (int i = 0; i < FILES; i++) {
             files.add(TinyExtractor.drawPng(dir.resolve("photos").resolve(String.format("img%02d.png", i)),
@@ -40,7 +41,7 @@ class IndexingMemoryBoundTest {
             @Override
             INDArray toFeatures(INDArray output) {
                 if (batchRows.isEmpty()) {
-                    replaceWithText(files.subList(BATCH, FILES));
+                    replaceWithText(files.subList(2 * BATCH, FILES));
                 }
                 batchRows.add(output.size(0));
                 return super.toFeatures(output);
@@ -50,10 +51,10 @@ class IndexingMemoryBoundTest {
 
         ImageSearch.IndexingReport report = search.indexFolder(dir.resolve("photos"), ProgressListener.none());
 
-        assertThat(batchRows).containsExactly((long) BATCH);
-        assertThat(report.indexed()).isEqualTo(BATCH);
+        assertThat(batchRows).containsExactly((long) BATCH, (long) BATCH);
+        assertThat(report.indexed()).isEqualTo(2 * BATCH);
         assertThat(report.skipped()).extracting(ExtractionResult.SkippedFile::path)
-                .containsExactlyElementsOf(files.subList(BATCH, FILES).stream()
+                .containsExactlyElementsOf(files.subList(2 * BATCH, FILES).stream()
                         .map(p -> p.toAbsolutePath().normalize()).toList());
     }
 
