@@ -65,6 +65,8 @@ public final class EvaluateRetrievalCommand extends CliCommand {
 
     @Mixin
     private StoreSelection stores;
+
+    @Mixin
     private PlotOptions plot;
 
     /** Creates the command; picocli fills in its options. */

@@ -163,13 +163,18 @@ public final class TrainCommand extends CliCommand {
 
     /** Trains the model named by {@code --model}: one case per model family. */
     private TrainingResult train() {
-        ImageFolder collection = labels == null ? ImageFolder.scan(data) : LabelsFile.read(labels, data);
+        // The trainer is built (and its options checked) before the collection is read.
         return switch (model) {
-            case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(collection);
-            case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(collection);
-            case "mobilenetv2" -> transferLearner().train(collection);
+            case "cnn" -> trainer(SeedCnn.NOTEBOOK).train(collection());
+            case "cnn-deeper" -> trainer(SeedCnn.DEEPER).train(collection());
+            case "mobilenetv2" -> transferLearner().train(collection());
             default -> throw usageError("--model must be cnn, cnn-deeper or mobilenetv2, got '" + model + "'");
         };
+    }
+
+    /** The images to train on: the class folders under {@code --data}, or the images of {@code --labels}. */
+    private ImageFolder collection() {
+        return labels == null ? ImageFolder.scan(data) : LabelsFile.read(labels, data);
     }
 
     private ClassifierTrainer trainer(SeedCnn network) {
