@@ -1,13 +1,13 @@
 package org.cnnkit.core.image;
 
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.runtime.NativeWorkers;
 
 /**
  * Runs a two-stage pipeline over batches: while the calling thread consumes batch {@code k} (runs the network on
@@ -47,7 +47,7 @@ public final class PipelinedBatches {
         try {
             Future<P> next = preparer.submit(() -> prepare.apply(batches.get(0)));
             for (int k = 0; k < batches.size(); k++) {
-                P current = await(next);
+                P current = NativeWorkers.await(next, "preparing the next batch");
                 next = null;
                 if (k + 1 < batches.size()) {
                     I following = batches.get(k + 1);
@@ -57,24 +57,6 @@ public final class PipelinedBatches {
             }
         } finally {
             preparer.shutdownNow();
-        }
-    }
-
-    private static <P> P await(Future<P> future) {
-        try {
-            return future.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while waiting for the next batch", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            if (cause instanceof Error error) {
-                throw error;
-            }
-            throw new CnnkitException("preparing a batch failed: " + cause.getMessage(), cause);
         }
     }
 }

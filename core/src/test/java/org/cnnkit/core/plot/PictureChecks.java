@@ -13,14 +13,25 @@ import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 
-/** Checks that a written picture is a real one: decodable, of the expected size, with content. */
-final class PictureChecks {
+/**
+ * Checks that a written picture is a real one: decodable, of the expected size, with content. Shared with the plot
+ * tests of zoo, retrieval and examples through core's test-jar.
+ */
+public final class PictureChecks {
 
     private PictureChecks() {
     }
 
-    /** Reads a PNG and checks its size and that it is not blank: many colours, a fair share of non-white pixels. */
-    static BufferedImage assertPicture(Path png, int width, int height) throws IOException {
+    /**
+     * Reads a PNG and checks its size and that it is not blank: many colours, a fair share of non-white pixels.
+     *
+     * @param png the PNG file
+     * @param width the expected width in pixels
+     * @param height the expected height in pixels
+     * @return the decoded picture
+     * @throws IOException if the file cannot be read
+     */
+    public static BufferedImage assertPicture(Path png, int width, int height) throws IOException {
         byte[] bytes = Files.readAllBytes(png);
         assertThat(bytes).as("PNG signature").startsWith(0x89, 'P', 'N', 'G');
         BufferedImage image = ImageIO.read(png.toFile());
@@ -43,8 +54,14 @@ final class PictureChecks {
         return image;
     }
 
-    /** Counts the pixels within a small distance of a colour. */
-    static long pixelsNear(BufferedImage image, int rgb) {
+    /**
+     * Counts the pixels within a small distance of a colour.
+     *
+     * @param image the picture
+     * @param rgb the colour, 0xRRGGBB
+     * @return the number of pixels near that colour
+     */
+    public static long pixelsNear(BufferedImage image, int rgb) {
         long count = 0;
         for (int y = 0; y < image.getHeight(); y++) {
             for (int x = 0; x < image.getWidth(); x++) {
@@ -60,8 +77,14 @@ final class PictureChecks {
         return count;
     }
 
-    /** Parses an SVG file as XML (no external entities) and returns its document, whose root must be svg. */
-    static Document assertSvg(Path svg) throws Exception {
+    /**
+     * Parses an SVG file as XML (no external entities) and returns its document, whose root must be svg.
+     *
+     * @param svg the SVG file
+     * @return the parsed document
+     * @throws Exception if the file cannot be read or parsed
+     */
+    public static Document assertSvg(Path svg) throws Exception {
         DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
         factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
         factory.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);

@@ -4,12 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.Match;
@@ -33,7 +30,6 @@ final class AnnWorkload {
     static final String NAME = "ann-300k-128";
 
     private static final int[] EFFORTS = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1024};
-    private static final int K = 10;
 
     private AnnWorkload() {
     }
@@ -55,52 +51,27 @@ final class AnnWorkload {
                 store.write(batch.build());
                 store.forceMerge(1);
                 double buildSeconds = (System.nanoTime() - start) / 1e9;
-                timedPass(store, data, EFFORTS[0]);
-                for (int effort : EFFORTS) {
-                    double[] qpsAndRecall = timedPass(store, data, effort);
-                    if (qpsAndRecall[1] >= 0.95) {
-                        Map<String, Object> extra = new LinkedHashMap<>();
-                        extra.put("recall_at_10", Math.round(qpsAndRecall[1] * 10_000) / 10_000.0);
-                        extra.put("ef", effort);
-                        extra.put("build_s", Math.round(buildSeconds * 10) / 10.0);
-                        extra.put("n", n);
-                        extra.put("dim", d);
-                        extra.put("k", K);
-                        return new BenchResult(NAME, qpsAndRecall[0], "queries/s", peer, PeakMemory.peakRssMib(),
-                                extra);
-                    }
-                }
-                throw new CnnkitException(NAME + ": no effort up to " + EFFORTS[EFFORTS.length - 1]
-                        + " reached recall@10 0.95");
+                AnnSweep.Pass pass = AnnSweep.firstReachingRecall(NAME, "effort", EFFORTS,
+                        effort -> timedPass(store, data, effort));
+                return new BenchResult(NAME, pass.queriesPerSecond(), "queries/s", peer, PeakMemory.peakRssMib(),
+                        AnnSweep.extra(pass, buildSeconds, data));
             }
         } finally {
             deleteQuietly(folder);
         }
     }
 
-    /** Runs the queries one at a time; returns queries/s and recall@10. */
-    private static double[] timedPass(LuceneVectorStore store, AnnDataset data, int effort) {
+    /** Runs the queries one at a time at one effort. */
+    private static AnnSweep.Pass timedPass(LuceneVectorStore store, AnnDataset data, int effort) {
         float[][] queries = data.queries();
         long start = System.nanoTime();
         @SuppressWarnings("unchecked")
         List<Match>[] found = new List[queries.length];
         for (int q = 0; q < queries.length; q++) {
-            found[q] = store.search(new float[][] {queries[q]}, K, effort).get(0);
+            found[q] = store.search(new float[][] {queries[q]}, AnnSweep.K, effort).get(0);
         }
         double qps = queries.length / ((System.nanoTime() - start) / 1e9);
-        double recall = 0;
-        for (int q = 0; q < queries.length; q++) {
-            Set<Integer> truth = new HashSet<>();
-            for (int i = 0; i < K; i++) {
-                truth.add(data.truth()[q][i]);
-            }
-            int hits = 0;
-            for (Match m : found[q]) {
-                hits += truth.contains(Integer.parseInt(m.id())) ? 1 : 0;
-            }
-            recall += hits / (double) K;
-        }
-        return new double[] {qps, recall / queries.length};
+        return new AnnSweep.Pass(effort, qps, AnnSweep.recall(data, found));
     }
 
     private static Path temporaryFolder() {

@@ -1,12 +1,9 @@
 package org.cnnkit.examples.bench;
 
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.Match;
@@ -36,7 +33,6 @@ final class PostgresAnnWorkload {
     static final String URL_PROPERTY = "cnnkit.postgres.url";
 
     private static final int[] EF_SEARCH = {10, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512, 768, 1000};
-    private static final int K = 10;
 
     private PostgresAnnWorkload() {
     }
@@ -60,26 +56,13 @@ final class PostgresAnnWorkload {
             long start = System.nanoTime();
             store.write(all);
             double buildSeconds = (System.nanoTime() - start) / 1e9;
-            timedPass(spec, collection, data, EF_SEARCH[0]);
-            for (int ef : EF_SEARCH) {
-                double[] qpsAndRecall = timedPass(spec, collection, data, ef);
-                if (qpsAndRecall[1] >= 0.95) {
-                    Map<String, Object> extra = new LinkedHashMap<>();
-                    extra.put("recall_at_10", Math.round(qpsAndRecall[1] * 10_000) / 10_000.0);
-                    extra.put("ef", ef);
-                    extra.put("build_s", Math.round(buildSeconds * 10) / 10.0);
-                    extra.put("n", n);
-                    extra.put("dim", d);
-                    extra.put("k", K);
-                    extra.put("m", 16);
-                    extra.put("ef_construction", 64);
-                    store.sizeOnServer().forEach((key, bytes) -> extra.put(key + "_mib",
-                            Math.round(bytes / 1048576.0)));
-                    return new BenchResult(NAME, qpsAndRecall[0], "queries/s", peer, PeakMemory.peakRssMib(), extra);
-                }
-            }
-            throw new CnnkitException(NAME + ": no hnsw.ef_search up to " + EF_SEARCH[EF_SEARCH.length - 1]
-                    + " reached recall@10 0.95");
+            AnnSweep.Pass pass = AnnSweep.firstReachingRecall(NAME, "hnsw.ef_search", EF_SEARCH,
+                    ef -> timedPass(spec, collection, data, ef));
+            Map<String, Object> extra = AnnSweep.extra(pass, buildSeconds, data);
+            extra.put("m", 16);
+            extra.put("ef_construction", 64);
+            store.sizeOnServer().forEach((key, bytes) -> extra.put(key + "_mib", Math.round(bytes / 1048576.0)));
+            return new BenchResult(NAME, pass.queriesPerSecond(), "queries/s", peer, PeakMemory.peakRssMib(), extra);
         } finally {
             store.drop();
         }
@@ -98,33 +81,21 @@ final class PostgresAnnWorkload {
         return url;
     }
 
-    /** Runs the queries one at a time on one store at one ef_search; returns queries/s and recall@10. */
-    private static double[] timedPass(StoreSpec spec, String collection, AnnDataset data, int ef) {
+    /** Runs the queries one at a time on one store at one ef_search. */
+    private static AnnSweep.Pass timedPass(StoreSpec spec, String collection, AnnDataset data, int ef) {
         float[][] queries = data.queries();
         @SuppressWarnings("unchecked")
         List<Match>[] found = new List[queries.length];
         double seconds;
         try (PostgresVectorStore store = PostgresVectorStore.open(spec, StoreOptions.builder()
                 .addParameter("collection", collection).addParameter("ef-search", Integer.toString(ef)).build())) {
-            store.search(new float[][] {queries[0]}, K);
+            store.search(new float[][] {queries[0]}, AnnSweep.K);
             long start = System.nanoTime();
             for (int q = 0; q < queries.length; q++) {
-                found[q] = store.search(new float[][] {queries[q]}, K).get(0);
+                found[q] = store.search(new float[][] {queries[q]}, AnnSweep.K).get(0);
             }
             seconds = (System.nanoTime() - start) / 1e9;
         }
-        double recall = 0;
-        for (int q = 0; q < queries.length; q++) {
-            Set<Integer> truth = new HashSet<>();
-            for (int i = 0; i < K; i++) {
-                truth.add(data.truth()[q][i]);
-            }
-            int hits = 0;
-            for (Match m : found[q]) {
-                hits += truth.contains(Integer.parseInt(m.id())) ? 1 : 0;
-            }
-            recall += hits / (double) K;
-        }
-        return new double[] {queries.length / seconds, recall / queries.length};
+        return new AnnSweep.Pass(ef, queries.length / seconds, AnnSweep.recall(data, found));
     }
 }

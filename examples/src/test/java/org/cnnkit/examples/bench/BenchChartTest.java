@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.plot.ChartLook;
+import org.cnnkit.core.plot.PictureChecks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.Random;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.plot.ChartLook;
+import org.cnnkit.core.plot.PictureChecks;
 import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.RetrievalEvaluation;
 import org.cnnkit.retrieval.RetrievalMetrics;

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.plot.ChartLook;
+import org.cnnkit.core.plot.PictureChecks;
 import org.cnnkit.zoo.EpochStats;
 import org.cnnkit.zoo.TrainingHistory;
 import org.junit.jupiter.api.Test;
