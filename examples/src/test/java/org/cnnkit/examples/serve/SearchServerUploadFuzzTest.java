@@ -56,7 +56,6 @@ class SearchServerUploadFuzzTest {
     private static SearchServer server;
     private static HttpClient http;
     private static String base;
-    private static volatile boolean jazzerReady;
 
     @BeforeAll
     static void start() throws IOException {
@@ -77,11 +76,6 @@ class SearchServerUploadFuzzTest {
         if (server != null) {
             server.close();
         }
-        if (jazzerReady) {
-            // Once a fuzz test ran, Jazzer's detector refuses every connection for the rest of the JVM; the tests
-            // that run after this one in the module's JVM (servers, browsers, databases) connect freely again.
-            BugDetectors.allowNetworkConnections();
-        }
         try (var files = Files.walk(dir)) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
@@ -91,7 +85,6 @@ class SearchServerUploadFuzzTest {
     void answersWithJsonAndStaysUp(byte[] input) throws Exception {
         // Jazzer's request-forgery detector reports every connection not allowed: allow the server's own. It is
         // set for each input, as Jazzer resets it between the regression inputs and the fuzzing.
-        jazzerReady = true;
         int port = server.port();
         try (SilentCloseable allowed = BugDetectors.allowNetworkConnections((host, p) -> p == port
                 && isLoopback(host))) {
