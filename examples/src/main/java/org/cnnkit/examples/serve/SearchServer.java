@@ -16,6 +16,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
+import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.UnsupportedCharsetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -455,7 +457,7 @@ public final class SearchServer implements AutoCloseable {
                 ctx.header("Connection", "close");
                 throw new ContentTooLargeResponse(tooLarge());
             }
-            throw new BadRequestResponse("the multipart form cannot be read: " + e.getMessage());
+            throw new BadRequestResponse("the multipart form cannot be read: " + describeFormError(e));
         }
         if (part == null) {
             throw new BadRequestResponse("the form has no file part named 'image'");
@@ -474,6 +476,19 @@ public final class SearchServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         }
+    }
+
+    /** Jetty's message for a bad charset is the charset's name alone: say what it is. */
+    private static String describeFormError(Exception e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof IllegalCharsetNameException bad) {
+                return "a part names the invalid charset '" + bad.getCharsetName() + "'";
+            }
+            if (t instanceof UnsupportedCharsetException unknown) {
+                return "a part names the unsupported charset '" + unknown.getCharsetName() + "'";
+            }
+        }
+        return e.getMessage();
     }
 
     private static String displayName(String name) {

@@ -146,6 +146,12 @@ class SearchServerApiTest {
         assertError(client.post("/api/search", "image/png", Files.readAllBytes(gallery.anyImage())), 400,
                 "multipart/form-data");
         assertError(client.post("/api/search", "multipart/form-data; boundary=x", "garbage".getBytes()), 400, "");
+        assertError(client.post("/api/search", "multipart/form-data; boundary=x", ("--x\r\nContent-Disposition: "
+                + "form-data; name=\"_charset_\"\r\n\r\nx-nope\r\n--x--\r\n").getBytes(StandardCharsets.UTF_8)), 400,
+                "the unsupported charset 'x-nope'");
+        assertError(client.post("/api/search", "multipart/form-data; boundary=x", ("--x\r\nContent-Disposition: "
+                + "form-data; name=\"top\"\r\nContent-Type: text/plain; charset=bad!\r\n\r\n3\r\n--x--\r\n")
+                .getBytes(StandardCharsets.UTF_8)), 400, "the invalid charset 'bad!'");
         assertError(client.upload("/api/search", "q.png", Files.readAllBytes(gallery.anyImage()), "0"), 400, "top");
         assertError(client.upload("/api/search", "q.png", Files.readAllBytes(gallery.anyImage()), "1000"), 400, "top");
         assertError(client.get("/api/search?id=x&top=abc"), 404, "no indexed image");
