@@ -57,6 +57,30 @@ public final class InferenceFolding {
     private InferenceFolding() {
     }
 
+    /** The image layout change a channels-last rewrite puts between layers. */
+    public enum LayoutChange {
+        /** NCHW images to NHWC, before the first image layer that runs channels-last. */
+        TO_CHANNELS_LAST,
+        /** NHWC images back to NCHW, after the last image layer that runs channels-last. */
+        TO_CHANNELS_FIRST
+    }
+
+    /**
+     * Tells whether a preprocessor is one of the layout changes of the channels-last rewrite, and which, so that
+     * code translating a folded graph (the ONNX exporter) can follow the layout without knowing the rewrite's classes.
+     *
+     * @param preProcessor a vertex's preprocessor
+     * @return the layout change, or empty for any other preprocessor
+     */
+    public static java.util.Optional<LayoutChange> layoutChangeOf(
+            org.deeplearning4j.nn.conf.InputPreProcessor preProcessor) {
+        if (preProcessor instanceof ChannelsLast.ImageLayout layout) {
+            return java.util.Optional.of(layout.toChannelsLast() ? LayoutChange.TO_CHANNELS_LAST
+                    : LayoutChange.TO_CHANNELS_FIRST);
+        }
+        return java.util.Optional.empty();
+    }
+
     /**
      * Returns the folded copy of {@code graph} (with the fast layer paths installed), folding batch normalization
      * and activations but not padding; the graph itself is not changed.

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import onnx.Onnx;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.core.image.InputShape;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -71,8 +72,6 @@ final class OnnxGraphConverter {
     static final String INPUT_NAME = "input";
 
     /** Simple class names of cnnkit's channels-last permutes (package-private in {@code org.cnnkit.zoo}). */
-    private static final String TO_CHANNELS_LAST = "org.cnnkit.zoo.ChannelsLast$ToChannelsLast";
-    private static final String TO_CHANNELS_FIRST = "org.cnnkit.zoo.ChannelsLast$ToChannelsFirst";
 
     private final ComputationGraph graph;
     private final ComputationGraphConfiguration conf;
@@ -174,10 +173,10 @@ final class OnnxGraphConverter {
     }
 
     private Value preprocess(String where, String output, InputPreProcessor preProcessor, Value x) {
-        String type = preProcessor.getClass().getName();
-        if (type.equals(TO_CHANNELS_LAST) || type.equals(TO_CHANNELS_FIRST)) {
+        java.util.Optional<InferenceFolding.LayoutChange> change = InferenceFolding.layoutChangeOf(preProcessor);
+        if (change.isPresent()) {
             requireImage(where, x);
-            boolean toLast = type.equals(TO_CHANNELS_LAST);
+            boolean toLast = change.get() == InferenceFolding.LayoutChange.TO_CHANNELS_LAST;
             if (x.channelsLast() == toLast) {
                 throw new CnnkitException("cannot export " + where + " to ONNX: it permutes an image that is already "
                         + (toLast ? "channels-last" : "channels-first"));
