@@ -180,7 +180,20 @@ public final class ImageSearch implements AutoCloseable {
      * @throws CnnkitException if the store cannot be opened or records another extractor
      */
     public static ImageSearch open(StoreSpec spec, StoreOptions options, FeatureExtractor extractor) {
-        VectorStore store = VectorStores.open(spec, options);
+        return of(spec, VectorStores.open(spec, options), extractor);
+    }
+
+    /**
+     * Wraps a store that is already open, checking that it was filled by this extractor; the search then owns the
+     * store (closing the search closes it, and so does a failed check).
+     *
+     * @param spec the spec the store was opened with (its folder anchors relative image ids)
+     * @param store the open store
+     * @param extractor the extractor
+     * @return the search
+     * @throws CnnkitException if the store records another extractor
+     */
+    public static ImageSearch of(StoreSpec spec, VectorStore store, FeatureExtractor extractor) {
         try {
             requireCompatible(store, extractor.identity());
             return new ImageSearch(extractor, store, idsOf(store.schema(), spec.homeFolder()), DEFAULT_FIT_SAMPLE);

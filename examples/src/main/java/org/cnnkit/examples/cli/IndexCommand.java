@@ -70,23 +70,39 @@ public final class IndexCommand extends CliCommand {
         }
         StoreSpec spec = stores.spec(out, "--out").orElseThrow(() -> usageError("give --store SPEC or --out FILE"));
         Duration timeout = StoreSelection.parseDuration(lockTimeout);
-        // An existing store is opened (and checked for damage) first and updated with the extractor it records
-        // unless --extractor names another; the store refuses vectors of another extractor.
-        Optional<ExtractorSpec> recorded = Optional.empty();
-        try (VectorStore existing = VectorStores.open(spec, stores.options().optLockTimeout(timeout).build())) {
-            recorded = ExtractorSpec.fromProperties(existing.schema().properties());
+        // An existing store is opened (and checked for damage) once, before the extractor is built, and updated with
+        // the extractor it records unless --extractor names another; the store refuses vectors of another extractor.
+        VectorStore existing;
+        try {
+            existing = VectorStores.open(spec, stores.options().optLockTimeout(timeout).build());
         } catch (StoreNotFoundException e) {
-            // A new store: created below with the extractor's schema.
+            existing = null; // a new store: created below with the extractor's schema
         }
-        ExtractorSpec extractorSpec = extractor.spec(recorded);
-        FeatureExtractor features = extractorSpec.create(progress(), engine.engineOrDefault());
-        StoreSchema schema = ImageSearch.newStoreSchema(spec, features.identity(), SearchSettings.defaults(),
-                extractorSpec.toProperties(), data);
-        try (ImageSearch search = ImageSearch.open(spec,
-                stores.options().optLockTimeout(timeout).optSchemaForNewStore(schema).build(), features)) {
+        try (ImageSearch search = existing != null ? update(spec, existing) : create(spec, timeout)) {
             ImageSearch.IndexingReport result = search.indexFolder(data, progress());
             report(report, spec, search, result);
         }
+    }
+
+    private ImageSearch update(StoreSpec spec, VectorStore existing) {
+        FeatureExtractor features;
+        try {
+            ExtractorSpec extractorSpec = extractor.spec(ExtractorSpec.fromProperties(existing.schema().properties()));
+            features = extractorSpec.create(progress(), engine.engineOrDefault());
+        } catch (RuntimeException e) {
+            existing.close();
+            throw e;
+        }
+        return ImageSearch.of(spec, existing, features);
+    }
+
+    private ImageSearch create(StoreSpec spec, Duration timeout) {
+        ExtractorSpec extractorSpec = extractor.spec(Optional.empty());
+        FeatureExtractor features = extractorSpec.create(progress(), engine.engineOrDefault());
+        StoreSchema schema = ImageSearch.newStoreSchema(spec, features.identity(), SearchSettings.defaults(),
+                extractorSpec.toProperties(), data);
+        return ImageSearch.open(spec, stores.options().optLockTimeout(timeout).optSchemaForNewStore(schema).build(),
+                features);
     }
 
     private void report(Report report, StoreSpec spec, ImageSearch search, ImageSearch.IndexingReport result) {
