@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
@@ -101,6 +102,8 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     /** Index of each skipped image to the decoder's message. */
     private final Map<Integer, String> skippedIndices = new ConcurrentHashMap<>();
     private final AtomicInteger threadCount = new AtomicInteger();
+    /** Every decoding thread this iterator started, so that close() can wait until each has ended. */
+    private final List<Thread> startedThreads = Collections.synchronizedList(new ArrayList<>());
 
     private ExecutorService pool;
     private byte[][] cache;
@@ -306,6 +309,14 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
                 if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
                     LOG.warn("image decoding threads still running 10 s after close()");
                 }
+                // the pool counts as terminated a moment before its last thread has returned; wait for each
+                List<Thread> threads;
+                synchronized (startedThreads) {
+                    threads = new ArrayList<>(startedThreads);
+                }
+                for (Thread thread : threads) {
+                    thread.join(TimeUnit.SECONDS.toMillis(10));
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -337,6 +348,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             ThreadFactory factory = runnable -> {
                 Thread thread = new Thread(runnable, "cnnkit-decode-" + threadCount.incrementAndGet());
                 thread.setDaemon(true);
+                startedThreads.add(thread);
                 return thread;
             };
             // idle threads end after a while, so an iterator that is never closed does not keep threads alive
