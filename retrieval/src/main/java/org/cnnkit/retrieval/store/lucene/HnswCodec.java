@@ -1,6 +1,7 @@
 package org.cnnkit.retrieval.store.lucene;
 
 import java.io.IOException;
+import java.util.concurrent.ExecutorService;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.KnnVectorsReader;
@@ -36,10 +37,12 @@ final class HnswCodec {
      *
      * @param vectorField the field holding the vectors
      * @param parameters the graph parameters
+     * @param mergeWorkers the threads that build a merged segment's graph ({@code merge-threads} of them), or null
+     *     when merges use one thread
      * @return the codec
      */
-    static Codec create(String vectorField, LuceneParameters parameters) {
-        KnnVectorsFormat vectors = new WideVectorsFormat(graphFormat(parameters));
+    static Codec create(String vectorField, LuceneParameters parameters, ExecutorService mergeWorkers) {
+        KnnVectorsFormat vectors = new WideVectorsFormat(graphFormat(parameters, mergeWorkers));
         return new Lucene912Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -48,14 +51,14 @@ final class HnswCodec {
         };
     }
 
-    private static KnnVectorsFormat graphFormat(LuceneParameters p) {
-        // A null executor makes Lucene use the merge scheduler's intra-merge executor for large merges.
+    private static KnnVectorsFormat graphFormat(LuceneParameters p, ExecutorService workers) {
+        int threads = workers == null ? 1 : p.mergeThreads();
         return switch (p.quantization()) {
-            case NONE -> new Lucene99HnswVectorsFormat(p.m(), p.beamWidth(), p.mergeThreads(), null);
-            case INT8 -> new Lucene99HnswScalarQuantizedVectorsFormat(p.m(), p.beamWidth(), p.mergeThreads(),
-                    p.quantization().bits(), false, null, null);
-            case INT4 -> new Lucene99HnswScalarQuantizedVectorsFormat(p.m(), p.beamWidth(), p.mergeThreads(),
-                    p.quantization().bits(), true, null, null);
+            case NONE -> new Lucene99HnswVectorsFormat(p.m(), p.beamWidth(), threads, workers);
+            case INT8 -> new Lucene99HnswScalarQuantizedVectorsFormat(p.m(), p.beamWidth(), threads,
+                    p.quantization().bits(), false, null, workers);
+            case INT4 -> new Lucene99HnswScalarQuantizedVectorsFormat(p.m(), p.beamWidth(), threads,
+                    p.quantization().bits(), true, null, workers);
         };
     }
 

@@ -7,11 +7,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
@@ -100,12 +103,16 @@ public final class LuceneVectorStore implements VectorStore {
     private final Object writeLock = new Object();
     private volatile SearchPipeline pipeline;
     private volatile long lastRefresh = System.nanoTime();
+    private final ExecutorService mergeWorkers;
+    private final Queue<GraphSearch> graphSearches = new ConcurrentLinkedQueue<>();
     private IndexWriter writer;
     private volatile boolean closed;
 
     private LuceneVectorStore(Path folder, Directory directory, CommitData data, LuceneParameters parameters,
-                              StoreOptions options, IndexWriter writer) throws IOException {
+                              StoreOptions options, ExecutorService mergeWorkers, IndexWriter writer)
+            throws IOException {
         this.folder = folder;
+        this.mergeWorkers = mergeWorkers;
         this.directory = directory;
         this.schema = data.schema();
         this.pipeline = data.pipeline().orElse(null);
@@ -149,6 +156,7 @@ public final class LuceneVectorStore implements VectorStore {
                 throw new CnnkitException("the lucene store " + folder + " is a file; a lucene store is a folder");
             }
             Directory directory = opener.open(folder);
+            ExecutorService mergeWorkers = startMergeWorkers(parameters);
             try {
                 IndexWriter writer = null;
                 if (!DirectoryReader.indexExists(directory)) {
@@ -157,7 +165,7 @@ public final class LuceneVectorStore implements VectorStore {
                     checkOutputDimension(wanted, folder);
                     Files.createDirectories(folder);
                     writer = WriterOpener.open(directory, folder,
-                            () -> writerConfig(parameters), options.lockTimeout());
+                            () -> writerConfig(parameters, mergeWorkers), options.lockTimeout());
                     if (!DirectoryReader.indexExists(directory)) {
                         writer.setLiveCommitData(new CommitData(wanted, Optional.empty()).toUserData().entrySet());
                         writer.commit();
@@ -168,8 +176,11 @@ public final class LuceneVectorStore implements VectorStore {
                 CommitData data = CommitData.fromUserData(
                         SegmentInfos.readLatestCommit(directory).getUserData(), "the lucene store " + folder);
                 checkSameExtractor(data.schema(), options, folder);
-                return new LuceneVectorStore(folder, directory, data, parameters, options, writer);
+                return new LuceneVectorStore(folder, directory, data, parameters, options, mergeWorkers, writer);
             } catch (RuntimeException | IOException e) {
+                if (mergeWorkers != null) {
+                    mergeWorkers.shutdownNow();
+                }
                 directory.close();
                 throw e;
             }
@@ -178,11 +189,28 @@ public final class LuceneVectorStore implements VectorStore {
         }
     }
 
-    private static IndexWriterConfig writerConfig(LuceneParameters parameters) {
+    /**
+     * Starts the threads that build a merged segment's graph, or returns null for one merge thread. The store owns
+     * them: the merge scheduler's own intra-merge executor lends a merge only the threads above
+     * {@code maxThreadCount - runningMerges - 1}, which is none for a single merge with two merge threads (a forced
+     * merge on two cores then inserted every vector on one thread).
+     */
+    private static ExecutorService startMergeWorkers(LuceneParameters parameters) {
+        if (parameters.mergeThreads() == 1) {
+            return null;
+        }
+        return Executors.newFixedThreadPool(parameters.mergeThreads(), r -> {
+            Thread t = new Thread(r, "cnnkit-lucene-merge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    private static IndexWriterConfig writerConfig(LuceneParameters parameters, ExecutorService mergeWorkers) {
         ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
         merges.setMaxMergesAndThreads(parameters.mergeThreads() + 5, parameters.mergeThreads());
         return new IndexWriterConfig()
-                .setCodec(HnswCodec.create(VECTOR_FIELD, parameters))
+                .setCodec(HnswCodec.create(VECTOR_FIELD, parameters, mergeWorkers))
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setMergeScheduler(merges)
                 .setRAMBufferSizeMB(parameters.ramBufferMb())
@@ -312,7 +340,7 @@ public final class LuceneVectorStore implements VectorStore {
             float[][] vectors = batch.puts().isEmpty() ? new float[0][] : prepare(fitted, batch);
             try {
                 if (writer == null) {
-                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters),
+                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters, mergeWorkers),
                             options.lockTimeout());
                 }
                 boolean empty = withReader(reader -> reader.maxDoc() == 0) && writer.getDocStats().maxDoc == 0;
@@ -479,7 +507,7 @@ public final class LuceneVectorStore implements VectorStore {
             requireOpen();
             try {
                 if (writer == null) {
-                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters),
+                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters, mergeWorkers),
                             options.lockTimeout());
                 }
                 writer.forceMerge(maxSegments, true);
@@ -541,14 +569,14 @@ public final class LuceneVectorStore implements VectorStore {
                 }
             }
         }
-        return withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric());
+        return withGraphSearch(graphSearch -> withReader(reader -> {
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
             List<List<Match>> results = new ArrayList<>(transformed.length);
             for (float[] query : transformed) {
                 results.add(nearest.search(query, k, effort, rescoreAll(), null));
             }
             return results;
-        });
+        }));
     }
 
     /** {@inheritDoc} */
@@ -556,7 +584,7 @@ public final class LuceneVectorStore implements VectorStore {
     public List<Match> searchById(String id, int k) {
         Objects.requireNonNull(id, "id");
         StoreChecks.requireK(k);
-        return withReader(reader -> {
+        return withGraphSearch(graphSearch -> withReader(reader -> {
             int[] where = find(reader, id);
             if (where == null) {
                 throw new CnnkitException("the lucene store " + folder + " has no entry '" + id + "'");
@@ -564,9 +592,22 @@ public final class LuceneVectorStore implements VectorStore {
             FloatVectorValues values = reader.leaves().get(where[0]).reader().getFloatVectorValues(VECTOR_FIELD);
             values.advance(where[1]);
             float[] query = values.vectorValue().clone();
-            return new NearestSearch(reader, schema.metric())
+            return new NearestSearch(reader, schema.metric(), graphSearch)
                     .search(query, k, parameters.ef(), rescoreAll(), where);
-        });
+        }));
+    }
+
+    /** Runs a search with a {@link GraphSearch} of the pool (one per search running at once), then gives it back. */
+    private <T> T withGraphSearch(Function<GraphSearch, T> search) {
+        GraphSearch graphSearch = graphSearches.poll();
+        if (graphSearch == null) {
+            graphSearch = new GraphSearch();
+        }
+        try {
+            return search.apply(graphSearch);
+        } finally {
+            graphSearches.offer(graphSearch);
+        }
     }
 
     private boolean rescoreAll() {
@@ -668,6 +709,9 @@ public final class LuceneVectorStore implements VectorStore {
                 throw new CnnkitException("closing the lucene store " + folder + " failed: " + e, e);
             } finally {
                 writer = null;
+                if (mergeWorkers != null) {
+                    mergeWorkers.shutdownNow();
+                }
             }
         }
     }

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.lucene.codecs.hnsw.HnswGraphProvider;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.DocValues;
 import org.apache.lucene.index.FloatVectorValues;
@@ -18,29 +19,34 @@ import org.cnnkit.retrieval.Match;
 import org.cnnkit.retrieval.Metric;
 
 /**
- * One k-nearest search over a point-in-time reader of the store: each segment's HNSW graph is searched directly
- * ({@link LeafReader#searchNearestVectors}, with the effort as the graph's candidate list size, deleted documents
- * skipped), the candidates of all segments are re-ranked by their exact distance computed from the stored float
- * vectors (Lucene's scores are {@code 1 / (1 + d^2)} for Euclidean and {@code (1 + dot) / 2} for dot product, and
- * quantised scores are approximate), and the k nearest get their ids from doc values.
+ * One k-nearest search over a point-in-time reader of the store. Each segment is searched on its own and the
+ * candidates of all segments are ranked by their exact distance ({@code ||q - x||}, or {@code 1 - q.x} for the unit
+ * vectors of a cosine store); the k nearest get their ids from doc values.
  *
- * <p>Searching the segments directly skips the Query machinery (query rewriting, weights, collectors per segment,
- * a thread hand-off) that a single small query does not need.
+ * <p>A segment whose graph scores float vectors (no quantisation) is searched by {@link GraphSearch}, which walks
+ * Lucene's graph with reused state and measures the exact distances as it goes. A quantised segment goes through
+ * {@link LeafReader#searchNearestVectors} (with the effort as the graph's candidate list size, deleted documents
+ * skipped) and its candidates are re-measured on the stored float vectors: Lucene's scores are
+ * {@code 1 / (1 + d^2)} for Euclidean and {@code (1 + dot) / 2} for dot product, and quantised scores are
+ * approximate.
  */
 final class NearestSearch {
 
     private final IndexReader reader;
     private final Metric metric;
+    private final GraphSearch graphSearch;
 
     /**
      * Prepares searches over a reader.
      *
      * @param reader the point-in-time reader
      * @param metric the store's metric (cosine vectors are stored unit length and compared by dot product)
+     * @param graphSearch the reusable state for float graphs, used by one search at a time
      */
-    NearestSearch(IndexReader reader, Metric metric) {
+    NearestSearch(IndexReader reader, Metric metric, GraphSearch graphSearch) {
         this.reader = reader;
         this.metric = metric;
+        this.graphSearch = graphSearch;
     }
 
     /**
@@ -49,31 +55,49 @@ final class NearestSearch {
      * @param query the query after the store's pipeline (unit length under cosine)
      * @param k how many matches
      * @param effort candidates gathered per segment, at least k
-     * @param rescoreAll whether every candidate is re-ranked by exact distance (quantised graphs), or only the
-     *     k best by Lucene's score (float graphs, whose scores already rank exactly)
+     * @param rescoreAll whether every candidate of a quantised segment is re-ranked by exact distance, or only the
+     *     k best by Lucene's score
      * @param excluded a document to leave out (leaf ord, doc), or null
      * @return the matches, nearest first
      * @throws IOException if the index cannot be read
      */
     List<Match> search(float[] query, int k, int effort, boolean rescoreAll, int[] excluded) throws IOException {
-        int wanted = Math.max(k, effort) + (excluded == null ? 0 : 1);
+        int ef = Math.max(k, effort);
         List<Candidate> candidates = new ArrayList<>();
+        List<Candidate> unmeasured = new ArrayList<>();
         List<LeafReaderContext> leaves = reader.leaves();
+        int[] docs = new int[ef];
+        float[] distances = new float[ef];
         for (int ord = 0; ord < leaves.size(); ord++) {
             LeafReader leaf = leaves.get(ord).reader();
-            TopDocs top = leaf.searchNearestVectors(LuceneVectorStore.VECTOR_FIELD, query, wanted,
-                    leaf.getLiveDocs(), Integer.MAX_VALUE);
+            int excludedDoc = excluded != null && excluded[0] == ord ? excluded[1] : -1;
+            HnswGraphProvider graph = GraphSearch.floatGraph(leaf, LuceneVectorStore.VECTOR_FIELD);
+            if (graph != null) {
+                int found = graphSearch.search(leaf, LuceneVectorStore.VECTOR_FIELD, graph, query,
+                        metric == Metric.COSINE, ef, excludedDoc, docs, distances);
+                for (int i = 0; i < Math.min(found, k); i++) {
+                    Candidate c = new Candidate(ord, docs[i], Float.NaN);
+                    c.distance = metric == Metric.COSINE ? distances[i] : (float) Math.sqrt(distances[i]);
+                    candidates.add(c);
+                }
+                continue;
+            }
+            TopDocs top = leaf.searchNearestVectors(LuceneVectorStore.VECTOR_FIELD, query,
+                    ef + (excludedDoc >= 0 ? 1 : 0), leaf.getLiveDocs(), Integer.MAX_VALUE);
+            List<Candidate> fromLeaf = new ArrayList<>();
             for (ScoreDoc hit : top.scoreDocs) {
-                if (excluded == null || excluded[0] != ord || excluded[1] != hit.doc) {
-                    candidates.add(new Candidate(ord, hit.doc, hit.score));
+                if (hit.doc != excludedDoc) {
+                    fromLeaf.add(new Candidate(ord, hit.doc, hit.score));
                 }
             }
+            if (!rescoreAll && fromLeaf.size() > k) {
+                fromLeaf.sort(Comparator.comparingDouble((Candidate c) -> c.score).reversed());
+                fromLeaf = fromLeaf.subList(0, k);
+            }
+            unmeasured.addAll(fromLeaf);
         }
-        if (!rescoreAll && candidates.size() > k) {
-            candidates.sort(Comparator.comparingDouble((Candidate c) -> c.score).reversed());
-            candidates = new ArrayList<>(candidates.subList(0, k));
-        }
-        measure(query, candidates);
+        measure(query, unmeasured);
+        candidates.addAll(unmeasured);
         candidates.sort(Comparator.comparingDouble((Candidate c) -> c.distance)
                 .thenComparingInt(c -> c.leaf).thenComparingInt(c -> c.doc));
         List<Candidate> best = candidates.subList(0, Math.min(k, candidates.size()));

@@ -15,6 +15,14 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.FilterDirectory;
@@ -214,6 +222,67 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     @Test
     void int8QuantizedGraphKeepsRecallThroughExactReRanking() {
         assertRecall("int8");
+    }
+
+    @Test
+    void searchingTheGraphDirectlyFindsWhatLucenesOwnSearchFindsWithExactDistances() throws IOException {
+        float[][] vectors = gaussian(3000, 32, 21);
+        float[][] queries = gaussian(50, 32, 22);
+        Set<String> removed = new HashSet<>();
+        List<List<Match>> found;
+        try (LuceneVectorStore store = open(schema(32, Metric.EUCLIDEAN), "merge-threads", "1")) {
+            store.write(puts(vectors, "v"));
+            StoreBatch.Builder removals = StoreBatch.builder();
+            for (int i = 0; i < vectors.length; i += 7) {
+                removals.addRemove("v" + i);
+                removed.add("v" + i);
+            }
+            store.write(removals.build());
+            found = store.search(queries, 10, 40);
+        }
+        int same = 0;
+        try (Directory directory = FSDirectory.open(dir.resolve("store"));
+             DirectoryReader reader = DirectoryReader.open(directory)) {
+            IndexSearcher searcher = new IndexSearcher(reader);
+            for (int q = 0; q < queries.length; q++) {
+                TopDocs top = searcher.search(new KnnFloatVectorQuery(LuceneVectorStore.VECTOR_FIELD, queries[q], 40),
+                        10);
+                Set<String> lucene = new HashSet<>();
+                for (ScoreDoc hit : top.scoreDocs) {
+                    LeafReaderContext leaf = reader.leaves().get(ReaderUtil.subIndex(hit.doc, reader.leaves()));
+                    BinaryDocValues ids = leaf.reader().getBinaryDocValues(LuceneVectorStore.ID_FIELD);
+                    assertThat(ids.advanceExact(hit.doc - leaf.docBase)).isTrue();
+                    lucene.add(ids.binaryValue().utf8ToString());
+                }
+                assertThat(found.get(q)).hasSize(10);
+                for (Match m : found.get(q)) {
+                    assertThat(removed).doesNotContain(m.id());
+                    float[] x = vectors[Integer.parseInt(m.id().substring(1))];
+                    double s = 0;
+                    for (int j = 0; j < x.length; j++) {
+                        s += (queries[q][j] - x[j]) * (double) (queries[q][j] - x[j]);
+                    }
+                    assertThat((double) m.distance()).isCloseTo(Math.sqrt(s), org.assertj.core.data.Offset.offset(1e-4));
+                    same += lucene.contains(m.id()) ? 1 : 0;
+                }
+            }
+        }
+        assertThat(same / (10.0 * queries.length)).isGreaterThanOrEqualTo(0.99);
+    }
+
+    @Test
+    void aForcedMergeBuildsTheMergedGraphOnTheStoresMergeWorkers() {
+        float[][] vectors = gaussian(2000, 16, 31);
+        try (LuceneVectorStore store = open(schema(16, Metric.EUCLIDEAN), "merge-threads", "2")) {
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 0, 1000), "a"));
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 1000, 2000), "b"));
+            assertThat(store.segmentCount()).isEqualTo(2);
+            store.forceMerge(1);
+            assertThat(store.segmentCount()).isEqualTo(1);
+            assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                    .contains("cnnkit-lucene-merge-worker");
+            assertThat(store.search(new float[][] {vectors[1500]}, 1, 32).get(0).get(0).id()).isEqualTo("b500");
+        }
     }
 
     private void assertRecall(String quantization) {
