@@ -72,10 +72,11 @@ import org.slf4j.LoggerFactory;
  * rolls back the transaction of a lost connection) leaves nothing of the batch.
  *
  * <h2>Searches</h2>
- * A search takes a connection, sets {@code hnsw.ef_search} (and pgvector's strict-order iterative scan, so that k
- * matches come back when the table holds k) with {@code SET LOCAL} in its transaction and runs
- * {@code ORDER BY embedding <-> $1 LIMIT k} per query. Searches run while others write and see each batch wholly or
- * not at all (PostgreSQL's snapshots).
+ * A search takes a connection and makes one round trip per query: one two-statement string, sent with one
+ * {@code Sync} and run by the server as one implicit transaction, sets {@code hnsw.ef_search} (and pgvector's
+ * strict-order iterative scan, so that k matches come back when the table holds k) for that transaction only
+ * ({@code set_config(..., true)}, the {@code SET LOCAL} form) and runs {@code ORDER BY embedding <-> $1 LIMIT k}.
+ * Searches run while others write and see each batch wholly or not at all (PostgreSQL's snapshots).
  *
  * <h2>Connections</h2>
  * A small pool of the store's own: an operation takes a connection and gives it back; up to {@code pool-size} stay
@@ -481,14 +482,20 @@ public final class PostgresVectorStore implements VectorStore {
         }
         Content current = known.get();
         float[][] transformed = transform(current.pipeline(), queries);
-        return inTransaction("searching", connection -> {
-            configureSearch(connection, k);
+        String sql = searchSettingsSql() + "; " + searchSql(current.column(), false);
+        return inAutoCommit("searching", connection -> {
             List<List<Match>> results = new ArrayList<>(transformed.length);
-            try (PreparedStatement statement = connection.prepareStatement(searchSql(current.column(), false))) {
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
                 for (float[] query : transformed) {
-                    statement.setObject(1, new PGvector(query));
-                    statement.setInt(2, k);
-                    results.add(matches(statement));
+                    statement.setString(1, Integer.toString(hnsw.efSearchFor(k)));
+                    statement.setString(2, Integer.toString(maxScanTuples(k)));
+                    statement.setObject(3, new PGvector(query));
+                    statement.setInt(4, k);
+                    statement.execute();
+                    if (!statement.getMoreResults()) {
+                        throw new SQLException("the search returned no result set after its settings");
+                    }
+                    results.add(matches(statement.getResultSet()));
                 }
             }
             return results;
@@ -538,20 +545,36 @@ public final class PostgresVectorStore implements VectorStore {
                 + " AS distance FROM " + table + (excludeId ? " WHERE id <> ?" : "") + " ORDER BY distance LIMIT ?";
     }
 
+    /**
+     * The statement that sets the search's candidate list ({@code hnsw.ef_search}, parameter 1) and pgvector's
+     * strict-order iterative scan (at most parameter 2 tuples) for the current transaction only, like
+     * {@code SET LOCAL}.
+     */
+    private static String searchSettingsSql() {
+        return "SELECT set_config('hnsw.ef_search', ?, true), set_config('hnsw.iterative_scan', 'strict_order', "
+                + "true), set_config('hnsw.max_scan_tuples', ?, true)";
+    }
+
+    private static int maxScanTuples(int k) {
+        return Math.max(20_000, 4 * k);
+    }
+
     /** Sets the search's candidate list and pgvector's strict-order iterative scan for this transaction only. */
     private void configureSearch(Connection connection, int k) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("SELECT set_config('hnsw.ef_search', ?, "
-                + "true), set_config('hnsw.iterative_scan', 'strict_order', true), "
-                + "set_config('hnsw.max_scan_tuples', ?, true)")) {
+        try (PreparedStatement statement = connection.prepareStatement(searchSettingsSql())) {
             statement.setString(1, Integer.toString(hnsw.efSearchFor(k)));
-            statement.setString(2, Integer.toString(Math.max(20_000, 4 * k)));
+            statement.setString(2, Integer.toString(maxScanTuples(k)));
             statement.executeQuery().close();
         }
     }
 
     private static List<Match> matches(PreparedStatement statement) throws SQLException {
+        return matches(statement.executeQuery());
+    }
+
+    private static List<Match> matches(ResultSet result) throws SQLException {
         List<Match> matches = new ArrayList<>();
-        try (ResultSet rows = statement.executeQuery()) {
+        try (ResultSet rows = result) {
             while (rows.next()) {
                 matches.add(new Match(rows.getString(1), (float) rows.getDouble(2)));
             }
@@ -586,6 +609,11 @@ public final class PostgresVectorStore implements VectorStore {
         });
         LOG.info("dropped {}", describe());
         close();
+    }
+
+    /** The store's connection pool (tests look at a connection a search gave back). */
+    ConnectionPool pool() {
+        return pool;
     }
 
     /** Closes the store's connections. Writes already returned are kept by the server. */
@@ -662,6 +690,40 @@ public final class PostgresVectorStore implements VectorStore {
         } catch (RuntimeException | Error e) {
             healthy = rollback(connection);
             throw e;
+        } finally {
+            if (healthy) {
+                pool.release(connection);
+            } else {
+                pool.discard(connection);
+            }
+        }
+    }
+
+    /**
+     * Runs one read with auto commit on: each statement the driver sends with one {@code Sync} (a search's settings
+     * and its query, written as one two-statement string) is one implicit transaction on the server, so the
+     * settings apply to that query only, and the whole search is one round trip (no {@code BEGIN} or
+     * {@code COMMIT} of its own).
+     */
+    private <T> T inAutoCommit(String what, Work<T> work) {
+        Connection connection;
+        try {
+            connection = pool.take();
+        } catch (SQLException e) {
+            throw new CnnkitException("cannot connect to " + settings.maskedUrl() + " for " + what + ": "
+                    + settings.scrub(e.getMessage()) + passwordHint(e), e);
+        } catch (IllegalStateException e) {
+            throw new CnnkitException(this + " is closed");
+        }
+        boolean healthy = false;
+        try {
+            connection.setAutoCommit(true);
+            T result = work.run(connection);
+            connection.setAutoCommit(false);
+            healthy = true;
+            return result;
+        } catch (SQLException e) {
+            throw failure(what, e);
         } finally {
             if (healthy) {
                 pool.release(connection);

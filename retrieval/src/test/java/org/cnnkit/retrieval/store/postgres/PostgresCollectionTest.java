@@ -198,6 +198,49 @@ class PostgresCollectionTest {
     }
 
     @Test
+    void aSearchsSettingsApplyToItsOwnQueryOnlyAndLeaveThePooledConnectionAsItWas() throws Exception {
+        PostgresVectorStore store = open(collection("oneTrip"), schema(16, Metric.EUCLIDEAN), "ef-search", "37");
+        store.write(puts("s", 50, 16, new Random(8)));
+
+        assertThat(store.search(new float[][] {gaussian(new Random(9), 16)}, 5).get(0)).hasSize(5);
+
+        Connection pooled = store.pool().take();
+        try (Statement statement = pooled.createStatement();
+             ResultSet rows = statement.executeQuery("SELECT current_setting('hnsw.ef_search'), "
+                     + "current_setting('hnsw.iterative_scan')")) {
+            assertThat(pooled.getAutoCommit()).isFalse();
+            assertThat(rows.next()).isTrue();
+            assertThat(rows.getString(1)).isEqualTo("40");
+            assertThat(rows.getString(2)).isEqualTo("off");
+            pooled.commit();
+        } finally {
+            store.pool().release(pooled);
+        }
+    }
+
+    @Test
+    void settingsOfATwoStatementStringSentInAutoCommitApplyToItsSecondStatement() throws Exception {
+        try (Connection connection = PostgresTestServer.connect()) {
+            connection.setAutoCommit(true);
+            try (PreparedStatement statement = connection.prepareStatement("SELECT set_config('hnsw.ef_search', ?, "
+                    + "true); SELECT current_setting('hnsw.ef_search')")) {
+                statement.setString(1, "123");
+                statement.execute();
+                assertThat(statement.getMoreResults()).isTrue();
+                try (ResultSet rows = statement.getResultSet()) {
+                    assertThat(rows.next()).isTrue();
+                    assertThat(rows.getString(1)).isEqualTo("123");
+                }
+            }
+            try (Statement statement = connection.createStatement();
+                 ResultSet rows = statement.executeQuery("SELECT current_setting('hnsw.ef_search')")) {
+                assertThat(rows.next()).isTrue();
+                assertThat(rows.getString(1)).isNotEqualTo("123");
+            }
+        }
+    }
+
+    @Test
     void moreMatchesThanEfSearchStillComeBack() {
         PostgresVectorStore store = open(collection("ef"), schema(16, Metric.EUCLIDEAN), "ef-search", "10");
         store.write(puts("e", 300, 16, new Random(6)));
