@@ -2,6 +2,8 @@ package org.cnnkit.zoo;
 
 import java.util.Objects;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.runtime.NativeRuntime;
+import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.core.runtime.ParallelInference;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -13,7 +15,10 @@ import org.slf4j.LoggerFactory;
  * Trains a graph whose vertices up to one vertex are frozen by running the two parts differently: the frozen prefix
  * only infers, so it runs folded ({@link InferenceFolding}) as compiled inference plans on all cores
  * ({@link ParallelInference}), keeping no activations for backpropagation and computing no gradient; the trainable
- * tail ({@link GraphCut#tail}) trains with DL4J on the prefix's output. A step gives the tail the same update as
+ * tail ({@link GraphCut#tail}) trains with DL4J on the prefix's output, on one worker thread with single-threaded
+ * native operations: its operations are small (MobileNetV2's last blocks at a 4x4 map for 100x100 images), and
+ * spread over 2 OpenMP threads they mostly waited for each other on the shared machine (6 to 9 s a step at load 30
+ * against the prefix's 0.05 to 0.2 s). A step gives the tail the same update as
  * DL4J's {@code fit} of the whole graph, up to float rounding in the prefix ({@code FrozenPrefixTrainerTest}).
  *
  * <p>The tail holds its own copy of the trainable parameters: {@link #network()} writes them back into the whole
@@ -26,6 +31,7 @@ final class FrozenPrefixTrainer {
     private final ComputationGraph network;
     private final ParallelInference prefix;
     private final ComputationGraph tail;
+    private final NativeWorkers tailWorker = NativeWorkers.create(1, "cnnkit-tail");
 
     private FrozenPrefixTrainer(ComputationGraph network, ParallelInference prefix, ComputationGraph tail) {
         this.network = network;
@@ -56,7 +62,7 @@ final class FrozenPrefixTrainer {
             LOG.debug("training runs DL4J's fit on the whole graph: {}", reason);
             return null;
         }
-        return new FrozenPrefixTrainer(network, prefix, GraphCut.tail(network, frozenUpTo));
+        return new FrozenPrefixTrainer(network, prefix, NativeRuntime.accelerate(GraphCut.tail(network, frozenUpTo)));
     }
 
     /**
@@ -67,8 +73,10 @@ final class FrozenPrefixTrainer {
      */
     double fit(DataSet batch) {
         INDArray features = prefix.outputSingle(batch.getFeatures());
-        tail.fit(new DataSet(features, batch.getLabels()));
-        return tail.score();
+        return tailWorker.run(() -> {
+            tail.fit(new DataSet(features, batch.getLabels()));
+            return tail.score();
+        }, "training the unfrozen layers");
     }
 
     /** {@return the whole graph, with the tail's current parameters written back into it} */
