@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Fine-tuning</b> ({@link Builder#optFineTuning}): after the head, the last {@code k} inverted residual blocks
  * (and the final {@code Conv_1}) are unfrozen and the network trains end to end at a lower learning rate, with the
- * images in the loop.
+ * images in the loop and every batch normalization in inference mode, on {@link MobileNetV2FineTuning} (whose fast
+ * path runs the frozen part as a compiled inference plan).
  *
  * <p>The result is an {@link ImageClassifier} whose one graph holds base and head, so it saves to one file and
  * predicts from images.

@@ -17,8 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * output array, so that the steps after it read a fixed array. The preprocessor's own result is made in a workspace
  * of the running thread that is reused on every run: made outside one, as DL4J's preprocessors do without a
  * workspace, it stayed allocated until the Java garbage collector ran, which the small Java heap of a training loop
- * makes rare (a channels-last permutation of 16 images of 100x100 is 1.9 MB a run; resident memory grew by some
- * 9 MB per fine-tuning step until a collection).
+ * makes rare (a channels-last permutation of 16 images of 100x100 is 1.9 MB a run).
  */
 final class PreProcessorStep implements PlanStep {
 
