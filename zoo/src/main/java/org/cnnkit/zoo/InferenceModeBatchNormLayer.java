@@ -51,8 +51,8 @@ final class InferenceModeBatchNormLayer extends BatchNormalization {
 
         Gradient gradient = new DefaultGradient();
         if (!conf.isLockGammaBeta()) {
-            // in the network's working-memory workspace: outside it, a [batch, channels, h, w] array a layer and step
-            // stayed allocated until the next garbage collection (some 6 MB a fine-tuning step of MobileNetV2 0.35)
+            // in the network's working-memory workspace, not outside any: a [batch, channels, h, w] array a layer and
+            // step made outside one stays allocated until the next garbage collection
             INDArray xHat = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, x.dataType(), x.shape(), 'c');
             Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, xHat, channelAxis));
             Nd4j.getExecutioner().exec(new BroadcastMulOp(xHat, Transforms.pow(std, -1, true), xHat, channelAxis));
