@@ -55,6 +55,17 @@ public class InferenceModeBatchNormalization extends BatchNormalization {
         return plain;
     }
 
+    /**
+     * Makes the layer: DL4J's batch normalization that runs in inference mode in training too.
+     *
+     * @param conf the layer's configuration
+     * @param trainingListeners the network's listeners
+     * @param layerIndex the layer's index in the network
+     * @param layerParamsView the layer's view of the network's parameters
+     * @param initializeParams whether to initialise the parameters
+     * @param networkDataType the network's data type
+     * @return the layer
+     */
     @Override
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
             Collection<TrainingListener> trainingListeners, int layerIndex, INDArray layerParamsView,
@@ -71,6 +82,11 @@ public class InferenceModeBatchNormalization extends BatchNormalization {
         return layer;
     }
 
+    /**
+     * Copies this configuration.
+     *
+     * @return the copy
+     */
     @Override
     public InferenceModeBatchNormalization clone() {
         return (InferenceModeBatchNormalization) super.clone();
