@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.Supplier;
+import java.util.function.ToDoubleFunction;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
@@ -22,7 +24,6 @@ import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.zoo.weights.KerasWeights;
-import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -45,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Fine-tuning</b> ({@link Builder#optFineTuning}): after the head, the last {@code k} inverted residual blocks
  * (and the final {@code Conv_1}) are unfrozen and the network trains end to end at a lower learning rate, with the
- * images in the loop.
+ * images in the loop and every batch normalization in inference mode, on {@link MobileNetV2FineTuning} (whose fast
+ * path runs the frozen part as a compiled inference plan).
  *
  * <p>The result is an {@link ImageClassifier} whose one graph holds base and head, so it saves to one file and
  * predicts from images.
@@ -191,12 +193,27 @@ public final class TransferLearner {
         } else {
             network = TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME, architecture.outputChannels(),
                     hiddenUnits, classNames.size(), learningRate, seed, null);
-            trainEndToEnd(network, train, validation, classNames.size(), epochs, history);
+            ComputationGraph inLoop = network;
+            trainEndToEnd(batch -> {
+                inLoop.fit(batch);
+                return inLoop.score();
+            }, () -> inLoop, train, validation, classNames.size(), epochs, history);
         }
         if (fineTuneBlocks > 0) {
-            network = unfrozen(network, classNames.size());
-            LOG.info("fine-tuning the last {} blocks at learning rate {}", fineTuneBlocks, fineTuneLearningRate);
-            trainEndToEnd(network, train, validation, classNames.size(), fineTuneEpochs, history);
+            MobileNetV2FineTuning fineTuning = MobileNetV2FineTuning.builder()
+                    .setArchitecture(architecture)
+                    .setNumClasses(classNames.size())
+                    .optWeightsFrom(network) // the trained classifier: base and head
+                    .optTrainableBlocks(fineTuneBlocks)
+                    .optLearningRate(fineTuneLearningRate)
+                    .optHiddenUnits(hiddenUnits)
+                    .optSeed(seed)
+                    .build();
+            LOG.info("fine-tuning the last {} blocks at learning rate {} ({})", fineTuneBlocks, fineTuneLearningRate,
+                    fineTuning.usesFastPath() ? "frozen part as a compiled inference plan" : "DL4J's fit");
+            trainEndToEnd(fineTuning::fit, fineTuning::network, train, validation, classNames.size(), fineTuneEpochs,
+                    history);
+            network = fineTuning.trainedNetwork();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
         ImageClassifier classifier = ImageClassifier.builder()
@@ -329,8 +346,13 @@ public final class TransferLearner {
         return new HeadEpoch(loss, correct);
     }
 
-    private void trainEndToEnd(ComputationGraph network, DataSetIterator train, DataSetIterator validation,
-            int numClasses, int epochCount, List<EpochStats> history) {
+    /**
+     * Trains with the images in the loop: {@code step} makes one training step on a batch and returns its loss;
+     * {@code network} gives the network to validate after each epoch.
+     */
+    private void trainEndToEnd(ToDoubleFunction<DataSet> step, Supplier<ComputationGraph> network,
+            DataSetIterator train, DataSetIterator validation, int numClasses, int epochCount,
+            List<EpochStats> history) {
         for (int epoch = 1; epoch <= epochCount; epoch++) {
             long start = System.nanoTime();
             if (train.resetSupported()) {
@@ -341,8 +363,7 @@ public final class TransferLearner {
             long examples = 0;
             while (train.hasNext()) {
                 DataSet batch = train.next();
-                network.fit(batch);
-                loss += network.score() * batch.numExamples();
+                loss += step.applyAsDouble(batch) * batch.numExamples();
                 examples += batch.numExamples();
                 tracker.advance(batch.numExamples());
             }
@@ -351,7 +372,7 @@ public final class TransferLearner {
                 throw new CnnkitException("the training data gave no images in epoch " + epoch);
             }
             double[] validationFigures = validation == null ? new double[] {Double.NaN, Double.NaN}
-                    : ClassifierTrainer.validate(network, validation, numClasses);
+                    : ClassifierTrainer.validate(network.get(), validation, numClasses);
             record(new EpochStats(history.size() + 1, loss / examples, Double.NaN, validationFigures[0],
                     validationFigures[1], (System.nanoTime() - start) / 1e9), history);
         }
@@ -359,19 +380,6 @@ public final class TransferLearner {
 
     /** One epoch of head training: the loss summed over the rows, and the correct predictions. */
     private record HeadEpoch(double loss, long correct) {
-    }
-
-    /** The same network with the last blocks and {@code Conv_1} trainable, at the fine-tuning learning rate. */
-    private ComputationGraph unfrozen(ComputationGraph trained, int numClasses) {
-        ComputationGraph base = architecture.newGraph();
-        for (Layer layer : base.getLayers()) {
-            if (layer.numParams() > 0) {
-                layer.params().assign(trained.getLayer(layer.conf().getLayer().getLayerName()).params());
-            }
-        }
-        // the trained classifier has the head's layers too, so it serves as the trained head
-        return TransferNetworks.classifier(base, architecture.frozenUpToForLastBlocks(fineTuneBlocks),
-                architecture.outputChannels(), hiddenUnits, numClasses, fineTuneLearningRate, seed, trained);
     }
 
     private void record(EpochStats stats, List<EpochStats> history) {

@@ -46,6 +46,7 @@ public final class Benchmark {
         w.put("mnv2-a0.35-infer-100", (peer, engine) -> NetworkWorkloads.mobileNetV2Infer("mnv2-a0.35-infer-100",
                 0.35, 100, peer, engine));
         w.put("mnv2-a1.0-frozen-train-100", (peer, engine) -> NetworkWorkloads.mobileNetV2FrozenTrain(peer));
+        w.put("mnv2-a0.35-finetune-100", (peer, engine) -> NetworkWorkloads.mobileNetV2FineTune(peer));
         w.put("vgg16-fc2-224", NetworkWorkloads::vgg16Fc2);
         w.put(IndexQueryWorkload.NAME, (peer, engine) -> IndexQueryWorkload.run(peer));
         w.put(AnnWorkload.NAME, (peer, engine) -> AnnWorkload.run(peer));

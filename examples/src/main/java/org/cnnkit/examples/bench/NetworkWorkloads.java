@@ -9,6 +9,7 @@ import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.MobileNetV2;
+import org.cnnkit.zoo.MobileNetV2FineTuning;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -90,6 +91,34 @@ final class NetworkWorkloads {
             }, "training the head");
         }, 1, 5);
         return result("mnv2-a1.0-frozen-train-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+    }
+
+    /**
+     * {@code mnv2-a0.35-finetune-100}: Adam (1e-4) steps of fine-tuning MobileNetV2 alpha 0.35 at 100x100 on 4
+     * rotating random batches of 32, through the library's fine-tuning path ({@link MobileNetV2FineTuning}, as the
+     * transfer learner's fine-tuning stage runs it): Keras blocks 14 to 16, {@code Conv_1} and the GlobalAveragePooling
+     * + Dense(128, relu) + Dense(3, softmax) head train with every batch normalization in inference mode, the earlier
+     * layers stay frozen; random weights, as the peer's. 2 warm-up and 10 timed steps, as the peer. The key
+     * {@code fast_path} says whether the frozen part ran as a compiled inference plan ({@code -Dcnnkit.fastpaths=false}
+     * turns it off).
+     */
+    static BenchResult mobileNetV2FineTune(String peer) {
+        MobileNetV2FineTuning fineTuning = MobileNetV2FineTuning.builder()
+                .setArchitecture(MobileNetV2.builder().optAlpha(0.35).setInputShape(InputShape.rgb(100)).build())
+                .setNumClasses(CLASSES)
+                .optTrainableBlocks(3)
+                .optLearningRate(1e-4)
+                .optHiddenUnits(128)
+                .build();
+        DataSet[] batches = new DataSet[4];
+        Random random = new Random(0);
+        for (int i = 0; i < batches.length; i++) {
+            batches[i] = new DataSet(Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100), oneHot(random, BATCH, CLASSES));
+        }
+        int[] step = {0};
+        double seconds = Timing.secondsPerStep(() -> fineTuning.fit(batches[step[0]++ % batches.length]), 2, 10);
+        return result("mnv2-a0.35-finetune-100", BATCH / seconds, peer, Map.of("batch", BATCH, "fast_path",
+                fineTuning.usesFastPath()));
     }
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */

@@ -57,6 +57,7 @@ class BenchResultTest {
     void workloadsHaveThePeersNamesFirstThenThePipelines() {
         assertThat(Benchmark.workloadNames()).startsWith("cnn-train-100", "cnn-infer-100", "mnv2-a1.0-infer-224",
                 "mnv2-a1.0-infer-100", "mnv2-a0.35-infer-224", "mnv2-a0.35-infer-100", "mnv2-a1.0-frozen-train-100",
+                "mnv2-a0.35-finetune-100",
                 "vgg16-fc2-224", "index-query-l2-100k-4096")
                 .contains("pipeline-decode-augment-100", "pipeline-decode-augment-224");
         assertThat(Benchmark.select(List.of())).isEqualTo(Benchmark.workloadNames());

@@ -1,0 +1,133 @@
+package org.cnnkit.zoo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Set;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+class InferenceModeBatchNormalizationTest {
+
+    private static final double EPS = 1e-3;
+
+    /** conv (no bias) -> inference-mode batch normalization -> global average pooling -> softmax, 3 classes. */
+    private static ComputationGraph network(DataType dataType, IUpdater updater) {
+        BatchNormalization plain = new BatchNormalization.Builder().eps(EPS).decay(0.9).useLogStd(false).build();
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .seed(7).dataType(dataType).updater(updater).weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(6, 6, 2))
+                .addLayer("conv", new ConvolutionLayer.Builder(3, 3).nOut(4).hasBias(false)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("bn", InferenceModeBatchNormalization.of(plain), "conv")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out")
+                .build());
+        graph.init();
+        Nd4j.getRandom().setSeed(11);
+        graph.getLayer("bn").getParam("mean").assign(Nd4j.randn(dataType, 1, 4));
+        graph.getLayer("bn").getParam("var").assign(Nd4j.rand(dataType, 1, 4).addi(0.5));
+        graph.getLayer("bn").getParam("gamma").assign(Nd4j.rand(dataType, 1, 4).addi(0.5));
+        graph.getLayer("bn").getParam("beta").assign(Nd4j.randn(dataType, 1, 4));
+        return graph;
+    }
+
+    private static DataSet batch(DataType dataType) {
+        Nd4j.getRandom().setSeed(12);
+        INDArray labels = Nd4j.zeros(dataType, 5, 3);
+        for (int i = 0; i < 5; i++) {
+            labels.putScalar(i, i % 3, 1);
+        }
+        return new DataSet(Nd4j.randn(dataType, 5, 2, 6, 6), labels);
+    }
+
+    @Test
+    void itNormalizesWithTheRunningStatisticsInTrainingToo() {
+        ComputationGraph graph = network(DataType.DOUBLE, new NoOp());
+        INDArray x = batch(DataType.DOUBLE).getFeatures();
+        INDArray conv = graph.feedForward(x, false).get("conv");
+        INDArray expected = conv.dup();
+        for (int c = 0; c < 4; c++) {
+            double mean = graph.getLayer("bn").getParam("mean").getDouble(c);
+            double std = Math.sqrt(graph.getLayer("bn").getParam("var").getDouble(c) + EPS);
+            double gamma = graph.getLayer("bn").getParam("gamma").getDouble(c);
+            double beta = graph.getLayer("bn").getParam("beta").getDouble(c);
+            INDArray channel = expected.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.point(c));
+            channel.subi(mean).divi(std).muli(gamma).addi(beta);
+        }
+        assertThat(graph.feedForward(x, true).get("bn").sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
+        assertThat(graph.feedForward(x, false).get("bn").sub(expected).amaxNumber().doubleValue()).isLessThan(1e-12);
+    }
+
+    @Test
+    void itsGradientsMatchNumericalOnesForGammaBetaAndTheInput() {
+        ComputationGraph graph = network(DataType.DOUBLE, new NoOp());
+        DataSet batch = batch(DataType.DOUBLE);
+        DataType defaultType = Nd4j.dataType();
+        DataType floatType = Nd4j.defaultFloatingPointType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE); // GradientCheckUtil insists
+        boolean ok;
+        try {
+            ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(graph)
+                    .inputs(new INDArray[] {batch.getFeatures()}).labels(new INDArray[] {batch.getLabels()})
+                    .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-9)
+                    .excludeParams(Set.of("bn_mean", "bn_var")));
+        } finally {
+            Nd4j.setDefaultDataTypes(defaultType, floatType);
+        }
+        assertThat(ok).as("gradient check of conv W (through the input gradient) and bn gamma/beta").isTrue();
+    }
+
+    @Test
+    void trainingLearnsGammaAndBetaAndLeavesTheRunningStatisticsAlone() {
+        ComputationGraph graph = network(DataType.FLOAT, new Adam(1e-2));
+        INDArray mean = graph.getLayer("bn").getParam("mean").dup();
+        INDArray variance = graph.getLayer("bn").getParam("var").dup();
+        INDArray gamma = graph.getLayer("bn").getParam("gamma").dup();
+        INDArray beta = graph.getLayer("bn").getParam("beta").dup();
+        DataSet batch = batch(DataType.FLOAT);
+        for (int i = 0; i < 3; i++) {
+            graph.fit(batch);
+        }
+        assertThat(graph.getLayer("bn").getParam("mean")).isEqualTo(mean);
+        assertThat(graph.getLayer("bn").getParam("var")).isEqualTo(variance);
+        assertThat(graph.getLayer("bn").getParam("gamma")).isNotEqualTo(gamma);
+        assertThat(graph.getLayer("bn").getParam("beta")).isNotEqualTo(beta);
+    }
+
+    @Test
+    void convertingToPlainAndBackKeepsEverySetting() {
+        BatchNormalization plain = new BatchNormalization.Builder().eps(EPS).decay(0.999).useLogStd(false)
+                .nOut(8).build();
+        plain.setLayerName("block_14_expand_BN");
+        InferenceModeBatchNormalization inference = InferenceModeBatchNormalization.of(plain);
+        BatchNormalization back = inference.toPlain();
+        assertThat(back.getClass()).isEqualTo(BatchNormalization.class);
+        assertThat(back).isEqualTo(plain);
+        assertThat(inference.getEps()).isEqualTo(EPS);
+        assertThat(inference.getNOut()).isEqualTo(8);
+        assertThat(inference.getLayerName()).isEqualTo("block_14_expand_BN");
+    }
+}
