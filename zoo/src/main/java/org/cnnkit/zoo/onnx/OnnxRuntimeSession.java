@@ -160,6 +160,21 @@ public final class OnnxRuntimeSession implements InferenceSession {
 
     @Override
     public INDArray output(INDArray images) {
+        return run(images, null);
+    }
+
+    @Override
+    public INDArray output(INDArray images, INDArray into) {
+        Objects.requireNonNull(into, "into");
+        if (into.dataType() != DataType.FLOAT || into.ordering() != 'c' || into.isView()) {
+            throw new CnnkitException("the output array must be a float array in C order, not a view; got "
+                    + into.dataType() + " '" + into.ordering() + "'" + (into.isView() ? " view" : ""));
+        }
+        return run(images, into);
+    }
+
+    /** Runs a batch; the output goes into {@code into} (checked to have its shape) or a new array when it is null. */
+    private INDArray run(INDArray images, INDArray into) {
         INDArray input = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView()
                 ? images : images.castTo(DataType.FLOAT).dup('c');
         long[] shape = input.shape();
@@ -169,7 +184,11 @@ public final class OnnxRuntimeSession implements InferenceSession {
                 OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
             OnnxTensor output = (OnnxTensor) result.get(0);
             long[] outputShape = output.getInfo().getShape();
-            INDArray array = Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            INDArray array = into != null ? into : Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            if (!Arrays.equals(array.shape(), outputShape)) {
+                throw new CnnkitException("the output array has shape " + Arrays.toString(array.shape())
+                        + "; the output of " + source + " has shape " + Arrays.toString(outputShape));
+            }
             FloatBuffer target = array.data().asNioFloat();
             target.position(0).limit((int) array.length());
             target.put(OutputMemory.floats(output));
