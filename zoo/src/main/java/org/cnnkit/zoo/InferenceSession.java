@@ -25,7 +25,7 @@ public interface InferenceSession extends AutoCloseable {
 
     /**
      * Runs inference on a batch and writes the output into an array the caller keeps between batches. A new output
-     * array costs more than its copy: touching fresh native memory took 40-65 ms for MobileNetV2's 2.6 MB output of
+     * array costs more than its copy: allocating it took 38-66 ms for MobileNetV2's 2.6 MB output of
      * 32 images at 100x100 on the 2 loaded cores where a copy into reused memory took 0.3-0.5 ms (see
      * docs/performance.md). This default copies {@link #output(INDArray)}; the ONNX Runtime session copies straight
      * from the engine's memory.
