@@ -3,6 +3,7 @@ package org.cnnkit.examples.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Supplier;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
@@ -15,7 +16,6 @@ import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.SeedCnn;
 import org.cnnkit.zoo.Vgg16;
-import org.cnnkit.zoo.onnx.OnnxExport;
 import org.cnnkit.zoo.onnx.OnnxRuntimeSession;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
@@ -68,29 +68,86 @@ final class BenchNetworks {
         return InferenceFolding.fold(mobileNetV2Features(alpha, size), InputShape.rgb(size));
     }
 
+    /** A benchmark network, built on demand, and its input shape. */
+    record BenchNetwork(String id, Supplier<ComputationGraph> builder, InputShape shape) {
+
+        /** {@return a new graph of this network} */
+        ComputationGraph graph() {
+            return builder.get();
+        }
+    }
+
     /**
-     * A session on an engine (null: the fastest available) for the graph {@code network} builds. For ONNX Runtime the
-     * graph is exported to a temporary file and dropped before the session loads it, so that the DL4J copy of the
-     * weights is not counted in the workload's peak memory (as a service that loads an exported model would run).
+     * The networks of the inference workloads by id: {@code cnn-<size>} (the notebook CNN, 3 classes),
+     * {@code mnv2-folded-<alpha>-<size>} ({@link #foldedMobileNetV2}), {@code vgg16-fc2-<size>} ({@link #vgg16Fc2}).
+     *
+     * @param id the id
+     * @return the network
+     * @throws CnnkitException if the id is not one of these
      */
-    static InferenceSession session(Supplier<ComputationGraph> network, InputShape shape, InferenceEngine engine) {
+    static BenchNetwork network(String id) {
+        String[] parts = id.split("-");
+        try {
+            if (parts.length == 2 && parts[0].equals("cnn")) {
+                int size = Integer.parseInt(parts[1]);
+                return new BenchNetwork(id, () -> seedCnn(size, 3), InputShape.rgb(size));
+            }
+            if (parts.length == 4 && parts[0].equals("mnv2") && parts[1].equals("folded")) {
+                double alpha = Double.parseDouble(parts[2]);
+                int size = Integer.parseInt(parts[3]);
+                return new BenchNetwork(id, () -> foldedMobileNetV2(alpha, size), InputShape.rgb(size));
+            }
+            if (parts.length == 3 && parts[0].equals("vgg16") && parts[1].equals("fc2")) {
+                int size = Integer.parseInt(parts[2]);
+                return new BenchNetwork(id, () -> vgg16Fc2(size), InputShape.rgb(size));
+            }
+        } catch (NumberFormatException e) {
+            // falls through to the error below
+        }
+        throw new CnnkitException("unknown benchmark network '" + id
+                + "'; known: cnn-<size>, mnv2-folded-<alpha>-<size>, vgg16-fc2-<size>");
+    }
+
+    /**
+     * A session on an engine (null: the fastest available) for a benchmark network. DL4J's session runs the graph
+     * built in this JVM. For ONNX Runtime a child JVM ({@link BenchModelExport}) builds the graph and exports it to a
+     * temporary file, and this JVM only opens that file, as the ONNX Runtime peer only opens a model that another
+     * process wrote: neither the DL4J graph's weights nor the JIT compilation of the code that built and exported it
+     * are in this JVM's peak memory and timed batches (as in a service loading an exported model).
+     */
+    static InferenceSession session(BenchNetwork network, InferenceEngine engine) {
         InferenceEngine chosen = engine != null ? engine : InferenceEngine.fastest();
         if (chosen == InferenceEngine.DL4J) {
-            return chosen.open(network.get(), shape, Preprocessing.NONE);
+            return chosen.open(network.graph(), network.shape(), Preprocessing.NONE);
         }
         chosen.requireAvailable();
+        Path file = null;
         try {
-            Path file = Files.createTempFile("cnnkit-bench-", ".onnx");
-            try {
-                OnnxExport.builder().setNetwork(network.get()).setInputShape(shape)
-                        .setPreprocessing(Preprocessing.NONE).build().write(file);
-                System.gc(); // frees the DL4J graph's native memory before ONNX Runtime loads its own copy
-                return OnnxRuntimeSession.open(file);
-            } finally {
-                Files.deleteIfExists(file);
+            file = Files.createTempFile("cnnkit-bench-", ".onnx");
+            Process child = new ProcessBuilder(ChildJvm.command(BenchModelExport.class,
+                    List.of(network.id(), file.toString())))
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            int exit = child.waitFor();
+            if (exit != 0) {
+                throw new CnnkitException("the JVM exporting benchmark network " + network.id()
+                        + " to ONNX exited with " + exit + " (its log is above)");
             }
+            return OnnxRuntimeSession.open(file);
         } catch (IOException e) {
-            throw new CnnkitException("cannot write a temporary ONNX model: " + e.getMessage(), e);
+            throw new CnnkitException("cannot export benchmark network " + network.id() + " to a temporary ONNX file: "
+                    + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException("interrupted while exporting benchmark network " + network.id(), e);
+        } finally {
+            if (file != null) {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    file.toFile().deleteOnExit();
+                }
+            }
         }
     }
 

@@ -4,9 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -127,21 +125,13 @@ public final class Benchmark {
     public static List<String> runForked(List<String> names, String peer, InferenceEngine engine, PrintWriter out) {
         List<String> failed = new ArrayList<>();
         for (String name : select(names)) {
-            List<String> command = new ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                    .filter(a -> !a.startsWith("-agentlib") && !a.startsWith("-javaagent")).toList());
-            command.add("-cp");
-            command.add(System.getProperty("java.class.path"));
-            command.add(BenchMain.class.getName());
-            command.add("--in-process");
-            command.add("--peer");
-            command.add(peer);
+            List<String> args = new ArrayList<>(List.of("--in-process", "--peer", peer));
             if (engine != null) {
-                command.add("--engine");
-                command.add(engine.id());
+                args.add("--engine");
+                args.add(engine.id());
             }
-            command.add(name);
+            args.add(name);
+            List<String> command = ChildJvm.command(BenchMain.class, args);
             try {
                 Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
                 try (BufferedReader lines = new BufferedReader(

@@ -45,10 +45,10 @@ final class NetworkWorkloads {
 
     /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */
     static BenchResult cnnInfer(String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.seedCnn(100, CLASSES),
-                InputShape.rgb(100), engine)) {
+        try (InferenceSession net = BenchNetworks.session(BenchNetworks.network("cnn-100"), engine)) {
             INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
-            double seconds = Timing.secondsPerStep(() -> net.output(x), 3, 30);
+            INDArray out = net.output(x);
+            double seconds = Timing.secondsPerStep(() -> net.output(x, out), 3, 30);
             return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH, "engine",
                     net.engine().id()));
         }
@@ -59,12 +59,14 @@ final class NetworkWorkloads {
      * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}).
      */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.foldedMobileNetV2(alpha, size),
-                InputShape.rgb(size), engine)) {
+        try (InferenceSession net = BenchNetworks.session(
+                BenchNetworks.network("mnv2-folded-" + alpha + "-" + size), engine)) {
             INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
             // the ONNX Runtime peer's warm-up and timed iterations
             int iterations = size == 100 ? (alpha < 1 ? 30 : 10) : (alpha < 1 ? 10 : 5);
-            double seconds = Timing.secondsPerStep(() -> net.output(x), size == 100 && alpha < 1 ? 3 : 2, iterations);
+            INDArray out = net.output(x);
+            double seconds = Timing.secondsPerStep(() -> net.output(x, out), size == 100 && alpha < 1 ? 3 : 2,
+                    iterations);
             return result(name, BATCH / seconds, peer, Map.of("batch", BATCH, "engine", net.engine().id()));
         }
     }
@@ -123,11 +125,11 @@ final class NetworkWorkloads {
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */
     static BenchResult vgg16Fc2(String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(() -> BenchNetworks.vgg16Fc2(224), InputShape.rgb(224),
-                engine)) {
+        try (InferenceSession net = BenchNetworks.session(BenchNetworks.network("vgg16-fc2-224"), engine)) {
             int batch = 16;
             INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
-            double seconds = Timing.secondsPerStep(() -> net.output(x), 1, 2);
+            INDArray out = net.output(x);
+            double seconds = Timing.secondsPerStep(() -> net.output(x, out), 1, 2);
             return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch, "engine", net.engine().id()));
         }
     }

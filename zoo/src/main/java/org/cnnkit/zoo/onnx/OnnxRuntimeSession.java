@@ -25,9 +25,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * The {@link InferenceEngine#ONNX_RUNTIME} engine: an ONNX Runtime session (CPU) on a cnnkit ONNX model, with as many
  * intra-op threads as cores, all graph optimizations (ONNX Runtime folds batch normalization into convolutions and
  * fuses activations itself) and sequential execution. Batches are fed as NCHW float tensors wrapping the batch's
- * own native memory (no copy when it is a contiguous float array); the output is copied once into the returned
- * array. (Letting ONNX Runtime write the output into the array's memory, a pinned output, ran MobileNetV2 at about
- * half the speed: measured side by side in one JVM, 52-74 against 97-137 images/s.)
+ * own native memory (no copy when it is a contiguous float array); the output is copied once, from ONNX Runtime's
+ * native memory straight into the returned array's ({@link OutputMemory}: no copy on the Java heap). (Letting ONNX
+ * Runtime write the output into the array's memory, a pinned output, ran MobileNetV2 at about half the speed:
+ * measured side by side in one JVM, 52-74 against 97-137 images/s, and again 130-181 against 247-284.)
  *
  * <p>{@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
  * Thread-safe: ONNX Runtime runs concurrent calls on one session. {@link #close()} releases the native session; a
@@ -159,6 +160,21 @@ public final class OnnxRuntimeSession implements InferenceSession {
 
     @Override
     public INDArray output(INDArray images) {
+        return run(images, null);
+    }
+
+    @Override
+    public INDArray output(INDArray images, INDArray into) {
+        Objects.requireNonNull(into, "into");
+        if (into.dataType() != DataType.FLOAT || into.ordering() != 'c' || into.isView()) {
+            throw new CnnkitException("the output array must be a float array in C order, not a view; got "
+                    + into.dataType() + " '" + into.ordering() + "'" + (into.isView() ? " view" : ""));
+        }
+        return run(images, into);
+    }
+
+    /** Runs a batch; the output goes into {@code into} (checked to have its shape) or a new array when it is null. */
+    private INDArray run(INDArray images, INDArray into) {
         INDArray input = images.dataType() == DataType.FLOAT && images.ordering() == 'c' && !images.isView()
                 ? images : images.castTo(DataType.FLOAT).dup('c');
         long[] shape = input.shape();
@@ -168,10 +184,14 @@ public final class OnnxRuntimeSession implements InferenceSession {
                 OrtSession.Result result = session.run(Map.of(inputName, tensor))) {
             OnnxTensor output = (OnnxTensor) result.get(0);
             long[] outputShape = output.getInfo().getShape();
-            INDArray array = Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            INDArray array = into != null ? into : Nd4j.createUninitialized(DataType.FLOAT, outputShape, 'c');
+            if (!Arrays.equals(array.shape(), outputShape)) {
+                throw new CnnkitException("the output array has shape " + Arrays.toString(array.shape())
+                        + "; the output of " + source + " has shape " + Arrays.toString(outputShape));
+            }
             FloatBuffer target = array.data().asNioFloat();
             target.position(0).limit((int) array.length());
-            target.put(output.getFloatBuffer());
+            target.put(OutputMemory.floats(output));
             return array;
         } catch (OrtException e) {
             throw new CnnkitException("ONNX Runtime failed on " + source + " for a batch of shape "
