@@ -11,6 +11,7 @@ import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.retrieval.store.ExactVectorStore;
 import org.cnnkit.retrieval.store.StoreBatch;
 import org.cnnkit.retrieval.store.VectorStore;
 
@@ -55,6 +56,17 @@ public final class RetrievalEvaluation {
         }
         index.addAll(ids, vectors, null);
         index.fit();
+        if (settings.expansion().isPresent()) {
+            QueryExpansion expansion = settings.expansion().get();
+            try (VectorStore store = ExactVectorStore.inMemory(index)) {
+                int[][] rankings = new int[n][];
+                for (int q = 0; q < n; q++) {
+                    rankings[q] = expansion.searchById(store, ids.get(q), n - 1).stream()
+                            .mapToInt(m -> Integer.parseInt(m.id())).toArray();
+                }
+                return scoreRankings(rankings, labels);
+            }
+        }
         return score(index.pairwiseDistances(), labels);
     }
 
@@ -96,8 +108,11 @@ public final class RetrievalEvaluation {
         ProgressTracker tracker = ProgressTracker.start("evaluating " + store, n,
                 listener == null ? ProgressListener.none() : listener);
         int[][] rankings = new int[n][];
+        java.util.Optional<QueryExpansion> expansion = store.schema().settings().expansion();
         for (int q = 0; q < n; q++) {
-            List<Match> matches = store.searchById(Integer.toString(q), n - 1);
+            List<Match> matches = expansion.isPresent()
+                    ? expansion.get().searchById(store, Integer.toString(q), n - 1)
+                    : store.searchById(Integer.toString(q), n - 1);
             rankings[q] = matches.stream().mapToInt(m -> Integer.parseInt(m.id())).toArray();
             tracker.advance(1);
         }
@@ -268,7 +283,7 @@ public final class RetrievalEvaluation {
             for (int i = 0; i < queries.size(); i++) {
                 queryRows[i] = vectors[queries.get(i)];
             }
-            List<List<Match>> found = index.search(queryRows, database.size());
+            List<List<Match>> found = search(index, settings, queryRows, database.size());
             for (int i = 0; i < queries.size(); i++) {
                 int q = queries.get(i);
                 rankings[q] = found.get(i).stream().mapToInt(m -> Integer.parseInt(m.id())).toArray();
@@ -312,8 +327,18 @@ public final class RetrievalEvaluation {
         }
         index.addAll(ids, vectors, null);
         index.fit();
-        return NearDuplicateMetrics.score(queries, index.search(queries.vectors(), NearDuplicateMetrics.DEPTH),
-                vectors.length);
+        return NearDuplicateMetrics.score(queries, search(index, settings, queries.vectors(),
+                NearDuplicateMetrics.DEPTH), vectors.length);
+    }
+
+    /** Searches a fitted index as a store with these settings would: through the query expansion, if any. */
+    private static List<List<Match>> search(FeatureIndex index, SearchSettings settings, float[][] queries, int k) {
+        if (settings.expansion().isEmpty()) {
+            return index.search(queries, k);
+        }
+        try (VectorStore store = ExactVectorStore.inMemory(index)) {
+            return settings.expansion().get().search(store, queries, k);
+        }
     }
 
     /**
@@ -326,8 +351,11 @@ public final class RetrievalEvaluation {
      */
     public static NearDuplicateMetrics nearDuplicates(VectorStore store, NearDuplicateSuite.Queries queries) {
         Objects.requireNonNull(store, "store");
-        return NearDuplicateMetrics.score(queries, store.search(queries.vectors(), NearDuplicateMetrics.DEPTH),
-                store.size());
+        java.util.Optional<QueryExpansion> expansion = store.schema().settings().expansion();
+        List<List<Match>> found = expansion.isPresent()
+                ? expansion.get().search(store, queries.vectors(), NearDuplicateMetrics.DEPTH)
+                : store.search(queries.vectors(), NearDuplicateMetrics.DEPTH);
+        return NearDuplicateMetrics.score(queries, found, store.size());
     }
 
     /**
