@@ -558,6 +558,67 @@ public final class FeatureIndex {
         }
     }
 
+    /**
+     * Finds the k stored vectors nearest to each of several vectors that are already in the search space (after the
+     * fitted transforms, unit length under cosine), such as an expanded query made from {@link #spaceVector} values.
+     *
+     * @param vectors {@link #searchDimension()} finite values each
+     * @param k how many matches per vector, at least 1
+     * @return one list of matches per vector, each nearest first
+     * @throws CnnkitException if a vector has the wrong dimension or a non-finite value, or k is below 1
+     */
+    public List<List<Match>> searchInSpace(float[][] vectors, int k) {
+        Objects.requireNonNull(vectors, "vectors");
+        checkK(k);
+        lock.readLock().lock();
+        try {
+            if (size == 0 || vectors.length == 0) {
+                List<List<Match>> empty = new ArrayList<>();
+                for (int i = 0; i < vectors.length; i++) {
+                    empty.add(List.of());
+                }
+                return empty;
+            }
+            if (pipeline == null) {
+                throw new CnnkitException("the index's transforms " + transforms + " are not fitted yet: fit() first");
+            }
+            int columns = (int) space.columns();
+            float[] flat = new float[Math.multiplyExact(vectors.length, columns)];
+            for (int i = 0; i < vectors.length; i++) {
+                if (vectors[i].length != columns) {
+                    throw new CnnkitException("search-space vector " + i + " has " + vectors[i].length
+                            + " values, the search space has " + columns);
+                }
+                for (int j = 0; j < columns; j++) {
+                    if (!Float.isFinite(vectors[i][j])) {
+                        throw new CnnkitException("search-space vector " + i + " has a non-finite value at " + j);
+                    }
+                }
+                System.arraycopy(vectors[i], 0, flat, i * columns, columns);
+            }
+            return searchLocked(Nd4j.createFromArray(flat).reshape(vectors.length, columns), k);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Returns a copy of an entry's vector in the search space: after the fitted transforms (and at unit length under
+     * cosine), as searches compare it.
+     *
+     * @param id the id
+     * @return the vector, or empty when the id is absent or the transforms are not fitted yet
+     */
+    public Optional<float[]> spaceVector(String id) {
+        lock.readLock().lock();
+        try {
+            Integer row = rowOf.get(id);
+            return row == null || pipeline == null ? Optional.empty() : Optional.of(space.getRow(row).toFloatVector());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     private List<List<Match>> searchLocked(INDArray queries, int k) {
         int q = (int) queries.rows();
         int candidates = Math.min(size, k + Math.min(k, EXTRA_CANDIDATES));

@@ -500,7 +500,7 @@ public final class ImageSearch implements AutoCloseable {
             throw new CnnkitException("the number of matches must be at least 1, got " + topN);
         }
         float[][] vectors = extractor.extract(queries, listener);
-        List<List<Match>> matches = store.search(vectors, topN);
+        List<List<Match>> matches = searchStore(vectors, topN);
         List<QueryResult> results = new ArrayList<>();
         for (int i = 0; i < queries.size(); i++) {
             results.add(new QueryResult(queries.get(i), toImageMatches(matches.get(i))));
@@ -524,7 +524,7 @@ public final class ImageSearch implements AutoCloseable {
         ExtractionResult extracted = extractor.extractReadable(queries, listener);
         List<QueryResult> results = new ArrayList<>();
         if (!extracted.files().isEmpty()) {
-            List<List<Match>> matches = store.search(extracted.vectors(), topN);
+            List<List<Match>> matches = searchStore(extracted.vectors(), topN);
             for (int i = 0; i < extracted.files().size(); i++) {
                 results.add(new QueryResult(extracted.files().get(i), toImageMatches(matches.get(i))));
             }
@@ -540,7 +540,19 @@ public final class ImageSearch implements AutoCloseable {
      * @return the matches, nearest first
      */
     public List<ImageMatch> search(BufferedImage query, int topN) {
-        return toImageMatches(store.search(new float[][] {extractor.extract(query)}, topN).get(0));
+        return toImageMatches(searchStore(new float[][] {extractor.extract(query)}, topN).get(0));
+    }
+
+    /**
+     * Searches the store with extracted vectors, through the store's {@link QueryExpansion} when it records one.
+     *
+     * @param vectors the queries, as extracted
+     * @param topN how many matches per query, at least 1
+     * @return one list per query, nearest first
+     */
+    public List<List<Match>> searchStore(float[][] vectors, int topN) {
+        Optional<QueryExpansion> expansion = store.schema().settings().expansion();
+        return expansion.isPresent() ? expansion.get().search(store, vectors, topN) : store.search(vectors, topN);
     }
 
     private List<ImageMatch> toImageMatches(List<Match> matches) {

@@ -11,6 +11,7 @@ import org.cnnkit.core.data.ImageFolder;
 import org.cnnkit.core.data.LabeledImage;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.retrieval.store.ExactVectorStore;
 import org.cnnkit.retrieval.store.StoreBatch;
 import org.cnnkit.retrieval.store.VectorStore;
 
@@ -55,6 +56,17 @@ public final class RetrievalEvaluation {
         }
         index.addAll(ids, vectors, null);
         index.fit();
+        if (settings.expansion().isPresent()) {
+            QueryExpansion expansion = settings.expansion().get();
+            try (VectorStore store = ExactVectorStore.inMemory(index)) {
+                int[][] rankings = new int[n][];
+                for (int q = 0; q < n; q++) {
+                    rankings[q] = expansion.searchById(store, ids.get(q), n - 1).stream()
+                            .mapToInt(m -> Integer.parseInt(m.id())).toArray();
+                }
+                return scoreRankings(rankings, labels);
+            }
+        }
         return score(index.pairwiseDistances(), labels);
     }
 
@@ -96,8 +108,11 @@ public final class RetrievalEvaluation {
         ProgressTracker tracker = ProgressTracker.start("evaluating " + store, n,
                 listener == null ? ProgressListener.none() : listener);
         int[][] rankings = new int[n][];
+        java.util.Optional<QueryExpansion> expansion = store.schema().settings().expansion();
         for (int q = 0; q < n; q++) {
-            List<Match> matches = store.searchById(Integer.toString(q), n - 1);
+            List<Match> matches = expansion.isPresent()
+                    ? expansion.get().searchById(store, Integer.toString(q), n - 1)
+                    : store.searchById(Integer.toString(q), n - 1);
             rankings[q] = matches.stream().mapToInt(m -> Integer.parseInt(m.id())).toArray();
             tracker.advance(1);
         }
@@ -138,10 +153,34 @@ public final class RetrievalEvaluation {
      */
     static RetrievalMetrics scoreRankings(int[][] rankings, int[] labels) {
         int n = labels.length;
+        int[][] others = new int[n][];
+        for (int q = 0; q < n; q++) {
+            final int query = q;
+            others[q] = java.util.Arrays.stream(rankings[q]).filter(item -> item != query).toArray();
+        }
+        Map<Integer, Integer> classSizes = classSizes(labels);
+        int[] relevant = new int[n];
+        for (int q = 0; q < n; q++) {
+            relevant[q] = classSizes.get(labels[q]) - 1;
+        }
+        return scoreRankings(others, labels, labels, relevant);
+    }
+
+    private static Map<Integer, Integer> classSizes(int[] labels) {
         Map<Integer, Integer> classSizes = new HashMap<>();
         for (int label : labels) {
             classSizes.merge(label, 1, Integer::sum);
         }
+        return classSizes;
+    }
+
+    /**
+     * Scores rankings of a database: {@code rankings[q]} lists database items (positions in {@code itemLabels}) for
+     * query {@code q}, nearest first; an item is relevant when its label is the query's, and {@code relevant[q]} is
+     * how many relevant items the database holds (recall's denominator; a query with none counts 0 towards mAP).
+     */
+    static RetrievalMetrics scoreRankings(int[][] rankings, int[] queryLabels, int[] itemLabels, int[] relevant) {
+        int n = queryLabels.length;
         int maxRank = RetrievalMetrics.MAX_RANK;
         int levels = RetrievalMetrics.RECALL_LEVELS;
         double sumAp = 0;
@@ -150,24 +189,22 @@ public final class RetrievalEvaluation {
         int[] hitsAt = new int[maxRank];
         double[] bestPrecisionFrom = new double[levels];
         for (int query = 0; query < n; query++) {
-            int relevantTotal = classSizes.get(labels[query]) - 1;
+            int relevantTotal = relevant[query];
             java.util.Arrays.fill(bestPrecisionFrom, 0);
             int rank = 0;
             int hits = 0;
             double precisionSum = 0;
             for (int item : rankings[query]) {
-                if (item == query) {
-                    continue;
-                }
                 rank++;
-                if (labels[item] == labels[query]) {
+                if (itemLabels[item] == queryLabels[query]) {
                     hits++;
                     double precision = (double) hits / rank;
                     precisionSum += precision;
                     // This precision is reached at recall hits / relevantTotal: it bounds the interpolated
                     // precision of every level up to that recall.
                     int level = (int) Math.floor((double) hits / relevantTotal * (levels - 1) + 1e-9);
-                    bestPrecisionFrom[level] = Math.max(bestPrecisionFrom[level], precision);
+                    bestPrecisionFrom[Math.min(level, levels - 1)] =
+                            Math.max(bestPrecisionFrom[Math.min(level, levels - 1)], precision);
                 }
                 if (rank <= maxRank) {
                     hitsAt[rank - 1] = hits;
@@ -198,6 +235,127 @@ public final class RetrievalEvaluation {
         }
         return new RetrievalMetrics(sumAp / n, precisionAtRanks.get(0), precisionAtRanks.get(3),
                 precisionAtRanks.get(9), n, precisionAtRanks, interpolated);
+    }
+
+    /**
+     * Evaluates by split halves, the held-out protocol: every class is split in two (its items in collection order,
+     * alternately), an index is fitted on one half and queried with every item of the other half, then the reverse.
+     * Nothing of a query is in the index it searches, so methods that use the collection (PCA, expansions) are
+     * scored on images they were not fitted on. The metrics average all {@code n} queries of both directions.
+     *
+     * @param vectors the collection, all of one dimension
+     * @param labels one label per vector
+     * @param settings the metric and transforms to evaluate
+     * @return the metrics
+     * @throws CnnkitException if there are fewer than 4 vectors, the lengths differ, or a vector is invalid
+     */
+    public static RetrievalMetrics evaluateHalves(float[][] vectors, int[] labels, SearchSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        if (vectors.length != labels.length) {
+            throw new CnnkitException(vectors.length + " vectors but " + labels.length + " labels");
+        }
+        int n = vectors.length;
+        if (n < 4) {
+            throw new CnnkitException("split-halves evaluation needs at least 4 items, got " + n);
+        }
+        boolean[] first = halves(labels);
+        int[][] rankings = new int[n][];
+        int[] relevant = new int[n];
+        for (boolean indexed : new boolean[] {true, false}) {
+            List<Integer> database = new ArrayList<>();
+            List<Integer> queries = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                (first[i] == indexed ? database : queries).add(i);
+            }
+            FeatureIndex index = settings.applyTo(FeatureIndex.builder().setDimension(vectors[0].length)
+                    .optInitialCapacity(database.size())).build();
+            float[][] rows = new float[database.size()][];
+            List<String> ids = new ArrayList<>(database.size());
+            Map<Integer, Integer> classCounts = new HashMap<>();
+            for (int i = 0; i < database.size(); i++) {
+                rows[i] = vectors[database.get(i)];
+                ids.add(Integer.toString(database.get(i)));
+                classCounts.merge(labels[database.get(i)], 1, Integer::sum);
+            }
+            index.addAll(ids, rows, null);
+            index.fit();
+            float[][] queryRows = new float[queries.size()][];
+            for (int i = 0; i < queries.size(); i++) {
+                queryRows[i] = vectors[queries.get(i)];
+            }
+            List<List<Match>> found = search(index, settings, queryRows, database.size());
+            for (int i = 0; i < queries.size(); i++) {
+                int q = queries.get(i);
+                rankings[q] = found.get(i).stream().mapToInt(m -> Integer.parseInt(m.id())).toArray();
+                relevant[q] = classCounts.getOrDefault(labels[q], 0);
+            }
+        }
+        return scoreRankings(rankings, labels, labels, relevant);
+    }
+
+    /** Marks the first half of each class: its 1st, 3rd, 5th... item in collection order. */
+    static boolean[] halves(int[] labels) {
+        Map<Integer, Integer> seen = new HashMap<>();
+        boolean[] first = new boolean[labels.length];
+        for (int i = 0; i < labels.length; i++) {
+            first[i] = seen.merge(labels[i], 1, Integer::sum) % 2 == 1;
+        }
+        return first;
+    }
+
+    /**
+     * Measures near-duplicate recall: an index of the collection (transforms fitted on it) is searched with each
+     * distorted copy, and the copy's original must come first (recall@1) or among the first 4 (recall@4).
+     *
+     * @param vectors the collection
+     * @param queries the distorted copies of some of its items ({@link NearDuplicateSuite#extract})
+     * @param settings the metric and transforms to evaluate
+     * @return recall@1 and recall@4, overall and per distortion
+     * @throws CnnkitException if the collection is empty or a query names an item outside it
+     */
+    public static NearDuplicateMetrics nearDuplicates(float[][] vectors, NearDuplicateSuite.Queries queries,
+                                                      SearchSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        if (vectors.length == 0) {
+            throw new CnnkitException("near-duplicate evaluation needs a collection of at least 1 vector");
+        }
+        FeatureIndex index = settings.applyTo(FeatureIndex.builder().setDimension(vectors[0].length)
+                .optInitialCapacity(vectors.length)).build();
+        List<String> ids = new ArrayList<>(vectors.length);
+        for (int i = 0; i < vectors.length; i++) {
+            ids.add(Integer.toString(i));
+        }
+        index.addAll(ids, vectors, null);
+        index.fit();
+        return NearDuplicateMetrics.score(queries, search(index, settings, queries.vectors(),
+                NearDuplicateMetrics.DEPTH), vectors.length);
+    }
+
+    /** Searches a fitted index as a store with these settings would: through the query expansion, if any. */
+    private static List<List<Match>> search(FeatureIndex index, SearchSettings settings, float[][] queries, int k) {
+        if (settings.expansion().isEmpty()) {
+            return index.search(queries, k);
+        }
+        try (VectorStore store = ExactVectorStore.inMemory(index)) {
+            return settings.expansion().get().search(store, queries, k);
+        }
+    }
+
+    /**
+     * Measures near-duplicate recall through a store's own searches: the store must hold the collection under ids
+     * {@code 0..n-1} (as {@link #evaluate(VectorStore, float[][], int[], ProgressListener)} leaves it).
+     *
+     * @param store the store holding the collection
+     * @param queries the distorted copies
+     * @return recall@1 and recall@4, overall and per distortion
+     */
+    public static NearDuplicateMetrics nearDuplicates(VectorStore store, NearDuplicateSuite.Queries queries) {
+        Objects.requireNonNull(store, "store");
+        java.util.Optional<QueryExpansion> expansion = store.schema().settings().expansion();
+        List<List<Match>> found = expansion.isPresent()
+                ? expansion.get().search(store, queries.vectors(), NearDuplicateMetrics.DEPTH)
+                : store.search(queries.vectors(), NearDuplicateMetrics.DEPTH);
+        return NearDuplicateMetrics.score(queries, found, store.size());
     }
 
     /**

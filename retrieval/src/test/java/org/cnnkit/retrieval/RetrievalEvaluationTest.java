@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.List;
 import java.util.Random;
 import org.cnnkit.core.CnnkitException;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,69 @@ class RetrievalEvaluationTest {
         }
         assertThat(levels.get(0)).isEqualTo(0.0);
         assertThat(levels.get(levels.size() - 1)).isEqualTo(1.0);
+    }
+
+    @Test
+    void splitHalvesQueriesEachHalfWithTheOther() {
+        // Halves: items 0 and 2 (first of each class), items 1 and 3. Item 1 (3.0) ranks 2 (1.0) before 0 (0.0):
+        // AP 1/2; item 3 finds 2 first: AP 1; item 0 finds 1 first: AP 1; item 2 (1.0) ranks 1 (3.0) before 3: AP 1/2.
+        float[][] vectors = {{0f}, {3f}, {1f}, {4f}};
+        int[] labels = {0, 0, 1, 1};
+        RetrievalMetrics metrics = RetrievalEvaluation.evaluateHalves(vectors, labels, SearchSettings.raw());
+        assertThat(metrics.meanAveragePrecision()).isCloseTo(0.75, within(1e-9));
+        assertThat(metrics.precisionAt1()).isCloseTo(0.5, within(1e-9));
+        assertThat(metrics.queries()).isEqualTo(4);
+        assertThat(RetrievalEvaluation.halves(new int[] {0, 0, 1, 0, 1})).containsExactly(true, false, true, true, false);
+        assertThatThrownBy(() -> RetrievalEvaluation.evaluateHalves(new float[][] {{0f}, {1f}}, new int[] {0, 1},
+                SearchSettings.raw())).isInstanceOf(CnnkitException.class).hasMessageContaining("at least 4");
+    }
+
+    @Test
+    void nearDuplicateRecallCountsTheOriginalAtRankOneAndWithinFour() {
+        float[][] vectors = new float[10][];
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = new float[] {i, 0f};
+        }
+        // A copy of 3 nearest to 3; a copy of 5 nearest to 6 but with 5 second; a copy of 0 far away (at 9).
+        float[][] copies = {{3.1f, 0f}, {5.6f, 0f}, {9f, 0f}};
+        NearDuplicateSuite.Queries queries = new NearDuplicateSuite.Queries(copies, new int[] {3, 5, 0},
+                List.of(NearDuplicateSuite.Distortion.CROP, NearDuplicateSuite.Distortion.JPEG,
+                        NearDuplicateSuite.Distortion.JPEG));
+        NearDuplicateMetrics metrics = RetrievalEvaluation.nearDuplicates(vectors, queries, SearchSettings.raw());
+        assertThat(metrics.recallAt1()).isCloseTo(1.0 / 3, within(1e-9));
+        assertThat(metrics.recallAt4()).isCloseTo(2.0 / 3, within(1e-9));
+        assertThat(metrics.queries()).isEqualTo(3);
+        assertThat(metrics.perDistortion()).extracting(NearDuplicateMetrics.DistortionRecall::distortion)
+                .containsExactly(NearDuplicateSuite.Distortion.CROP, NearDuplicateSuite.Distortion.JPEG);
+        assertThat(metrics.perDistortion().get(1).recallAt1()).isZero();
+        assertThat(metrics.perDistortion().get(1).recallAt4()).isCloseTo(0.5, within(1e-9));
+    }
+
+    @Test
+    void theDefaultExpansionKeepsSeparatedClustersPerfectAndPinsNearCopies() {
+        Random random = new Random(8);
+        float[][] vectors = new float[48][8];
+        int[] labels = new int[vectors.length];
+        for (int i = 0; i < vectors.length; i++) {
+            labels[i] = i % 4;
+            for (int j = 0; j < 8; j++) {
+                vectors[i][j] = (j == labels[i] ? 10f : 0f) + (float) random.nextGaussian();
+            }
+        }
+        SearchSettings settings = SearchSettings.defaults();
+        assertThat(settings.expansion()).contains(QueryExpansion.defaults());
+        assertThat(RetrievalEvaluation.evaluate(vectors, labels, settings).meanAveragePrecision()).isEqualTo(1.0);
+        assertThat(RetrievalEvaluation.evaluateHalves(vectors, labels, settings).meanAveragePrecision()).isEqualTo(1.0);
+        float[][] copies = new float[vectors.length][];
+        int[] originals = new int[vectors.length];
+        for (int i = 0; i < vectors.length; i++) {
+            copies[i] = vectors[i].clone();
+            copies[i][7] += 0.002f;
+            originals[i] = i;
+        }
+        NearDuplicateSuite.Queries queries = new NearDuplicateSuite.Queries(copies, originals,
+                java.util.Collections.nCopies(vectors.length, NearDuplicateSuite.Distortion.COMBINED));
+        assertThat(RetrievalEvaluation.nearDuplicates(vectors, queries, settings).recallAt1()).isEqualTo(1.0);
     }
 
     @Test

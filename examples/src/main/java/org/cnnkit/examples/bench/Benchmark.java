@@ -54,6 +54,7 @@ public final class Benchmark {
         w.put("pipeline-decode-augment-224", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-224", 224,
                 peer));
         w.put(ServeSearchWorkload.NAME, (peer, engine) -> ServeSearchWorkload.run(peer));
+        w.put(SearchDefaultsWorkload.NAME, (peer, engine) -> SearchDefaultsWorkload.run(peer));
         return java.util.Collections.unmodifiableMap(w);
     }
 

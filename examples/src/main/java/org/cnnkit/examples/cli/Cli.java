@@ -36,6 +36,7 @@ import picocli.CommandLine.Spec;
                 SearchCommand.class,
                 ExportCommand.class,
                 EvaluateRetrievalCommand.class,
+                DuplicatesCommand.class,
                 ServeCommand.class,
                 BenchCommand.class,
                 DemoCommand.class,

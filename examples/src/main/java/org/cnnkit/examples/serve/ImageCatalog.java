@@ -9,6 +9,7 @@ import java.util.Optional;
 import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.Match;
+import org.cnnkit.retrieval.QueryExpansion;
 import org.cnnkit.retrieval.store.VectorStore;
 
 /**
@@ -52,14 +53,16 @@ final class ImageCatalog {
         return store.contains(id);
     }
 
-    /** The k nearest entries to each extracted query vector, nearest first. */
+    /** The k nearest entries to each extracted query vector, nearest first (through the store's query expansion). */
     List<List<Match>> search(float[][] queries, int k) {
-        return store.search(queries, k);
+        Optional<QueryExpansion> expansion = store.schema().settings().expansion();
+        return expansion.isPresent() ? expansion.get().search(store, queries, k) : store.search(queries, k);
     }
 
-    /** The k nearest entries to a stored one, the entry itself left out. */
+    /** The k nearest entries to a stored one, the entry itself left out (through the store's query expansion). */
     List<Match> searchById(String id, int k) {
-        return store.searchById(id, k);
+        Optional<QueryExpansion> expansion = store.schema().settings().expansion();
+        return expansion.isPresent() ? expansion.get().searchById(store, id, k) : store.searchById(id, k);
     }
 
     /** The file of a stored entry, if the id is stored and its file is a regular file. */

@@ -82,29 +82,69 @@ class RetrievalCommandsTest {
         Path evaluationReport = dir.resolve("evaluate.json");
         Path plots = dir.resolve("plots");
         assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(),
-                "--report", evaluationReport.toString(), "--plot", plots.toString()}, extractor)))
-                .as(err.toString()).isZero();
+                "--report", evaluationReport.toString(), "--plot", plots.toString(), "--near-duplicates", "4"},
+                extractor))).as(err.toString()).isZero();
         JsonNode evaluation = new ObjectMapper().readTree(evaluationReport.toFile());
         assertThat(evaluation.get("queries").asInt()).isEqualTo(24);
         for (String key : new String[] {"map", "precision_at_1", "precision_at_4", "precision_at_10"}) {
             assertThat(evaluation.get(key).asDouble()).as(key).isBetween(0.0, 1.0);
+            assertThat(evaluation.get("halves").get(key).asDouble()).as("halves " + key).isBetween(0.0, 1.0);
+            assertThat(evaluation.get("leave_one_out").get(key).asDouble()).isEqualTo(evaluation.get(key).asDouble());
         }
+        assertThat(evaluation.get("protocol").asText()).isEqualTo("loo");
         assertThat(evaluation.get("variants").size()).isGreaterThanOrEqualTo(4);
+        assertThat(evaluation.get("variants").get(0).get("halves_map").asDouble()).isBetween(0.0, 1.0);
+        JsonNode copies = evaluation.get("near_duplicates");
+        assertThat(copies.get("queries").asInt()).isEqualTo(24);
+        assertThat(copies.get("per_distortion")).hasSize(6);
+        assertThat(copies.get("per_distortion").get(5).get("distortion").asText()).isEqualTo("combined");
+        assertThat(copies.get("recall_at_4").asDouble()).isBetween(copies.get("recall_at_1").asDouble(), 1.0);
+        assertThat(out.toString()).contains("split halves").contains("near-duplicate recall@1");
 
         // The same evaluation through a store scores the store's own searches: exact gives the exact figures.
         Path storeReport = dir.resolve("evaluate-store.json");
         assertThat(run(concat(new String[] {"evaluate-retrieval", "--data", gallery.toString(), "--store",
-                "exact:" + dir.resolve("evaluated.cfi"), "--report", storeReport.toString()}, extractor)))
+                "exact:" + dir.resolve("evaluated.cfi"), "--report", storeReport.toString(), "--near-duplicates",
+                "0", "--protocol", "halves"}, extractor)))
                 .as(err.toString()).isZero();
         JsonNode throughStore = new ObjectMapper().readTree(storeReport.toFile());
         assertThat(throughStore.get("store").asText()).startsWith("exact:");
-        assertThat(throughStore.get("map").asDouble()).isCloseTo(throughStore.get("exact").get("map").asDouble(),
-                org.assertj.core.api.Assertions.within(1e-3));
+        assertThat(throughStore.get("leave_one_out").get("map").asDouble())
+                .isCloseTo(throughStore.get("exact").get("map").asDouble(), org.assertj.core.api.Assertions.within(1e-3));
+        assertThat(throughStore.get("map").asDouble()).isEqualTo(throughStore.get("halves").get("map").asDouble());
+        assertThat(throughStore.get("near_duplicates")).isNull();
         Path curves = plots.resolve("retrieval-curves.png").toAbsolutePath().normalize();
         assertThat(evaluation.get("plots").get("retrieval_curves").asText()).isEqualTo(curves.toString());
         BufferedImage chart = ImageIO.read(curves.toFile());
         assertThat(chart.getWidth()).isEqualTo(1000);
         assertThat(chart.getHeight()).isEqualTo(600);
+    }
+
+    @Test
+    void duplicatesGroupsACopyWithItsOriginalAndDrawsTheGroup() throws Exception {
+        Path weights = CliRunner.mobileNetWeights();
+        Path gallery = dir.resolve("gallery");
+        PatternGallery.write(gallery, 1, 48, 2);
+        Files.copy(gallery.resolve("rings/rings-00.png"), gallery.resolve("rings/rings-copy.png"));
+        Path index = dir.resolve("gallery.cfi");
+        assertThat(run("index", "--data", gallery.toString(), "--out", index.toString(), "--extractor", "mobilenetv2",
+                "--alpha", "0.35", "--weights", weights.toString(), "--image-size", "48")).as(err.toString()).isZero();
+        Path pictures = dir.resolve("groups");
+        Path report = dir.resolve("duplicates.json");
+        assertThat(run("duplicates", "--index", index.toString(), "--picture", pictures.toString(), "--report",
+                report.toString())).as(err.toString()).isZero();
+        JsonNode groups = new ObjectMapper().readTree(report.toFile());
+        assertThat(groups.get("indexed").asInt()).isEqualTo(PatternGallery.FAMILIES.size() + 1);
+        assertThat(groups.get("group_count").asInt()).isGreaterThanOrEqualTo(1);
+        JsonNode first = groups.get("groups").get(0);
+        java.util.List<String> files = new java.util.ArrayList<>();
+        first.get("files").forEach(f -> files.add(Path.of(f.get("file").asText()).getFileName().toString()));
+        assertThat(files).contains("rings-00.png", "rings-copy.png");
+        BufferedImage sheet = ImageIO.read(Path.of(first.get("picture").asText()).toFile());
+        assertThat(sheet.getWidth()).isPositive();
+        assertThat(out.toString()).contains("group 1");
+
+        assertThat(run("duplicates", "--index", index.toString(), "--threshold", "1.5")).isEqualTo(2);
     }
 
     @Test

@@ -10,7 +10,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -240,6 +242,23 @@ public final class ExactVectorStore implements VectorStore {
         return read(() -> {
             StoreChecks.requireValidQueries(schema, queries, k);
             return index.search(queries, k);
+        });
+    }
+
+    @Override
+    public List<List<Match>> searchInSpace(float[][] vectors, int k) {
+        Objects.requireNonNull(vectors, "vectors");
+        return read(() -> index.searchInSpace(vectors, k));
+    }
+
+    @Override
+    public Map<String, float[]> spaceVectors(Collection<String> ids) {
+        return read(() -> {
+            Map<String, float[]> found = new java.util.LinkedHashMap<>();
+            for (String id : ids) {
+                index.spaceVector(id).ifPresent(vector -> found.put(id, vector));
+            }
+            return found;
         });
     }
 

@@ -104,4 +104,27 @@ public final class StoreChecks {
             throw new CnnkitException(what + " is all zeros, which has no direction for the cosine metric");
         }
     }
+
+    /**
+     * Checks vectors given in a store's search space ({@link VectorStore#searchInSpace}).
+     *
+     * @param vectors the vectors
+     * @param dimension the search space's dimension
+     * @throws CnnkitException if a vector has another dimension or a NaN or infinite value, naming it
+     */
+    public static void requireSpaceVectors(float[][] vectors, int dimension) {
+        for (int i = 0; i < vectors.length; i++) {
+            if (vectors[i] == null || vectors[i].length != dimension) {
+                throw new CnnkitException("search-space vector " + i + " has "
+                        + (vectors[i] == null ? "no" : Integer.toString(vectors[i].length))
+                        + " values, the store's search space has " + dimension);
+            }
+            for (int j = 0; j < dimension; j++) {
+                if (!Float.isFinite(vectors[i][j])) {
+                    throw new CnnkitException("search-space vector " + i + " has a non-finite value ("
+                            + vectors[i][j] + ") at position " + j);
+                }
+            }
+        }
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import org.cnnkit.retrieval.ExtractorIdentity;
 import org.cnnkit.retrieval.Metric;
+import org.cnnkit.retrieval.QueryExpansion;
 import org.cnnkit.retrieval.SearchSettings;
 import org.cnnkit.retrieval.VectorTransform;
 
@@ -58,12 +59,20 @@ public record StoreSchema(int dimension, Metric metric, List<VectorTransform> tr
      */
     public static StoreSchema of(ExtractorIdentity identity, SearchSettings settings) {
         return new StoreSchema(identity.dimension(), settings.metric(), settings.transforms(), Optional.of(identity),
-                Map.of());
+                settings.expansion().map(e -> Map.of(QueryExpansion.PROPERTY, e.toProperty())).orElse(Map.of()));
     }
 
-    /** {@return the metric and transforms as search settings} */
+    /**
+     * Returns the metric, the transforms and the query expansion (the property {@value QueryExpansion#PROPERTY}) as
+     * search settings.
+     *
+     * @return the settings
+     * @throws org.cnnkit.core.CnnkitException if the expansion property is damaged
+     */
     public SearchSettings settings() {
-        return new SearchSettings(metric, transforms);
+        String expansion = properties.get(QueryExpansion.PROPERTY);
+        return new SearchSettings(metric, transforms,
+                expansion == null ? Optional.empty() : Optional.of(QueryExpansion.parse(expansion)));
     }
 
     /**

@@ -1,6 +1,8 @@
 package org.cnnkit.retrieval.store;
 
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import org.cnnkit.retrieval.Match;
@@ -98,6 +100,28 @@ public interface VectorStore extends AutoCloseable {
      * @throws org.cnnkit.core.CnnkitException if the id is not stored, or k is below 1
      */
     List<Match> searchById(String id, int k);
+
+    /**
+     * Finds the k stored vectors nearest to each of several vectors already in the store's search space (after its
+     * {@link #pipeline()}, as {@link #spaceVectors} returns them), such as an expanded query
+     * ({@link org.cnnkit.retrieval.QueryExpansion}).
+     *
+     * @param vectors {@link SearchPipeline#outputDimension()} finite values each
+     * @param k how many matches per vector, at least 1
+     * @return one list per vector, in order, each nearest first (empty lists while the store is empty)
+     * @throws org.cnnkit.core.CnnkitException if a vector has the wrong dimension or a non-finite value, or k is
+     *     below 1
+     */
+    List<List<Match>> searchInSpace(float[][] vectors, int k);
+
+    /**
+     * Returns stored entries' vectors in the search space (after the store's {@link #pipeline()}), as searches compare
+     * them.
+     *
+     * @param ids the ids
+     * @return the vector of each id that is stored (absent ids are left out)
+     */
+    Map<String, float[]> spaceVectors(Collection<String> ids);
 
     /**
      * Refits the transforms on the whole collection and re-transforms the stored vectors, where the store keeps what

@@ -19,6 +19,7 @@ import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.retrieval.ExtractorIdentity;
 import org.cnnkit.retrieval.Match;
 import org.cnnkit.retrieval.Metric;
+import org.cnnkit.retrieval.QueryExpansion;
 import org.cnnkit.retrieval.VectorTransform;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -380,6 +381,59 @@ public abstract class VectorStoreContractTest {
         assertThat(matches).hasSize(5);
         assertThat(ids(matches)).doesNotContain("s4");
         assertThat(matches).isSortedAccordingTo((m1, m2) -> Float.compare(m1.distance(), m2.distance()));
+    }
+
+    /** A schema with L2 + PCA(8) + L2 and the default query expansion recorded as a property. */
+    private static StoreSchema expandedSchema() {
+        return StoreSchema.of(identity("test/expanded", DIMENSION), new org.cnnkit.retrieval.SearchSettings(
+                Metric.EUCLIDEAN, List.of(VectorTransform.l2Normalize(), VectorTransform.pca(8),
+                VectorTransform.l2Normalize()), Optional.of(QueryExpansion.defaults())));
+    }
+
+    @Test
+    void spaceVectorsAreTheTransformedVectorsAndSearchInSpaceFindsThem() {
+        VectorStore store = newStore(expandedSchema());
+        Random random = new Random(21);
+        store.write(puts("v", 60, random));
+        Map<String, float[]> stored = store.spaceVectors(List.of("v3", "v7", "absent"));
+
+        assertThat(stored).containsOnlyKeys("v3", "v7");
+        float[] v3 = stored.get("v3");
+        assertThat(v3).hasSize(8);
+        double norm = 0;
+        for (float x : v3) {
+            norm += x * x;
+        }
+        assertThat(norm).isCloseTo(1.0, within(1e-3));
+        List<Match> found = store.searchInSpace(new float[][] {v3}, 3).get(0);
+        assertThat(found.get(0).id()).isEqualTo("v3");
+        assertThat(found.get(0).distance()).isLessThan(1e-3f);
+        assertThatThrownBy(() -> store.searchInSpace(new float[][] {new float[5]}, 3))
+                .isInstanceOf(CnnkitException.class).hasMessageContaining("search space has 8");
+    }
+
+    @Test
+    void theQueryExpansionIsKeptInTheSchemaAndRanksANearCopyFirst() {
+        VectorStore store = newStore(expandedSchema());
+        Random random = new Random(22);
+        float[][] vectors = new float[60][];
+        StoreBatch.Builder batch = StoreBatch.builder();
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = randomVector(random, DIMENSION);
+            batch.addPut("e" + i, vectors[i], null);
+        }
+        store.write(batch.build());
+        QueryExpansion expansion = store.schema().settings().expansion().orElseThrow();
+        assertThat(expansion).isEqualTo(QueryExpansion.defaults());
+        float[] copy = vectors[17].clone();
+        copy[0] += 0.01f;
+
+        List<Match> found = expansion.search(store, new float[][] {copy}, 5).get(0);
+        List<Match> byId = expansion.searchById(store, "e17", 5);
+
+        assertThat(found).hasSize(5);
+        assertThat(found.get(0).id()).isEqualTo("e17");
+        assertThat(ids(byId)).hasSize(5).doesNotContain("e17").doesNotHaveDuplicates();
     }
 
     @Test

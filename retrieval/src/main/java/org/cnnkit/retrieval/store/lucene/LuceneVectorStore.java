@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
@@ -608,6 +611,46 @@ public final class LuceneVectorStore implements VectorStore {
         } finally {
             graphSearches.offer(graphSearch);
         }
+    }
+
+    @Override
+    public List<List<Match>> searchInSpace(float[][] vectors, int k) {
+        Objects.requireNonNull(vectors, "vectors");
+        StoreChecks.requireK(k);
+        SearchPipeline fitted = pipeline;
+        List<List<Match>> results = new ArrayList<>(vectors.length);
+        if (fitted == null || vectors.length == 0) {
+            for (int i = 0; i < vectors.length; i++) {
+                results.add(List.of());
+            }
+            return results;
+        }
+        StoreChecks.requireSpaceVectors(vectors, fitted.outputDimension());
+        return withReader(reader -> {
+            NearestSearch nearest = new NearestSearch(reader, schema.metric());
+            for (float[] vector : vectors) {
+                results.add(nearest.search(vector.clone(), k, parameters.ef(), rescoreAll(), null));
+            }
+            return results;
+        });
+    }
+
+    @Override
+    public Map<String, float[]> spaceVectors(Collection<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        return withReader(reader -> {
+            Map<String, float[]> found = new LinkedHashMap<>();
+            for (String id : ids) {
+                int[] where = find(reader, id);
+                if (where != null) {
+                    FloatVectorValues values = reader.leaves().get(where[0]).reader()
+                            .getFloatVectorValues(VECTOR_FIELD);
+                    values.advance(where[1]);
+                    found.put(id, values.vectorValue().clone());
+                }
+            }
+            return found;
+        });
     }
 
     private boolean rescoreAll() {

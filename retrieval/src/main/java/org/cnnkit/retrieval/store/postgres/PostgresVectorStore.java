@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -531,6 +532,57 @@ public final class PostgresVectorStore implements VectorStore {
                 statement.setInt(3, k);
                 return matches(statement);
             }
+        });
+    }
+
+    @Override
+    public List<List<Match>> searchInSpace(float[][] vectors, int k) {
+        Objects.requireNonNull(vectors, "vectors");
+        requireOpen();
+        StoreChecks.requireK(k);
+        Optional<Content> known = knownContent();
+        if (known.isEmpty() || vectors.length == 0) {
+            List<List<Match>> none = new ArrayList<>(vectors.length);
+            for (int q = 0; q < vectors.length; q++) {
+                none.add(List.of());
+            }
+            return none;
+        }
+        Content current = known.get();
+        StoreChecks.requireSpaceVectors(vectors, current.pipeline().outputDimension());
+        return inTransaction("searching", connection -> {
+            configureSearch(connection, k);
+            List<List<Match>> results = new ArrayList<>(vectors.length);
+            try (PreparedStatement statement = connection.prepareStatement(searchSql(current.column(), false))) {
+                for (float[] vector : vectors) {
+                    statement.setObject(1, new PGvector(vector));
+                    statement.setInt(2, k);
+                    results.add(matches(statement));
+                }
+            }
+            return results;
+        });
+    }
+
+    @Override
+    public Map<String, float[]> spaceVectors(Collection<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        requireOpen();
+        Map<String, float[]> found = new LinkedHashMap<>();
+        if (ids.isEmpty() || knownContent().isEmpty()) {
+            return found;
+        }
+        return inTransaction("reading vectors", connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("SELECT id, embedding::vector FROM "
+                    + table + " WHERE id = ANY(?)")) {
+                statement.setArray(1, connection.createArrayOf("text", ids.toArray()));
+                try (ResultSet rows = statement.executeQuery()) {
+                    while (rows.next()) {
+                        found.put(rows.getString(1), new PGvector(rows.getString(2)).toArray());
+                    }
+                }
+            }
+            return found;
         });
     }
 
