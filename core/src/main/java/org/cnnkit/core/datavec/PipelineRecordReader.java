@@ -10,8 +10,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.nio.FloatBuffer;
 import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.concurrent.Future;
 import javax.imageio.ImageIO;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.EpochRandomness;
@@ -22,6 +24,7 @@ import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.core.runtime.NativeWorkers;
 import org.datavec.api.conf.Configuration;
 import org.datavec.api.io.filters.PathFilter;
 import org.datavec.api.io.labels.ParentPathLabelGenerator;
@@ -34,10 +37,10 @@ import org.datavec.api.split.InputSplit;
 import org.datavec.api.writable.IntWritable;
 import org.datavec.api.writable.NDArrayWritable;
 import org.datavec.api.writable.Writable;
+import org.datavec.api.writable.batch.NDArrayRecordBatch;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * cnnkit's image pipeline as a DataVec {@link org.datavec.api.records.reader.RecordReader}: each record is one
@@ -57,9 +60,17 @@ import org.slf4j.LoggerFactory;
  * An epoch shows every image once; {@link #reset()} after the end of an epoch starts the next, with a new order
  * (when shuffling) and new augmentations. Order and augmentations depend only on the seed, the epoch and the image
  * ({@link EpochRandomness}), exactly as in cnnkit's {@code ImageDataSetIterator}: with the same images, seed and
- * batch size both give the same batches. A file that cannot be decoded is skipped and logged once. The reader
- * decodes on the calling thread; DL4J's {@code AsyncDataSetIterator} (which {@code fit} wraps around a
- * {@code RecordReaderDataSetIterator}) runs it ahead of training.
+ * batch size both give the same batches. A file that cannot be decoded is skipped and logged once.
+ *
+ * <p><b>Batches.</b> The reader reads batches ({@link #batchesSupported()}), which is the path
+ * {@code RecordReaderDataSetIterator} takes (unless it collects metadata): {@link #next(int)} returns an
+ * {@link NDArrayRecordBatch} of two arrays, the images {@code [n, channels, height, width]} and their one-hot labels
+ * {@code [n, classes]} (so the iterator's class count must be {@code getLabels().size()}), built by a few decoding
+ * worker threads ({@link Builder#optWorkers(int)}, daemon threads named {@code cnnkit-decode-N} that end when idle),
+ * which also build the next batch of the same size while the caller trains on this one. As in
+ * {@code ImageDataSetIterator}, every image is decoded and resized once, at the first read, and kept as 8-bit pixels
+ * ({@link Builder#optCacheDecoded(boolean)}); later epochs only augment and preprocess. Record by record
+ * ({@link #next()}), the images come in the same order with the same values.
  *
  * <p>Not thread-safe; not meant to be serialized (it holds open state).
  *
@@ -69,7 +80,6 @@ public final class PipelineRecordReader extends BaseRecordReader {
 
     @Serial
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(PipelineRecordReader.class);
 
     private final transient InputShape shape;
     private final transient Preprocessing preprocessing;
@@ -79,17 +89,23 @@ public final class PipelineRecordReader extends BaseRecordReader {
     private final long seed;
     private final transient PathLabelGenerator labelGenerator;
     private final transient PathFilter pathFilter;
+    private final transient boolean cacheDecoded;
+    private final transient NativeWorkers workers;
 
     private transient List<LabeledImage> images = List.of();
     private transient List<String> classNames = List.of();
     private transient Map<URI, Integer> labelByUri = Map.of();
-    private transient boolean[] unreadable = new boolean[0];
+    private transient RecordPixels pixels;
+    private transient boolean cacheTried;
     private transient float[] augmented;
     private transient int[] order;
     private int epoch;
     private int cursor;
     private boolean exhausted;
-    private transient Record peeked;
+    /** An image read ahead by {@link #hasNext()} (without the cache, where it must decode to know). */
+    private transient Loaded peeked;
+    /** The next batch, being built on the workers: its positions are taken from the order already. */
+    private transient Prefetch ahead;
     private transient Configuration conf;
 
     private PipelineRecordReader(Builder b) {
@@ -101,6 +117,8 @@ public final class PipelineRecordReader extends BaseRecordReader {
         this.seed = b.seed;
         this.labelGenerator = b.labelGenerator;
         this.pathFilter = b.pathFilter;
+        this.cacheDecoded = b.cacheDecoded;
+        this.workers = NativeWorkers.create(b.workers, "cnnkit-decode");
     }
 
     /** {@return a builder} */
@@ -166,7 +184,8 @@ public final class PipelineRecordReader extends BaseRecordReader {
         this.images = List.copyOf(images);
         this.classNames = List.copyOf(classNames);
         this.labelByUri = labels;
-        this.unreadable = new boolean[images.size()];
+        this.pixels = new RecordPixels(this.images, shape, preprocessing, augmentation, decoder, seed);
+        this.cacheTried = false;
         this.augmented = new float[shape.values()];
         this.epoch = 0;
         startEpoch();
@@ -177,14 +196,25 @@ public final class PipelineRecordReader extends BaseRecordReader {
         if (order == null) {
             return false;
         }
-        while (peeked == null && cursor < order.length) {
+        loadCacheOnce();
+        if (peeked != null || ahead != null) {
+            return true;
+        }
+        if (pixels.cached()) {
+            // the order leaves out every file that did not decode
+            exhausted = cursor >= order.length;
+            return !exhausted;
+        }
+        while (cursor < order.length) {
             int position = order[cursor++];
-            peeked = load(position, epoch);
+            float[] values = pixels.pixels(position, epoch, augmented);
+            if (values != null) {
+                peeked = new Loaded(position, values);
+                return true;
+            }
         }
-        if (peeked == null) {
-            exhausted = true;
-        }
-        return peeked != null;
+        exhausted = true;
+        return false;
     }
 
     @Override
@@ -194,13 +224,77 @@ public final class PipelineRecordReader extends BaseRecordReader {
 
     @Override
     public Record nextRecord() {
+        dropAhead();
         if (!hasNext()) {
             throw new NoSuchElementException("no more images in epoch " + epoch + "; call reset() for the next");
         }
-        Record record = peeked;
+        Loaded one = peeked;
         peeked = null;
+        if (one == null) {
+            int position = order[cursor++];
+            one = new Loaded(position, pixels.pixels(position, epoch, augmented));
+        }
+        LabeledImage image = images.get(one.position());
+        Record record = new org.datavec.api.records.impl.Record(
+                List.of(toWritable(one.pixels()), new IntWritable(image.label())),
+                new RecordMetaDataURI(image.path().toUri(), PipelineRecordReader.class));
         invokeListeners(record);
         return record;
+    }
+
+    /** Returns true: {@link #next(int)} builds whole batches on the decoding workers. */
+    @Override
+    public boolean batchesSupported() {
+        return true;
+    }
+
+    /**
+     * Returns the next {@code num} images of the epoch (fewer at its end) as one batch: an {@link NDArrayRecordBatch}
+     * of the images {@code [n, channels, height, width]} and their one-hot labels {@code [n, classes]}, the same
+     * values in the same order as {@code num} calls of {@link #next()}. The batch was built on the decoding workers
+     * while the caller worked on the previous one; the next batch of the same size starts building before this
+     * method returns.
+     *
+     * @param num the batch size, at least 1
+     * @return the batch
+     * @throws IllegalArgumentException if {@code num} is below 1
+     * @throws NoSuchElementException if the epoch has no image left (call {@link #reset()} for the next)
+     */
+    @Override
+    public List<List<Writable>> next(int num) {
+        if (num < 1) {
+            throw new IllegalArgumentException("a batch needs at least 1 image, got " + num);
+        }
+        if (!hasNext()) {
+            throw new NoSuchElementException("no more images in epoch " + epoch + "; call reset() for the next");
+        }
+        List<Loaded> rows = new ArrayList<>(num);
+        if (peeked != null) {
+            rows.add(peeked);
+            peeked = null;
+        }
+        Prefetch taken = ahead;
+        if (taken != null && taken.positions().length != num - rows.size()) {
+            dropAhead();
+            taken = null;
+        }
+        ahead = null;
+        // files that do not decode (known only without the cache) leave gaps, filled from the rest of the epoch
+        while (rows.size() < num && (taken != null || cursor < order.length)) {
+            if (taken == null) {
+                taken = claim(num - rows.size());
+            }
+            taken.collectInto(rows);
+            taken = null;
+        }
+        if (rows.isEmpty()) {
+            exhausted = true;
+            throw new NoSuchElementException("no readable image left in epoch " + epoch + "; call reset() for the next");
+        }
+        if (cursor < order.length) {
+            ahead = claim(num);
+        }
+        return toBatch(rows);
     }
 
     /**
@@ -210,6 +304,7 @@ public final class PipelineRecordReader extends BaseRecordReader {
      */
     @Override
     public void reset() {
+        dropAhead();
         if (exhausted) {
             epoch++;
         }
@@ -303,8 +398,10 @@ public final class PipelineRecordReader extends BaseRecordReader {
         return records;
     }
 
+    /** Stops reading: drops the batch being built ahead and the rest of the epoch. */
     @Override
     public void close() {
+        dropAhead();
         order = null;
         peeked = null;
     }
@@ -326,10 +423,11 @@ public final class PipelineRecordReader extends BaseRecordReader {
     }
 
     private void startEpoch() {
+        dropAhead();
         int[] positions = new int[images.size()];
         int n = 0;
         for (int i = 0; i < positions.length; i++) {
-            if (!unreadable[i]) {
+            if (!pixels.isUnreadable(i)) {
                 positions[n++] = i;
             }
         }
@@ -340,25 +438,63 @@ public final class PipelineRecordReader extends BaseRecordReader {
         peeked = null;
     }
 
-    private Record load(int position, int epochOfRecord) {
-        LabeledImage image = images.get(position);
-        float[] pixels;
-        try {
-            pixels = decoder.decode(image.path(), shape);
-        } catch (ImageDecodingException e) {
-            if (!unreadable[position]) {
-                unreadable[position] = true;
-                LOG.warn("{} (skipped)", e.getMessage());
+    /** At the first read: decodes every image into the cache (when kept) and leaves the unreadable ones out. */
+    private void loadCacheOnce() {
+        if (!cacheTried) {
+            cacheTried = true;
+            if (cacheDecoded && pixels.loadCache(workers)) {
+                startEpoch();
             }
-            return null;
         }
-        if (!augmentation.isIdentity()) {
-            pixels = augmentation.apply(pixels, shape,
-                    EpochRandomness.augmentationRandom(seed, epochOfRecord, position), augmented).clone();
+    }
+
+    /** Takes the next {@code count} positions of the order and starts building their images on the workers. */
+    private Prefetch claim(int count) {
+        int from = cursor;
+        int to = Math.min(order.length, cursor + count);
+        cursor = to;
+        int[] positions = Arrays.copyOfRange(order, from, to);
+        int batchEpoch = epoch;
+        int chunks = Math.min(workers.threads(), positions.length);
+        List<Future<float[][]>> parts = new ArrayList<>(chunks);
+        for (int c = 0; c < chunks; c++) {
+            int first = c * positions.length / chunks;
+            int last = (c + 1) * positions.length / chunks;
+            parts.add(workers.submit(() -> {
+                float[] scratch = new float[shape.values()];
+                float[][] values = new float[last - first][];
+                for (int k = first; k < last; k++) {
+                    values[k - first] = pixels.pixels(positions[k], batchEpoch, scratch);
+                }
+                return values;
+            }));
         }
-        preprocessing.applyInPlace(pixels, shape.channels());
-        return new org.datavec.api.records.impl.Record(List.of(toWritable(pixels), new IntWritable(image.label())),
-                new RecordMetaDataURI(image.path().toUri(), PipelineRecordReader.class));
+        return new Prefetch(from, positions, parts);
+    }
+
+    /** Gives the positions of the batch being built ahead back to the order (its work is dropped). */
+    private void dropAhead() {
+        if (ahead != null) {
+            ahead.parts().forEach(part -> part.cancel(false));
+            cursor = ahead.from();
+            ahead = null;
+        }
+    }
+
+    private NDArrayRecordBatch toBatch(List<Loaded> rows) {
+        int n = rows.size();
+        int values = shape.values();
+        int classes = classNames.size();
+        INDArray features = Nd4j.createUninitializedDetached(DataType.FLOAT, n, shape.channels(), shape.height(),
+                shape.width());
+        FloatBuffer buffer = features.data().asNioFloat();
+        float[] labels = new float[n * classes];
+        for (int i = 0; i < n; i++) {
+            Loaded row = rows.get(i);
+            buffer.put(i * values, row.pixels());
+            labels[i * classes + images.get(row.position()).label()] = 1f;
+        }
+        return new NDArrayRecordBatch(features, Nd4j.create(labels, new long[] {n, classes}, 'c'));
     }
 
     private NDArrayWritable toWritable(float[] chw) {
@@ -377,6 +513,8 @@ public final class PipelineRecordReader extends BaseRecordReader {
         private long seed = 42;
         private PathLabelGenerator labelGenerator = new ParentPathLabelGenerator();
         private PathFilter pathFilter;
+        private boolean cacheDecoded = true;
+        private int workers = Runtime.getRuntime().availableProcessors();
 
         private Builder() {
         }
@@ -472,6 +610,34 @@ public final class PipelineRecordReader extends BaseRecordReader {
         }
 
         /**
+         * Sets whether every image is decoded once, at the first read, and kept as 8-bit pixels
+         * ({@code channels * height * width} bytes each) so that later epochs only augment and preprocess; true by
+         * default. A cache over half the maximum heap is not made (a warning says so).
+         *
+         * @param cache whether to cache
+         * @return this builder
+         */
+        public Builder optCacheDecoded(boolean cache) {
+            this.cacheDecoded = cache;
+            return this;
+        }
+
+        /**
+         * Sets how many threads decode and build batches; the number of processors by default.
+         *
+         * @param workers at least 1
+         * @return this builder
+         * @throws IllegalArgumentException if {@code workers} is below 1
+         */
+        public Builder optWorkers(int workers) {
+            if (workers < 1) {
+                throw new IllegalArgumentException("workers must be at least 1, got " + workers);
+            }
+            this.workers = workers;
+            return this;
+        }
+
+        /**
          * Builds the reader; call one of the {@code initialize} methods before reading.
          *
          * @return the reader
@@ -482,6 +648,27 @@ public final class PipelineRecordReader extends BaseRecordReader {
                 throw new IllegalStateException("setInputShape is required");
             }
             return new PipelineRecordReader(this);
+        }
+    }
+
+    /** One image of the epoch: its position in the collection and its finished values. */
+    private record Loaded(int position, float[] pixels) {
+    }
+
+    /** A batch being built on the workers: where it starts in the order, its positions, and its parts. */
+    private record Prefetch(int from, int[] positions, List<Future<float[][]>> parts) {
+
+        /** Waits for the parts and adds the images that decoded to {@code rows}, in order. */
+        void collectInto(List<Loaded> rows) {
+            int k = 0;
+            for (Future<float[][]> part : parts) {
+                for (float[] values : NativeWorkers.await(part, "building a batch of images")) {
+                    if (values != null) {
+                        rows.add(new Loaded(positions[k], values));
+                    }
+                    k++;
+                }
+            }
         }
     }
 }

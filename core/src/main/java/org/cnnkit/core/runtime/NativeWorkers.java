@@ -105,6 +105,18 @@ public final class NativeWorkers {
     }
 
     /**
+     * Starts one task on a worker (with single-threaded native operations) without waiting for it; take its result
+     * with {@link #await(Future, String)}.
+     *
+     * @param task the work
+     * @param <T> the result type
+     * @return the task's future
+     */
+    public <T> Future<T> submit(Callable<T> task) {
+        return pool.submit(task);
+    }
+
+    /**
      * Waits for a task's result, rethrowing its unchecked exceptions as they are.
      *
      * @param future the task

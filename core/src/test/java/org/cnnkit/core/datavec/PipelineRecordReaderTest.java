@@ -22,10 +22,13 @@ import org.datavec.api.split.FileSplit;
 import org.datavec.api.writable.IntWritable;
 import org.datavec.api.writable.NDArrayWritable;
 import org.datavec.api.writable.Writable;
+import org.datavec.api.writable.batch.NDArrayRecordBatch;
 import org.deeplearning4j.datasets.datavec.RecordReaderDataSetIterator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 class PipelineRecordReaderTest {
 
@@ -140,6 +143,103 @@ class PipelineRecordReaderTest {
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("setInputShape");
         PipelineRecordReader reader = PipelineRecordReader.builder().setInputShape(SHAPE).build();
         assertThat(reader.hasNext()).isFalse();
+    }
+
+    @Test
+    void batchesHoldTheRecordsInOrderWithOneHotLabelsWithAndWithoutTheCache() throws IOException {
+        Path root = writeImages(temp.resolve("images"), List.of("a", "b", "c"), 5);
+        Files.writeString(root.resolve("b").resolve("broken.png"), "not a png");
+        for (boolean cache : List.of(true, false)) {
+            List<List<Writable>> records = new ArrayList<>();
+            PipelineRecordReader byRecord = reader(cache);
+            byRecord.initialize(new FileSplit(root.toFile()));
+            for (int epoch = 0; epoch < 2; epoch++) {
+                while (byRecord.hasNext()) {
+                    records.add(byRecord.next());
+                }
+                byRecord.reset();
+            }
+            assertThat(records).as("cache %s", cache).hasSize(30);
+
+            PipelineRecordReader byBatch = reader(cache);
+            byBatch.initialize(new FileSplit(root.toFile()));
+            assertThat(byBatch.batchesSupported()).isTrue();
+            int k = 0;
+            for (int epoch = 0; epoch < 2; epoch++) {
+                List<Integer> sizes = new ArrayList<>();
+                while (byBatch.hasNext()) {
+                    NDArrayRecordBatch batch = (NDArrayRecordBatch) byBatch.next(4);
+                    INDArray features = batch.getArrays().get(0);
+                    INDArray labels = batch.getArrays().get(1);
+                    sizes.add(batch.size());
+                    assertThat(labels.shape()).containsExactly(batch.size(), 3);
+                    for (int i = 0; i < batch.size(); i++, k++) {
+                        INDArray expected = ((NDArrayWritable) records.get(k).get(0)).get();
+                        assertThat(features.get(NDArrayIndex.interval(i, i + 1), NDArrayIndex.all(),
+                                NDArrayIndex.all(), NDArrayIndex.all()).equalsWithEps(expected, 1e-6))
+                                .as("cache %s, image %d", cache, k).isTrue();
+                        int label = records.get(k).get(1).toInt();
+                        assertThat(labels.getDouble(i, label)).isEqualTo(1.0);
+                        assertThat(labels.getRow(i).sumNumber().doubleValue()).isEqualTo(1.0);
+                    }
+                }
+                assertThat(sizes).as("cache %s", cache).containsExactly(4, 4, 4, 3);
+                byBatch.reset();
+            }
+            assertThat(k).isEqualTo(30);
+        }
+    }
+
+    @Test
+    void mixingBatchSizesAndSingleRecordsKeepsTheOrder() throws IOException {
+        Path root = writeImages(temp.resolve("images"), List.of("a", "b"), 6);
+        PipelineRecordReader byRecord = reader(true);
+        byRecord.initialize(new FileSplit(root.toFile()));
+        List<INDArray> expected = new ArrayList<>();
+        while (byRecord.hasNext()) {
+            expected.add(((NDArrayWritable) byRecord.next().get(0)).get());
+        }
+
+        PipelineRecordReader mixed = reader(true);
+        mixed.initialize(new FileSplit(root.toFile()));
+        List<INDArray> actual = new ArrayList<>();
+        // each call changes what was built ahead: a batch of 3 prefetches 3, then 2 and a single record drop it
+        for (int size : new int[] {3, 2, 1, 5, 1}) {
+            if (size == 1) {
+                actual.add(((NDArrayWritable) mixed.next().get(0)).get());
+                continue;
+            }
+            INDArray features = ((NDArrayRecordBatch) mixed.next(size)).getArrays().get(0);
+            for (int i = 0; i < features.size(0); i++) {
+                actual.add(features.get(NDArrayIndex.interval(i, i + 1), NDArrayIndex.all(), NDArrayIndex.all(),
+                        NDArrayIndex.all()).dup());
+            }
+        }
+        assertThat(mixed.hasNext()).isFalse();
+        assertThat(actual).hasSameSizeAs(expected).hasSize(12);
+        for (int i = 0; i < expected.size(); i++) {
+            assertThat(actual.get(i).equalsWithEps(expected.get(i), 1e-6)).as("image %d", i).isTrue();
+        }
+    }
+
+    @Test
+    void decodesOnItsOwnWorkerThreads() throws IOException {
+        Path root = writeImages(temp.resolve("images"), List.of("a", "b"), 8);
+        PipelineRecordReader reader = PipelineRecordReader.builder().setInputShape(SHAPE).optWorkers(2).build();
+        reader.initialize(new FileSplit(root.toFile()));
+        reader.next(4);
+        assertThat(Thread.getAllStackTraces().keySet()).extracting(Thread::getName)
+                .anyMatch(name -> name.startsWith("cnnkit-decode-"));
+        reader.close();
+        assertThat(reader.hasNext()).isFalse();
+        assertThatThrownBy(() -> PipelineRecordReader.builder().optWorkers(0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> reader(true).next(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static PipelineRecordReader reader(boolean cache) {
+        return PipelineRecordReader.builder().setInputShape(SHAPE).optAugmentation(Augmentation.notebookDigits())
+                .optShuffle(true).optSeed(11).optCacheDecoded(cache).optWorkers(2).build();
     }
 
     private static List<DataSet> drain(org.nd4j.linalg.dataset.api.iterator.DataSetIterator iterator) {

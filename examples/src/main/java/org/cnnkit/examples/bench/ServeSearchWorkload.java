@@ -1,6 +1,5 @@
 package org.cnnkit.examples.bench;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -9,17 +8,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.examples.serve.SearchServer;
@@ -30,8 +25,10 @@ import org.cnnkit.retrieval.SearchSettings;
 /**
  * {@code serve-search}: {@code cnnkit serve}'s search API under load. Corel-1K is indexed with MobileNetV2 alpha 0.35
  * (224 x 224, the assets' Keras weights); then 8 concurrent clients each POST 200 Corel images to
- * {@code /api/search} (top 12) on loopback. The line gives requests/s ({@code value}), latency percentiles,
- * {@code single_ms} (the median of one search at a time, no other load) and {@code errors} (non-200 answers), and,
+ * {@code /api/search} (top 12) on loopback, from a JVM of their own ({@link ServeLoadClient}: their threads and
+ * garbage collections are not the server's), after a warm-up of single and concurrent searches. The line gives
+ * requests/s ({@code value}), latency percentiles and mean, {@code single_ms} (the median of one search at a time, no
+ * other load), {@code p95_over_single}, {@code errors} (non-200 answers), the batches the server formed, and,
  * for the goal, {@code library_batched_per_s}: the library's own {@link ImageSearch#search(List, int,
  * ProgressListener)} over the same 200 images in one call (batched extraction, single-image queries).
  *
@@ -72,64 +69,114 @@ final class ServeSearchWorkload {
 
         try (search; SearchServer server = SearchServer.builder().setSearch(search).optPort(0)
                 .optStoreName("exact (bench)").build().start()) {
-            Client client = new Client(server.port());
-            for (int i = 0; i < 16; i++) {
-                client.search(bodies.get(i));
-            }
-            double[] single = new double[32];
-            for (int i = 0; i < single.length; i++) {
-                long start = System.nanoTime();
-                client.search(bodies.get((i * 7) % bodies.size()));
-                single[i] = (System.nanoTime() - start) / 1e6;
-            }
+            ClientRun run = runClients(server.port(), queries);
+            double[] single = run.single();
             Arrays.sort(single);
             double singleMs = single[single.length / 2];
-
-            AtomicInteger errors = new AtomicInteger();
-            double[] latencies = new double[CLIENTS * SEARCHES_PER_CLIENT];
-            ExecutorService pool = Executors.newFixedThreadPool(CLIENTS);
-            long loadStart = System.nanoTime();
-            try {
-                List<Future<?>> running = new ArrayList<>();
-                for (int c = 0; c < CLIENTS; c++) {
-                    int clientIndex = c;
-                    running.add(pool.submit(() -> {
-                        for (int i = 0; i < SEARCHES_PER_CLIENT; i++) {
-                            byte[] body = bodies.get((clientIndex * 25 + i) % bodies.size());
-                            long start = System.nanoTime();
-                            int status = client.searchStatus(body);
-                            latencies[clientIndex * SEARCHES_PER_CLIENT + i] = (System.nanoTime() - start) / 1e6;
-                            if (status != 200) {
-                                errors.incrementAndGet();
-                            }
-                        }
-                        return null;
-                    }));
-                }
-                for (Future<?> future : running) {
-                    future.get();
-                }
-            } catch (Exception e) {
-                throw new CnnkitException(NAME + ": a client failed: " + e.getMessage(), e);
-            } finally {
-                pool.shutdownNow();
-            }
-            double loadSeconds = seconds(loadStart);
+            double[] latencies = run.load();
             Arrays.sort(latencies);
+            double mean = Arrays.stream(latencies).average().orElse(Double.NaN);
+            Map<String, Object> stats = stats(server.port());
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("p50_ms", round(percentile(latencies, 0.50)));
             extra.put("p95_ms", round(percentile(latencies, 0.95)));
             extra.put("p99_ms", round(percentile(latencies, 0.99)));
+            extra.put("mean_ms", round(mean));
             extra.put("single_ms", round(singleMs));
-            extra.put("errors", errors.get());
+            extra.put("p95_over_single", round(percentile(latencies, 0.95) / singleMs));
+            extra.put("errors", run.errors());
             extra.put("library_batched_per_s", round(libraryPerSecond));
+            extra.put("server_batches", stats.get("search_batches"));
+            extra.put("server_searches", stats.get("batched_searches"));
             extra.put("clients", CLIENTS);
             extra.put("searches_per_client", SEARCHES_PER_CLIENT);
+            extra.put("client_process", true);
             extra.put("images", search.store().size());
             extra.put("top", TOP);
             extra.put("load_average", loadAverage());
-            return new BenchResult(NAME, latencies.length / loadSeconds, "requests/s", peer,
+            return new BenchResult(NAME, latencies.length / run.wallSeconds(), "requests/s", peer,
                     PeakMemory.peakRssMib(), extra);
+        }
+    }
+
+    /** Runs {@link ServeLoadClient} in a JVM of its own against the server and reads what it measured. */
+    private static ClientRun runClients(int port, List<Path> queries) {
+        try {
+            Path list = Files.createTempFile("cnnkit-serve-queries", ".txt");
+            try {
+                Files.write(list, queries.stream().map(q -> q.toAbsolutePath().toString()).toList());
+                Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+                ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
+                        System.getProperty("java.class.path"), ServeLoadClient.class.getName(), String.valueOf(port),
+                        String.valueOf(CLIENTS), String.valueOf(SEARCHES_PER_CLIENT), String.valueOf(TOP),
+                        list.toString());
+                builder.redirectError(ProcessBuilder.Redirect.INHERIT);
+                Process process = builder.start();
+                List<String> lines;
+                try (var in = process.getInputStream()) {
+                    lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+                }
+                int exit = process.waitFor();
+                if (exit != 0) {
+                    throw new CnnkitException(NAME + ": the client process ended with exit code " + exit);
+                }
+                return ClientRun.parse(lines);
+            } finally {
+                Files.deleteIfExists(list);
+            }
+        } catch (IOException e) {
+            throw new CnnkitException(NAME + ": cannot run the client process: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException(NAME + ": interrupted while the clients ran", e);
+        }
+    }
+
+    /** The server's own counters, from {@code GET /api/stats}. */
+    private static Map<String, Object> stats(int port) {
+        try {
+            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + port + "/api/stats")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> stats = new ObjectMapper().readValue(answer.body(), Map.class);
+            return stats;
+        } catch (IOException e) {
+            throw new CnnkitException(NAME + ": cannot read the server's stats: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException(NAME + ": interrupted", e);
+        }
+    }
+
+    /** What the client process measured. */
+    private record ClientRun(double[] single, double[] load, int errors, double wallSeconds) {
+
+        static ClientRun parse(List<String> lines) {
+            List<Double> single = new ArrayList<>();
+            List<Double> load = new ArrayList<>();
+            int errors = 0;
+            double wall = Double.NaN;
+            for (String line : lines) {
+                String[] parts = line.trim().split(" ");
+                switch (parts[0]) {
+                    case "single" -> single.add(Double.parseDouble(parts[1]));
+                    case "load" -> {
+                        load.add(Double.parseDouble(parts[1]));
+                        if (!parts[2].equals("200")) {
+                            errors++;
+                        }
+                    }
+                    case "wall" -> wall = Double.parseDouble(parts[1]);
+                    default -> throw new CnnkitException(NAME + ": unexpected line from the client: " + line);
+                }
+            }
+            if (single.isEmpty() || load.size() != CLIENTS * SEARCHES_PER_CLIENT || Double.isNaN(wall)) {
+                throw new CnnkitException(NAME + ": the client process reported " + single.size() + " single and "
+                        + load.size() + " load searches");
+            }
+            return new ClientRun(single.stream().mapToDouble(Double::doubleValue).toArray(),
+                    load.stream().mapToDouble(Double::doubleValue).toArray(), errors, wall);
         }
     }
 
@@ -173,44 +220,6 @@ final class ServeSearchWorkload {
             return Files.readString(Path.of("/proc/loadavg")).trim();
         } catch (IOException e) {
             return "unknown";
-        }
-    }
-
-    /** POSTs images to {@code /api/search} as multipart forms. */
-    private static final class Client {
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-        private final URI uri;
-
-        Client(int port) {
-            this.uri = URI.create("http://127.0.0.1:" + port + "/api/search");
-        }
-
-        void search(byte[] image) {
-            int status = searchStatus(image);
-            if (status != 200) {
-                throw new CnnkitException(NAME + ": a search answered " + status);
-            }
-        }
-
-        int searchStatus(byte[] image) {
-            String boundary = "----cnnkitbench" + System.nanoTime();
-            ByteArrayOutputStream body = new ByteArrayOutputStream(image.length + 512);
-            body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"top\"\r\n\r\n" + TOP
-                    + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.jpg\""
-                    + "\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-            body.writeBytes(image);
-            body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                    .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
-            try {
-                return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            } catch (IOException e) {
-                return -1;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return -1;
-            }
         }
     }
 }

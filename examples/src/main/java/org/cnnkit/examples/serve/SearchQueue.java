@@ -1,6 +1,7 @@
 package org.cnnkit.examples.serve;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -10,6 +11,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.retrieval.ExtractionResult;
@@ -23,23 +25,40 @@ import org.slf4j.LoggerFactory;
  * call, so concurrent requests share network batches instead of fighting over the cores. When the queue is full a
  * submission is refused at once ({@link RejectedExecutionException}, which the server answers with 503). At most one
  * batch of decoded images is in memory.
+ *
+ * <p><b>Forming batches.</b> Under steady load the requests of one batch come back as the next batch's requests a few
+ * milliseconds apart (each client reads its answer and sends its next upload). Taking only what waits at the moment
+ * the worker wakes would split them into a small batch and a remainder that waits a whole batch longer. So when the
+ * previous batch held more than one search, the worker waits a moment (the linger, {@link #LINGER} by default) for as
+ * many searches as that batch held before it starts; a lone search (the previous batch was a single one) starts at
+ * once.
  */
 final class SearchQueue implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SearchQueue.class);
+    /** How long a batch may wait for the searches it expects by default (see the class comment). */
+    static final Duration LINGER = Duration.ofMillis(10);
 
     private final ImageCatalog catalog;
     private final int maxBatch;
+    private final long lingerNanos;
     private final BlockingQueue<Job> waiting;
     private final Thread worker;
     private volatile boolean closing;
+    private final AtomicLong batches = new AtomicLong();
+    private final AtomicLong batchedSearches = new AtomicLong();
 
     SearchQueue(ImageCatalog catalog, int maxBatch, int capacity) {
+        this(catalog, maxBatch, capacity, LINGER);
+    }
+
+    SearchQueue(ImageCatalog catalog, int maxBatch, int capacity, Duration linger) {
         if (maxBatch < 1 || capacity < 1) {
             throw new IllegalArgumentException("batch and queue capacity must be at least 1");
         }
         this.catalog = catalog;
         this.maxBatch = maxBatch;
+        this.lingerNanos = linger.toNanos();
         this.waiting = new ArrayBlockingQueue<>(capacity);
         this.worker = new Thread(this::work, "cnnkit-serve-search");
         this.worker.setDaemon(true);
@@ -66,8 +85,19 @@ final class SearchQueue implements AutoCloseable {
         return waiting.size();
     }
 
+    /** Returns how many batches the worker has run. */
+    long batches() {
+        return batches.get();
+    }
+
+    /** Returns how many searches those batches held together. */
+    long batchedSearches() {
+        return batchedSearches.get();
+    }
+
     private void work() {
         List<Job> batch = new ArrayList<>(maxBatch);
+        int previous = 1;
         while (!(closing && waiting.isEmpty())) {
             try {
                 Job first = waiting.poll(100, TimeUnit.MILLISECONDS);
@@ -76,6 +106,10 @@ final class SearchQueue implements AutoCloseable {
                 }
                 batch.add(first);
                 waiting.drainTo(batch, maxBatch - 1);
+                fillTo(batch, Math.min(previous, maxBatch));
+                previous = batch.size();
+                batches.incrementAndGet();
+                batchedSearches.addAndGet(batch.size());
                 run(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -86,6 +120,23 @@ final class SearchQueue implements AutoCloseable {
         }
         for (Job left; (left = waiting.poll()) != null; ) {
             left.result().completeExceptionally(new RejectedExecutionException("the server is shutting down"));
+        }
+    }
+
+    /** Waits up to the linger for the batch to reach {@code expected} searches. */
+    private void fillTo(List<Job> batch, int expected) throws InterruptedException {
+        long deadline = System.nanoTime() + lingerNanos;
+        while (batch.size() < expected && !closing) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Job next = waiting.poll(left, TimeUnit.NANOSECONDS);
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            waiting.drainTo(batch, expected - batch.size());
         }
     }
 

@@ -298,6 +298,8 @@ public final class SearchServer implements AutoCloseable {
         body.put("max_top", MAX_TOP);
         body.put("default_top", DEFAULT_TOP);
         body.put("searches_waiting", searches.waiting());
+        body.put("search_batches", searches.batches());
+        body.put("batched_searches", searches.batchedSearches());
         ctx.json(body);
     }
 

@@ -68,7 +68,7 @@ public final class ImageRecordReaderComparison {
 
     private static RecordReader cnnkitReader(Path folder, int size) throws Exception {
         PipelineRecordReader reader = PipelineRecordReader.builder().setInputShape(InputShape.rgb(size))
-                .optPreprocessing(Preprocessing.NONE).build();
+                .optPreprocessing(Preprocessing.NONE).optCacheDecoded(false).build(); // decode as read, one thread
         reader.initialize(new FileSplit(folder.toFile()));
         return reader;
     }

@@ -183,6 +183,7 @@ class SearchServerApiTest {
         Path query = gallery.anyImage();
         byte[] bytes = Files.readAllBytes(query);
         String expected = query.toAbsolutePath().normalize().toString();
+        JsonNode before = HttpTestClient.json(client.get("/api/stats"));
         ExecutorService pool = Executors.newFixedThreadPool(16);
         try {
             List<Future<HttpResponse<byte[]>>> calls = new ArrayList<>();
@@ -194,6 +195,11 @@ class SearchServerApiTest {
                 assertThat(response.statusCode()).isEqualTo(200);
                 assertThat(HttpTestClient.json(response).get("results").get(0).get("id").asText()).isEqualTo(expected);
             }
+            JsonNode after = HttpTestClient.json(client.get("/api/stats"));
+            long batches = after.get("search_batches").asLong() - before.get("search_batches").asLong();
+            assertThat(after.get("batched_searches").asLong() - before.get("batched_searches").asLong())
+                    .isEqualTo(48);
+            assertThat(batches).isBetween(1L, 48L);
         } finally {
             pool.shutdownNow();
         }
