@@ -626,13 +626,13 @@ public final class LuceneVectorStore implements VectorStore {
             return results;
         }
         StoreChecks.requireSpaceVectors(vectors, fitted.outputDimension());
-        return withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric());
+        return withGraphSearch(graphSearch -> withReader(reader -> {
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
             for (float[] vector : vectors) {
                 results.add(nearest.search(vector.clone(), k, parameters.ef(), rescoreAll(), null));
             }
             return results;
-        });
+        }));
     }
 
     @Override
