@@ -55,6 +55,7 @@ public final class Benchmark {
         w.put("pipeline-decode-augment-224", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-224", 224,
                 peer));
         w.put(ServeSearchWorkload.NAME, (peer, engine) -> ServeSearchWorkload.run(peer));
+        w.put(SparkOverheadWorkload.NAME, SparkOverheadWorkload::run);
         return java.util.Collections.unmodifiableMap(w);
     }
 
