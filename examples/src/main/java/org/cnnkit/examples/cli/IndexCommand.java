@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
  *
  * <p>With {@code --from-parquet DIR} instead of {@code --data}, loads the features table the Spark job wrote into the
  * store (report keys {@code loaded}, {@code total}, {@code dimension}, {@code seconds_loading},
- * {@code extractor.identity}, {@code extractor.weights_sha256}, {@code table}, {@code table.format_version},
+ * {@code extractor.identity}, {@code extractor.weights_sha256}, {@code table.location}, {@code table.format_version},
  * {@code root}, {@code store}).
  *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
@@ -125,7 +125,7 @@ public final class IndexCommand extends CliCommand {
             report.put("seconds_loading", (System.nanoTime() - start) / 1e9);
             report.put("extractor.identity", result.table().identity().describe());
             report.put("extractor.weights_sha256", result.table().identity().weightsChecksum());
-            report.put("table", fromParquet);
+            report.put("table.location", fromParquet);
             report.put("table.format_version", result.table().formatVersion());
             report.put("root", result.table().root());
             report.put("store", spec.toString());

@@ -341,8 +341,8 @@ public final class SparkFeatureJob {
         }
 
         /**
-         * Sets the number of partitions of the extraction (default: one per {@value #FILES_PER_PARTITION_TEXT} files
-         * to extract, at least the cluster's default parallelism).
+         * Sets the number of partitions of the extraction (default: one per 512 files to extract, at least the
+         * cluster's default parallelism).
          *
          * @param partitions the number, at least 1
          * @return this builder
@@ -354,9 +354,6 @@ public final class SparkFeatureJob {
             this.partitions = partitions;
             return this;
         }
-
-        /** The default files per partition, as text for the javadoc. */
-        static final String FILES_PER_PARTITION_TEXT = "512";
 
         /**
          * Sets how many files a task reads and extracts at a time (default 64): the extractor decodes them in
