@@ -85,7 +85,7 @@ class SparkStoreLoadTest {
     void corel1kThroughTheJobIsSearchedLikeTheSingleProcessIndexInAnExactAndAPostgresStore() throws Exception {
         Path corel = SparkTestImages.assets().resolve("corel1k");
         Assumptions.assumeTrue(Files.isDirectory(corel), "Corel-1K not found at " + corel + ": skipping");
-        ExtractorSpec spec = SparkTestImages.mobileNet(224);
+        ExtractorSpec spec = SparkTestImages.mobileNet(128); // 128 px: a third of 224's work, to keep CI short
         StoreSpec postgres = PostgresForSpark.store();
         String collection = PostgresForSpark.newCollection();
         try {
