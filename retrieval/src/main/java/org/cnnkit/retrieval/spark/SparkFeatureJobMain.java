@@ -97,8 +97,8 @@ public final class SparkFeatureJobMain {
         }
         try {
             ExtractorSpec.Kind kind = ExtractorSpec.Kind.parse(values.getOrDefault("--extractor", "vgg16"));
-            ExtractorSpec spec = new ExtractorSpec(kind, Double.parseDouble(values.getOrDefault("--alpha",
-                    kind == ExtractorSpec.Kind.VGG16 ? "1.0" : "1.0")), java.util.Optional.empty(),
+            ExtractorSpec spec = new ExtractorSpec(kind, Double.parseDouble(values.getOrDefault("--alpha", "1.0")),
+                    java.util.Optional.empty(),
                     Integer.parseInt(values.getOrDefault("--image-size", "224")));
             if (values.containsKey("--weights")) {
                 spec = spec.withWeights(Path.of(values.get("--weights")));

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing on the driver grows with the number of images: the job runs on {@code -Dcnnkit.spark.scale} generated
- * images (opt-in: 20000 takes minutes) and on a tenth of them, each in a JVM with a 256 MiB heap, and the heap's live
+ * images (opt-in: 20000 takes minutes) and on a tenth of them, each in a JVM with a 512 MiB heap (the least Spark accepts in local mode), and the heap's live
  * set after the job stays within a few megabytes between the two.
  */
 class SparkScaleTest {
@@ -49,7 +49,7 @@ class SparkScaleTest {
                 command.add(argument);
             }
         }
-        command.add("-Xmx256m");
+        command.add("-Xmx512m"); // Spark refuses a local-mode heap below 450 MiB
         command.add("-Djava.awt.headless=true");
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
