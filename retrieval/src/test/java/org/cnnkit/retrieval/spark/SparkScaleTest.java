@@ -15,8 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Nothing on the driver grows with the number of images: the job runs on {@code -Dcnnkit.spark.scale} generated
- * images (opt-in: 20000 takes minutes) and on a tenth of them, each in a JVM with a 512 MiB heap (the least Spark accepts in local mode), and the heap's live
- * set after the job stays within a few megabytes between the two.
+ * images (opt-in: 20000 takes minutes) and on a tenth of them, each in a JVM with a 512 MiB heap (the least Spark
+ * accepts in local mode, where the driver is also the executor), and the heap's live set after the job stays within
+ * 32 MiB between the two.
  */
 class SparkScaleTest {
 
