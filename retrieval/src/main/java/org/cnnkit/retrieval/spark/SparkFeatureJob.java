@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@value FeatureTable#FEATURES} and {@value FeatureTable#SKIPPED} tables, written through Spark's commit protocol: a
  * retried or speculative task never leaves duplicate rows. With a store ({@link Builder#optStore}), the committed
  * features table is then loaded into it by {@link StoreLoad}: idempotent puts by id, so a retried task or a re-run
- * job never duplicates an entry. Nothing on the driver grows with the number of images.
+ * job never duplicates an entry. Nothing cnnkit keeps on the driver grows with the number of images (Spark's file
+ * index does hold every listed file's status there: see docs/spark.md).
  */
 public final class SparkFeatureJob {
 
