@@ -2,7 +2,11 @@ package org.cnnkit.retrieval;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.EncodedImage;
+import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.zoo.InferenceEngine;
@@ -55,6 +59,34 @@ public interface FeatureExtractor {
      * @return the vectors of the readable files and the list of the others with the reason
      */
     ExtractionResult extractReadable(List<Path> files, ProgressListener listener);
+
+    /**
+     * Extracts the features of images already read into memory (for example by Spark from a distributed file system),
+     * skipping those that cannot be decoded. Implementations run the same batched path as
+     * {@link #extractReadable(List, ProgressListener)}; this default decodes and extracts one image at a time.
+     *
+     * @param images the encoded images, each named by its path or id
+     * @return the vectors of the decodable images ({@link ExtractionResult#files()} holds their names) and the
+     *     others with the reason
+     */
+    default ExtractionResult extractEncoded(List<EncodedImage> images) {
+        ImageDecoder decoder = new ImageDecoder();
+        List<Path> read = new ArrayList<>();
+        List<float[]> vectors = new ArrayList<>();
+        List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
+        for (EncodedImage image : images) {
+            BufferedImage decoded;
+            try {
+                decoded = decoder.read(image.name(), image.content());
+            } catch (CnnkitException e) {
+                skipped.add(new ExtractionResult.SkippedFile(image.name(), e.getMessage()));
+                continue;
+            }
+            vectors.add(extract(decoded));
+            read.add(image.name());
+        }
+        return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
+    }
 
     /**
      * Extracts the features of one decoded image (any size: it is resized to the extractor's input).

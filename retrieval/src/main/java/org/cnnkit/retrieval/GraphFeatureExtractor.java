@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Objects;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.BatchDecoder;
+import org.cnnkit.core.image.EncodedImage;
 import org.cnnkit.core.image.ImageDecoder;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.PipelinedBatches;
@@ -118,18 +119,30 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         return forward(Nd4j.create(pixels, new long[] {1, shape.channels(), shape.height(), shape.width()}, 'c'))[0];
     }
 
+    /** Decodes in batches of the extractor's batch size, the next batch while the network runs on this one. */
+    @Override
+    public ExtractionResult extractEncoded(List<EncodedImage> images) {
+        Objects.requireNonNull(images, "images");
+        return run(images, ProgressListener.none(), batchDecoder::decodeEncoded);
+    }
+
     private ExtractionResult run(List<Path> files, ProgressListener listener, boolean failOnUnreadable) {
         Objects.requireNonNull(files, "files");
-        ProgressTracker tracker = ProgressTracker.start("extracting " + name + " features", files.size(),
+        return run(files, listener, batch -> batchDecoder.decode(batch, !failOnUnreadable));
+    }
+
+    private <T> ExtractionResult run(List<T> items, ProgressListener listener,
+                                     java.util.function.Function<List<T>, BatchDecoder.Batch> decode) {
+        ProgressTracker tracker = ProgressTracker.start("extracting " + name + " features", items.size(),
                 listener == null ? ProgressListener.none() : listener);
         List<Path> read = new ArrayList<>();
         List<float[]> vectors = new ArrayList<>();
         List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
-        List<List<Path>> batches = new ArrayList<>();
-        for (int start = 0; start < files.size(); start += batchSize) {
-            batches.add(files.subList(start, Math.min(files.size(), start + batchSize)));
+        List<List<T>> batches = new ArrayList<>();
+        for (int start = 0; start < items.size(); start += batchSize) {
+            batches.add(items.subList(start, Math.min(items.size(), start + batchSize)));
         }
-        PipelinedBatches.run(batches, batch -> batchDecoder.decode(batch, !failOnUnreadable), decoded -> {
+        PipelinedBatches.run(batches, decode, decoded -> {
             for (BatchDecoder.Unreadable unreadable : decoded.skipped()) {
                 skipped.add(new ExtractionResult.SkippedFile(unreadable.file(), unreadable.reason()));
             }

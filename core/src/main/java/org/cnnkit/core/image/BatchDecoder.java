@@ -63,9 +63,31 @@ public final class BatchDecoder {
     public Batch decode(List<Path> files, boolean skipUnreadable) {
         List<Callable<Decoded>> tasks = new ArrayList<>(files.size());
         for (Path file : files) {
-            tasks.add(() -> decodeOne(file));
+            tasks.add(() -> decodeOne(() -> decoder.decode(file, shape)));
         }
-        List<Decoded> decoded = workers.runAll(tasks, "decoding images");
+        return collect(files, workers.runAll(tasks, "decoding images"), skipUnreadable);
+    }
+
+    /**
+     * Decodes encoded images (file contents read elsewhere, such as by Spark from a distributed file system) into a
+     * batch, in list order, leaving out and listing those that cannot be decoded.
+     *
+     * @param images the encoded images, each named by its path or id
+     * @return the batch of the decoded images ({@link Batch#files()} holds their names), and those left out
+     * @throws CnnkitException if the calling thread is interrupted
+     * @throws RuntimeException an unexpected failure of a decoding task, as it is
+     */
+    public Batch decodeEncoded(List<EncodedImage> images) {
+        List<Callable<Decoded>> tasks = new ArrayList<>(images.size());
+        List<Path> names = new ArrayList<>(images.size());
+        for (EncodedImage image : images) {
+            tasks.add(() -> decodeOne(() -> decoder.decode(decoder.read(image.name(), image.content()), shape)));
+            names.add(image.name());
+        }
+        return collect(names, workers.runAll(tasks, "decoding images"), true);
+    }
+
+    private Batch collect(List<Path> files, List<Decoded> decoded, boolean skipUnreadable) {
         List<Path> read = new ArrayList<>(files.size());
         List<Unreadable> skipped = new ArrayList<>();
         for (int i = 0; i < files.size(); i++) {
@@ -93,9 +115,9 @@ public final class BatchDecoder {
         return new Batch(images, List.copyOf(read), List.copyOf(skipped));
     }
 
-    private Decoded decodeOne(Path file) {
+    private Decoded decodeOne(java.util.function.Supplier<float[]> decode) {
         try {
-            float[] pixels = decoder.decode(file, shape);
+            float[] pixels = decode.get();
             preprocessing.applyInPlace(pixels, shape.channels());
             return new Decoded(pixels, null);
         } catch (CnnkitException e) {

@@ -1,6 +1,7 @@
 package org.cnnkit.core.image;
 
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +15,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Reads image files (PNG, JPEG, BMP, GIF: whatever {@link ImageIO} reads) and turns them into the
@@ -114,6 +116,38 @@ public final class ImageDecoder {
         } catch (RuntimeException e) {
             // ImageIO plug-ins throw unchecked exceptions on some damaged files (index out of bounds, ...)
             throw new ImageDecodingException(file, "damaged image data (" + describe(e) + ")", e);
+        }
+    }
+
+    /**
+     * Reads an image's original pixels from its encoded bytes (the content of a file read elsewhere, for example by
+     * a distributed file system), with the same checks as {@link #read(Path)}.
+     *
+     * @param name the image's name or path, used in error messages only
+     * @param content the encoded image (PNG, JPEG, BMP, GIF)
+     * @return the decoded image, as ImageIO gives it
+     * @throws ImageDecodingException if the content is empty, not a readable image, corrupt, truncated, or larger
+     *     than {@link #maxPixels()}; the message names {@code name} and the cause
+     */
+    public BufferedImage read(Path name, byte[] content) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(content, "content");
+        if (content.length == 0) {
+            throw new ImageDecodingException(name, "the file is empty (0 bytes)");
+        }
+        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(content))) {
+            ImageReader reader = readerFor(name, in);
+            try {
+                return read(name, in, reader);
+            } finally {
+                reader.dispose();
+            }
+        } catch (ImageDecodingException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new ImageDecodingException(name, describe(e), e);
+        } catch (RuntimeException e) {
+            throw new ImageDecodingException(name, "damaged image data (" + describe(e) + ")", e);
         }
     }
 

@@ -55,6 +55,7 @@ public final class Benchmark {
                 peer));
         w.put(ServeSearchWorkload.NAME, (peer, engine) -> ServeSearchWorkload.run(peer));
         w.put(SearchDefaultsWorkload.NAME, (peer, engine) -> SearchDefaultsWorkload.run(peer));
+        w.put(SparkOverheadWorkload.NAME, SparkOverheadWorkload::run);
         return java.util.Collections.unmodifiableMap(w);
     }
 

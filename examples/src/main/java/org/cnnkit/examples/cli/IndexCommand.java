@@ -16,6 +16,7 @@ import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStores;
+import org.cnnkit.retrieval.spark.StoreLoad;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,6 +28,11 @@ import picocli.CommandLine.Option;
  * extractor the store records. Each batch is written under the store's writer lock, so two runs into one store keep
  * both runs' entries; a second writer waits up to {@code --lock-timeout}.
  *
+ * <p>With {@code --from-parquet DIR} instead of {@code --data}, loads the features table the Spark job wrote into the
+ * store (report keys {@code loaded}, {@code total}, {@code dimension}, {@code seconds_loading},
+ * {@code extractor.identity}, {@code extractor.weights_sha256}, {@code table.location}, {@code table.format_version},
+ * {@code root}, {@code store}).
+ *
  * <p>Report keys: {@code indexed}, {@code skipped}, {@code skipped_files[].file}, {@code skipped_files[].reason},
  * {@code unchanged}, {@code removed}, {@code total}, {@code dimension}, {@code seconds_indexing},
  * {@code extractor.*}, {@code engine}, {@code settings}, {@code store}, {@code root}, {@code index} (exact stores).
@@ -36,8 +42,13 @@ import picocli.CommandLine.Option;
                 + "when INDEX exists).")
 public final class IndexCommand extends CliCommand {
 
-    @Option(names = "--data", required = true, paramLabel = "DIR", description = "Folder of images, searched recursively.")
+    @Option(names = "--data", paramLabel = "DIR", description = "Folder of images, searched recursively.")
     private Path data;
+
+    @Option(names = "--from-parquet", paramLabel = "DIR",
+            description = "Instead of --data: load the features table written by the Spark job (its output folder) "
+                    + "into the store, checking the extractor identity. Needs Spark on the class path (docs/spark.md).")
+    private String fromParquet;
 
     @Mixin
     private EngineOption engine;
@@ -63,6 +74,13 @@ public final class IndexCommand extends CliCommand {
 
     @Override
     protected void run(Report report) {
+        if ((data == null) == (fromParquet == null)) {
+            throw usageError("give exactly one of --data DIR and --from-parquet DIR");
+        }
+        if (fromParquet != null) {
+            loadTable(report);
+            return;
+        }
         // Checked before the extractor is built: that may load (or download) hundreds of megabytes of weights.
         if (!Files.isDirectory(data)) {
             throw new CnnkitException("image folder " + (Files.exists(data) ? "is not a folder" : "does not exist")
@@ -81,6 +99,40 @@ public final class IndexCommand extends CliCommand {
         try (ImageSearch search = existing != null ? update(spec, existing) : create(spec, timeout)) {
             ImageSearch.IndexingReport result = search.indexFolder(data, progress());
             report(report, spec, search, result);
+        }
+    }
+
+    /** {@code --from-parquet}: loads a Spark job's table on this machine (a local Spark session reads it). */
+    private void loadTable(Report report) {
+        StoreSpec spec = stores.spec(out, "--out").orElseThrow(() -> usageError("give --store SPEC or --out FILE"));
+        try {
+            loadTable(report, spec);
+        } catch (NoClassDefFoundError e) {
+            throw LocalSpark.missing(e);
+        }
+    }
+
+    private void loadTable(Report report, StoreSpec spec) {
+        org.apache.spark.sql.SparkSession spark = LocalSpark.start(1);
+        try {
+            StoreLoad.Builder load = StoreLoad.builder().setTable(fromParquet).setStore(spec)
+                    .optParameters(stores.options().build().parameters());
+            long start = System.nanoTime();
+            StoreLoad.Report result = load.build().runLocally(spark, progress());
+            report.put("loaded", result.loaded());
+            report.put("total", result.total());
+            report.put("dimension", result.table().identity().dimension());
+            report.put("seconds_loading", (System.nanoTime() - start) / 1e9);
+            report.put("extractor.identity", result.table().identity().describe());
+            report.put("extractor.weights_sha256", result.table().identity().weightsChecksum());
+            report.put("table.location", fromParquet);
+            report.put("table.format_version", result.table().formatVersion());
+            report.put("root", result.table().root());
+            report.put("store", spec.toString());
+            out().printf("Loaded %d vectors from %s into %s: %d entries of %d values%n", result.loaded(), fromParquet,
+                    spec, result.total(), result.table().identity().dimension());
+        } finally {
+            spark.stop();
         }
     }
 
