@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Optional;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.runtime.NativeRuntime;
+import org.cnnkit.core.runtime.NativeWorkers;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -13,6 +14,8 @@ import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * evolve as {@code fit} evolves them: the weights after N steps equal DL4J's within float rounding
  * ({@code CompiledTrainingStepTest}).
  *
+ * <p>A batch is split between one worker thread per core ({@link NativeWorkers}: single-threaded native operations),
+ * each running the compiled layers on its share of the images into its own gradient array; the shares' gradients
+ * are then added (every gradient is a sum over the images) and the updater runs once. One multi-threaded native
+ * call per operation spent much of its time synchronising the two cores, which independent shares do not.
+ *
  * <p>{@link #of} compiles graphs that are a chain of 2D convolutions, max poolings, dense layers and a softmax output
  * layer with multi-class cross-entropy (see {@code TrainingStepCompiler}); for anything else, or when
  * {@code -Dcnnkit.fastpaths=false}, it returns empty and the caller keeps {@code graph.fit}. Listeners of the graph
@@ -49,33 +57,57 @@ public final class CompiledTrainingStep {
     private static final Logger LOG = LoggerFactory.getLogger(CompiledTrainingStep.class);
 
     private final ComputationGraph graph;
-    private final List<TrainingStage> stages;
-    private final SoftmaxOutputStage output;
+    private final List<Replica> replicas;
+    private final NativeWorkers workers;
     private final Gradient gradient;
     private INDArray lastOutput;
 
-    private CompiledTrainingStep(ComputationGraph graph, TrainingStepCompiler.Compiled compiled) {
+    /** One share's compiled layers and the flat gradient array they write. */
+    private record Replica(TrainingStepCompiler.Compiled compiled, INDArray flatGradients) {
+    }
+
+    /** What one share of a batch gave: its summed loss and its probabilities. */
+    private record ShareResult(double lossSum, INDArray probabilities) {
+    }
+
+    private CompiledTrainingStep(ComputationGraph graph, List<Replica> replicas) {
         this.graph = graph;
-        this.stages = compiled.stages();
-        this.output = compiled.output();
+        this.replicas = replicas;
+        this.workers = replicas.size() > 1 ? NativeWorkers.create(replicas.size(), "cnnkit-training") : null;
         this.gradient = new DefaultGradient(graph.getFlattenedGradients());
         for (org.deeplearning4j.nn.api.Layer layer : graph.getLayers()) {
             String name = layer.conf().getLayer().getLayerName();
-            layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(),
-                    layer.getGradientsViewArray()).forEach((param, view) ->
-                    gradient.setGradientFor(name + "_" + param, view));
+            GradientViews.ofGraph(graph).of(name).forEach((param, view) -> gradient.setGradientFor(name + "_" + param,
+                    view));
         }
     }
 
     /**
-     * Compiles the training step of a graph, if every layer of it has a compiled stage and the fast paths are on.
+     * Compiles the training step of a graph, if every layer of it has a compiled stage and the fast paths are on,
+     * splitting batches between one worker per available processor.
      *
      * @param graph an initialized graph; its parameters, gradient view and updater are used in place
      * @return the compiled step, or empty (with a DEBUG line saying why) when {@code graph.fit} must be used
      */
     public static Optional<CompiledTrainingStep> of(ComputationGraph graph) {
+        return of(graph, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Compiles the training step of a graph with a given number of workers.
+     *
+     * @param graph an initialized graph; its parameters, gradient view and updater are used in place
+     * @param workers how many shares a batch is split into (1: the calling thread runs the whole batch with
+     *     multi-threaded native operations)
+     * @return the compiled step, or empty (with a DEBUG line saying why) when {@code graph.fit} must be used
+     * @throws IllegalArgumentException if the graph is null or workers is below 1
+     */
+    public static Optional<CompiledTrainingStep> of(ComputationGraph graph, int workers) {
         if (graph == null) {
             throw new IllegalArgumentException("graph is required");
+        }
+        if (workers < 1) {
+            throw new IllegalArgumentException("workers must be at least 1, got " + workers);
         }
         NativeRuntime.ensureConfigured();
         if (!NativeRuntime.fastPathsEnabled()) {
@@ -85,14 +117,21 @@ public final class CompiledTrainingStep {
         if (graph.getFlattenedGradients() == null) {
             graph.initGradientsView();
         }
-        List<String> reasons = new ArrayList<>();
-        Optional<TrainingStepCompiler.Compiled> compiled = TrainingStepCompiler.compile(graph, reasons);
-        if (compiled.isEmpty()) {
-            LOG.debug("compiled training off, DL4J's fit trains this graph: {}", reasons);
-            return Optional.empty();
+        List<Replica> replicas = new ArrayList<>();
+        for (int i = 0; i < workers; i++) {
+            GradientViews views = i == 0 ? GradientViews.ofGraph(graph)
+                    : GradientViews.ofArray(graph, Nd4j.createUninitialized(graph.getFlattenedGradients().dataType(),
+                    graph.getFlattenedGradients().shape()));
+            List<String> reasons = new ArrayList<>();
+            Optional<TrainingStepCompiler.Compiled> compiled = TrainingStepCompiler.compile(graph, views, reasons);
+            if (compiled.isEmpty()) {
+                LOG.debug("compiled training off, DL4J's fit trains this graph: {}", reasons);
+                return Optional.empty();
+            }
+            replicas.add(new Replica(compiled.get(), views.flat()));
         }
         graph.getUpdater(true);
-        return Optional.of(new CompiledTrainingStep(graph, compiled.get()));
+        return Optional.of(new CompiledTrainingStep(graph, replicas));
     }
 
     /**
@@ -110,20 +149,40 @@ public final class CompiledTrainingStep {
         INDArray features = floatContiguous(batch.getFeatures());
         INDArray labels = floatContiguous(batch.getLabels());
         long n = features.size(0);
-        INDArray x = features;
-        for (TrainingStage stage : stages) {
-            x = stage.forward(x);
-        }
-        lastOutput = output.forward(x);
-        if (!java.util.Arrays.equals(lastOutput.shape(), labels.shape())) {
+        long classes = ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) graph.getOutputLayer(0).conf()
+                .getLayer()).getNOut();
+        if (labels.rank() != 2 || labels.size(0) != n || labels.size(1) != classes) {
             throw new CnnkitException("the labels have shape " + java.util.Arrays.toString(labels.shape())
-                    + " but the network gives " + java.util.Arrays.toString(lastOutput.shape()));
+                    + " but the network takes " + n + " images and has " + classes + " outputs");
         }
-        double loss = output.loss(labels);
-        INDArray g = output.backward(labels);
-        for (int i = stages.size() - 1; i >= 0 && g != null; i--) {
-            g = stages.get(i).backward(g);
+        int shares = (int) Math.min(replicas.size(), n);
+        double lossSum;
+        if (shares == 1) {
+            ShareResult result = runShare(replicas.get(0), features, labels);
+            lossSum = result.lossSum();
+            lastOutput = result.probabilities();
+        } else {
+            List<java.util.concurrent.Callable<ShareResult>> tasks = new ArrayList<>();
+            for (int i = 0; i < shares; i++) {
+                long from = n * i / shares;
+                long to = n * (i + 1) / shares;
+                Replica replica = replicas.get(i);
+                INDArray x = features.get(NDArrayIndex.interval(from, to));
+                INDArray y = labels.get(NDArrayIndex.interval(from, to));
+                tasks.add(() -> runShare(replica, x, y));
+            }
+            List<ShareResult> results = workers.runAll(tasks, "training");
+            lossSum = 0;
+            INDArray flat = graph.getFlattenedGradients();
+            for (int i = 0; i < shares; i++) {
+                lossSum += results.get(i).lossSum();
+                if (i > 0) {
+                    flat.addi(replicas.get(i).flatGradients());
+                }
+            }
+            lastOutput = Nd4j.concat(0, results.stream().map(ShareResult::probabilities).toArray(INDArray[]::new));
         }
+        double loss = lossSum / n;
         int iteration = graph.getConfiguration().getIterationCount();
         int epoch = graph.getConfiguration().getEpochCount();
         graph.getUpdater().update(gradient, iteration, epoch, Math.toIntExact(n), LayerWorkspaceMgr.noWorkspaces());
@@ -135,6 +194,27 @@ public final class CompiledTrainingStep {
         }
         graph.getConfiguration().setIterationCount(iteration + 1);
         return loss;
+    }
+
+    /** Forward and backward pass of a share of the batch into the replica's gradient array. */
+    private static ShareResult runShare(Replica replica, INDArray features, INDArray labels) {
+        TrainingStepCompiler.Compiled compiled = replica.compiled();
+        INDArray x = features;
+        for (TrainingStage stage : compiled.stages()) {
+            x = stage.forward(x);
+        }
+        INDArray probabilities = compiled.output().forward(x);
+        if (!java.util.Arrays.equals(probabilities.shape(), labels.shape())) {
+            throw new CnnkitException("the labels have shape " + java.util.Arrays.toString(labels.shape())
+                    + " but the network gives " + java.util.Arrays.toString(probabilities.shape()));
+        }
+        double lossSum = compiled.output().loss(labels) * labels.size(0);
+        INDArray g = compiled.output().backward(labels);
+        List<TrainingStage> stages = compiled.stages();
+        for (int i = stages.size() - 1; i >= 0 && g != null; i--) {
+            g = stages.get(i).backward(g);
+        }
+        return new ShareResult(lossSum, probabilities);
     }
 
     /**

@@ -49,10 +49,11 @@ final class TrainingStepCompiler {
      * Compiles a graph.
      *
      * @param graph an initialized graph whose gradient view exists
+     * @param gradientViews where each layer's stages write its parameter gradients
      * @param reasons receives why the graph is not supported
      * @return the stages, or empty with a reason added
      */
-    static Optional<Compiled> compile(ComputationGraph graph, List<String> reasons) {
+    static Optional<Compiled> compile(ComputationGraph graph, GradientViews gradientViews, List<String> reasons) {
         ComputationGraphConfiguration conf = graph.getConfiguration();
         if (conf.getNetworkInputs().size() != 1 || conf.getNetworkOutputs().size() != 1) {
             reasons.add("the graph has " + conf.getNetworkInputs().size() + " inputs and "
@@ -89,7 +90,7 @@ final class TrainingStepCompiler {
                     return Optional.empty();
                 }
                 Map<String, INDArray> params = graph.getLayer(name).paramTable();
-                Map<String, INDArray> gradients = gradients(graph, name);
+                Map<String, INDArray> gradients = gradientViews.of(name);
                 output = new SoftmaxOutputStage(new DenseStage(where, params.get("W"), params.get("b"),
                         gradients.get("W"), vector(gradients.get("b")), false, first));
             } else if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
@@ -108,7 +109,7 @@ final class TrainingStepCompiler {
                 boolean deferRelu = relu && i + 1 < chain.size() && isPlainMaxPooling(
                         ((LayerVertex) conf.getVertices().get(chain.get(i + 1))).getLayerConf().getLayer());
                 Map<String, INDArray> params = graph.getLayer(name).paramTable();
-                Map<String, INDArray> gradients = gradients(graph, name);
+                Map<String, INDArray> gradients = gradientViews.of(name);
                 stages.add(new ConvolutionStage(where, params.get("W"), vector(params.get("b")), gradients.get("W"),
                         vector(gradients.get("b")), conv.getKernelSize(), conv.getStride(), relu && !deferRelu,
                         first));
@@ -126,7 +127,7 @@ final class TrainingStepCompiler {
                     return Optional.empty();
                 }
                 Map<String, INDArray> params = graph.getLayer(name).paramTable();
-                Map<String, INDArray> gradients = gradients(graph, name);
+                Map<String, INDArray> gradients = gradientViews.of(name);
                 stages.add(new DenseStage(where, params.get("W"), params.get("b"), gradients.get("W"),
                         vector(gradients.get("b")), relu, first));
             } else {
@@ -228,13 +229,6 @@ final class TrainingStepCompiler {
             }
         }
         return true;
-    }
-
-    /** The layer's parameter gradient views into the graph's flattened gradient array. */
-    private static Map<String, INDArray> gradients(ComputationGraph graph, String name) {
-        org.deeplearning4j.nn.api.Layer layer = graph.getLayer(name);
-        return layer.conf().getLayer().initializer().getGradientsFromFlattened(layer.conf(),
-                layer.getGradientsViewArray());
     }
 
     private static INDArray vector(INDArray bias) {

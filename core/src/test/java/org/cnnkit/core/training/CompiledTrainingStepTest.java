@@ -39,7 +39,7 @@ class CompiledTrainingStepTest {
     void notebookShapedNetworkLearnsTheSameWeightsAsDl4jFit() {
         // conv relu -> max pool (ReLU deferred past the pooling; first layer through the transposed convolution),
         // conv relu -> max pool (conv2d_bp with input gradient), flatten, dense relu, softmax output
-        assertSameTraining(graph(22, g -> {
+        assertSameTraining(() -> graph(22, g -> {
             g.addLayer("conv1", conv(4, 5, 1, Activation.RELU), "input");
             g.addLayer("pool1", maxPool(2), "conv1");
             g.addLayer("conv2", conv(3, 3, 1, Activation.RELU), "pool1");
@@ -51,7 +51,7 @@ class CompiledTrainingStepTest {
 
     @Test
     void convolutionWithoutActivationOrPoolingTrainsTheSame() {
-        assertSameTraining(graph(12, g -> {
+        assertSameTraining(() -> graph(12, g -> {
             g.addLayer("conv1", conv(3, 3, 1, Activation.IDENTITY), "input");
             g.addLayer("conv2", conv(2, 3, 1, Activation.RELU), "conv1");
             g.addLayer("output", output(), "conv2");
@@ -61,17 +61,18 @@ class CompiledTrainingStepTest {
     @Test
     void stridedFirstConvolutionTrainsTheSameWhetherOrNotTheStridesTileTheInput() {
         for (int size : new int[] {13, 14}) { // (13 - 3) % 2 == 0: transposed convolution; 14: conv2d_bp
-            assertSameTraining(graph(size, g -> {
+            int side = size;
+            assertSameTraining(() -> graph(side, g -> {
                 g.addLayer("conv1", conv(3, 3, 2, Activation.RELU), "input");
                 g.addLayer("dense", dense(Activation.IDENTITY), "conv1");
                 g.addLayer("output", output(), "dense");
-            }), size, 5);
+            }), side, 5);
         }
     }
 
     @Test
     void maxPoolingAfterAnIdentityConvolutionTrainsTheSame() {
-        assertSameTraining(graph(16, g -> {
+        assertSameTraining(() -> graph(16, g -> {
             g.addLayer("conv1", conv(3, 3, 1, Activation.IDENTITY), "input");
             g.addLayer("pool1", maxPool(2), "conv1");
             g.addLayer("output", output(), "pool1");
@@ -87,9 +88,9 @@ class CompiledTrainingStepTest {
             g.addLayer("output", output(), "dense");
         });
         ComputationGraph reference = compiled.clone();
-        CompiledTrainingStep step = CompiledTrainingStep.of(compiled).orElseThrow();
+        CompiledTrainingStep step = CompiledTrainingStep.of(compiled, 2).orElseThrow();
         Random random = new Random(3);
-        for (int batch : new int[] {8, 8, 3, 8, 5, 3, 8}) {
+        for (int batch : new int[] {8, 8, 3, 8, 5, 1, 3, 8}) {
             DataSet data = batch(random, batch, 14);
             reference.fit(data);
             step.fit(data);
@@ -104,7 +105,7 @@ class CompiledTrainingStepTest {
             g.addLayer("output", output(), "conv1");
         });
         ComputationGraph reference = compiled.clone();
-        CompiledTrainingStep step = CompiledTrainingStep.of(compiled).orElseThrow();
+        CompiledTrainingStep step = CompiledTrainingStep.of(compiled, 2).orElseThrow();
         DataSet data = batch(new Random(5), 6, 12);
         INDArray expectedOutput = reference.outputSingle(false, data.getFeatures());
         reference.fit(data);
@@ -118,12 +119,11 @@ class CompiledTrainingStepTest {
 
     @Test
     void anotherUpdaterIsAppliedAsDl4jAppliesIt() {
-        ComputationGraph compiled = graph(12, new Sgd(0.05), g -> {
+        assertSameTraining(() -> graph(12, new Sgd(0.05), g -> {
             g.addLayer("conv1", conv(3, 3, 1, Activation.RELU), "input");
             g.addLayer("pool1", maxPool(2), "conv1");
             g.addLayer("output", output(), "pool1");
-        });
-        assertSameTraining(compiled, 12, 6);
+        }), 12, 6);
     }
 
     @Test
@@ -151,20 +151,27 @@ class CompiledTrainingStepTest {
         CompiledTrainingStep step = CompiledTrainingStep.of(graph).orElseThrow();
         DataSet wrong = new DataSet(Nd4j.rand(DataType.FLOAT, 4, 3, 12, 12), Nd4j.zeros(DataType.FLOAT, 4, 5));
         assertThatThrownBy(() -> step.fit(wrong)).isInstanceOf(CnnkitException.class)
-                .hasMessageContaining("labels have shape [4, 5]");
+                .hasMessageContaining("labels have shape [4, 5]").hasMessageContaining("3 outputs");
+        assertThatThrownBy(() -> CompiledTrainingStep.of(graph, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("workers");
     }
 
-    private static void assertSameTraining(ComputationGraph compiled, int size, int batch) {
-        ComputationGraph reference = compiled.clone();
-        Optional<CompiledTrainingStep> step = CompiledTrainingStep.of(compiled);
-        assertThat(step).as("compiled training of this graph").isPresent();
-        Random random = new Random(7);
-        for (int i = 0; i < STEPS; i++) {
-            DataSet data = batch(random, batch, size);
-            reference.fit(data);
-            step.get().fit(data);
+    /** Trains a graph with DL4J's fit and with the compiled step on 1, 2 and 3 workers, and compares the weights. */
+    private static void assertSameTraining(java.util.function.Supplier<ComputationGraph> network, int size,
+                                           int batch) {
+        for (int workers = 1; workers <= 3; workers++) {
+            ComputationGraph compiled = network.get();
+            ComputationGraph reference = compiled.clone();
+            Optional<CompiledTrainingStep> step = CompiledTrainingStep.of(compiled, workers);
+            assertThat(step).as("compiled training of this graph").isPresent();
+            Random random = new Random(7);
+            for (int i = 0; i < STEPS; i++) {
+                DataSet data = batch(random, batch, size);
+                reference.fit(data);
+                step.get().fit(data);
+            }
+            assertClose(compiled, reference);
         }
-        assertClose(compiled, reference);
     }
 
     private static void assertClose(ComputationGraph compiled, ComputationGraph reference) {
