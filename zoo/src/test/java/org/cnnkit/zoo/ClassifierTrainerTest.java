@@ -110,7 +110,8 @@ class ClassifierTrainerTest {
         assertThat(org.cnnkit.core.training.CompiledTrainingStep.of(reference)).isPresent();
         assertThat(trained).hasSameSizeAs(expected);
         for (int i = 0; i < expected.length; i++) {
-            assertThat(trained[i]).as("parameter " + i).isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
+            assertThat(trained[i]).as("parameter " + i)
+                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
         }
     }
 
