@@ -18,6 +18,7 @@ import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.metrics.ClassificationMetrics;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.core.training.CompiledTrainingStep;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -180,8 +181,12 @@ public final class ClassifierTrainer {
         } else {
             network.setLearningRate(new ExponentialSchedule(ScheduleType.EPOCH, learningRate, learningRateDecay));
         }
+        // the compiled step (same weights as fit, faster) when the network has one and the fast paths are on
+        Optional<CompiledTrainingStep> compiled = CompiledTrainingStep.of(network);
         BatchAccuracy accuracy = new BatchAccuracy(network);
-        network.setListeners(accuracy);
+        if (compiled.isEmpty()) {
+            network.setListeners(accuracy);
+        }
         long start = System.nanoTime();
         List<EpochStats> history = new ArrayList<>();
         INDArray bestParams = null;
@@ -190,8 +195,8 @@ public final class ClassifierTrainer {
         boolean stoppedEarly = false;
         try {
             for (int epoch = 1; epoch <= epochs; epoch++) {
-                EpochStats stats = trainEpoch(network, accuracy, train, validation, classNames.size(), epoch,
-                        trainImages);
+                EpochStats stats = trainEpoch(network, compiled, accuracy, train, validation, classNames.size(),
+                        epoch, trainImages);
                 history.add(stats);
                 LOG.debug("{}", stats);
                 epochListener.onEpoch(stats, epochs);
@@ -229,8 +234,9 @@ public final class ClassifierTrainer {
         return new TrainingResult(classifier, new TrainingHistory(history, bestEpoch, stoppedEarly, seconds), metrics);
     }
 
-    private EpochStats trainEpoch(ComputationGraph network, BatchAccuracy accuracy, DataSetIterator train,
-                                  DataSetIterator validation, int numClasses, int epoch, long trainImages) {
+    private EpochStats trainEpoch(ComputationGraph network, Optional<CompiledTrainingStep> compiled,
+                                  BatchAccuracy accuracy, DataSetIterator train, DataSetIterator validation,
+                                  int numClasses, int epoch, long trainImages) {
         long epochStart = System.nanoTime();
         if (train.resetSupported()) {
             train.reset();
@@ -244,11 +250,17 @@ public final class ClassifierTrainer {
             DataSet batch = train.next();
             checkLabels(batch.getLabels(), numClasses, "training");
             long n = batch.getFeatures().size(0);
-            accuracy.expect(batch.getLabels());
-            network.fit(batch);
-            lossSum += network.score() * n;
-            correct += accuracy.observed() ? accuracy.correct()
-                    : BatchAccuracy.countCorrect(network.outputSingle(false, batch.getFeatures()), batch.getLabels());
+            if (compiled.isPresent()) {
+                lossSum += compiled.get().fit(batch) * n;
+                correct += BatchAccuracy.countCorrect(compiled.get().lastOutput(), batch.getLabels());
+            } else {
+                accuracy.expect(batch.getLabels());
+                network.fit(batch);
+                lossSum += network.score() * n;
+                correct += accuracy.observed() ? accuracy.correct()
+                        : BatchAccuracy.countCorrect(network.outputSingle(false, batch.getFeatures()),
+                        batch.getLabels());
+            }
             seen += n;
             tracker.advance(n);
         }

@@ -89,6 +89,33 @@ class ClassifierTrainerTest {
     }
 
     @Test
+    void trainsThroughTheCompiledStepToTheWeightsOfDl4jFit() {
+        List<DataSet> examples = SyntheticImages.examples(30, 20, 4, 0);
+        float[] trained = trainer(2, 9).build()
+                .train(SyntheticImages.iterator(examples, 10), null, CLASSES)
+                .classifier().network().params().data().asFloat();
+
+        ComputationGraph reference = SeedCnn.NOTEBOOK.create(SHAPE, 3, 9);
+        reference.setLearningRate(SeedCnn.DEFAULT_LEARNING_RATE);
+        var batches = SyntheticImages.iterator(examples, 10);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            batches.reset();
+            while (batches.hasNext()) {
+                reference.fit(batches.next());
+            }
+            reference.incrementEpochCount();
+        }
+        float[] expected = reference.params().data().asFloat();
+
+        assertThat(org.cnnkit.core.training.CompiledTrainingStep.of(reference)).isPresent();
+        assertThat(trained).hasSameSizeAs(expected);
+        for (int i = 0; i < expected.length; i++) {
+            assertThat(trained[i]).as("parameter " + i)
+                    .isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-5f));
+        }
+    }
+
+    @Test
     void earlyStoppingStopsWhenValidationLossRisesAndKeepsTheBestWeights() {
         // Validation labels are shifted by one class: the better the network learns, the worse its validation loss.
         var validation = SyntheticImages.iterator(SyntheticImages.examples(30, 20, 6, 1), 16);

@@ -1,10 +1,12 @@
 package org.cnnkit.examples.bench;
 
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.core.training.CompiledTrainingStep;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.InferenceSession;
@@ -30,7 +32,11 @@ final class NetworkWorkloads {
     private NetworkWorkloads() {
     }
 
-    /** {@code cnn-train-100}: Adam steps of the notebook CNN on 4 rotating random batches of 32 at 100x100. */
+    /**
+     * {@code cnn-train-100}: Adam steps of the notebook CNN on 4 rotating random batches of 32 at 100x100, through the
+     * compiled training step as {@code ClassifierTrainer} trains (DL4J's {@code fit} when the fast paths are off); the
+     * key {@code compiled_step} says which ran.
+     */
     static BenchResult cnnTrain(String peer) {
         ComputationGraph net = BenchNetworks.seedCnn(100, CLASSES);
         DataSet[] batches = new DataSet[4];
@@ -39,8 +45,17 @@ final class NetworkWorkloads {
             batches[i] = new DataSet(Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100), oneHot(random, BATCH, CLASSES));
         }
         int[] step = {0};
-        double seconds = Timing.secondsPerStep(() -> net.fit(batches[step[0]++ % batches.length]), 3, 30);
-        return result("cnn-train-100", BATCH / seconds, peer, Map.of("batch", BATCH));
+        Optional<CompiledTrainingStep> compiled = CompiledTrainingStep.of(net);
+        double seconds = Timing.secondsPerStep(() -> {
+            DataSet batch = batches[step[0]++ % batches.length];
+            if (compiled.isPresent()) {
+                compiled.get().fit(batch);
+            } else {
+                net.fit(batch);
+            }
+        }, 3, 30);
+        return result("cnn-train-100", BATCH / seconds, peer, Map.of("batch", BATCH, "compiled_step",
+                compiled.isPresent()));
     }
 
     /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */

@@ -19,6 +19,7 @@ import org.apache.spark.sql.SparkSession;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.retrieval.ExtractionResult;
+import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.ExtractorSpec;
 import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.store.StoreSpec;
@@ -219,6 +220,24 @@ class SparkFeatureJobTest {
             assertThat(opened.stamp("b/c/img2.png")).contains(Files.size(file) + ":"
                     + Files.getLastModifiedTime(file).toMillis());
             assertThat(opened.schema().properties()).containsKey("root");
+        }
+    }
+
+    @Test
+    void indexingTheFolderAfterALoadFindsEveryLoadedFileUnchanged() throws IOException {
+        Path input = images();
+        job(input, dir.resolve("out")).build().run(spark);
+        StoreSpec store = StoreSpec.parse("exact:" + dir.resolve("stores/photos.cfi"));
+        StoreLoad.builder().setTable(dir.resolve("out").toString()).setStore(store).build()
+                .runLocally(spark, ProgressListener.none());
+
+        try (ImageSearch search = ImageSearch.open(store, StoreOptions.openExisting(),
+                spec.create(ProgressListener.none()))) {
+            ImageSearch.IndexingReport report = search.indexFolder(input, ProgressListener.none());
+
+            assertThat(report.indexed()).isZero();
+            assertThat(report.unchanged()).isEqualTo(IMAGES);
+            assertThat(report.total()).isEqualTo(IMAGES);
         }
     }
 

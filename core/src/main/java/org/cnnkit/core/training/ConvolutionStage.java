@@ -1,0 +1,100 @@
+package org.cnnkit.core.training;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A 2D convolution (NCHW, weights {@code [out, in, kH, kW]}, valid padding) with an optional ReLU, trained with
+ * libnd4j's {@code conv2d} and {@code conv2d_bp}.
+ *
+ * <p>The first stage of a network needs no input gradient, which {@code conv2d_bp} always computes (for the notebook
+ * CNN's first convolution that is most of its backward time). There the weight gradient comes from
+ * {@code deconv2d_bp} instead: a transposed convolution whose input is this convolution's output gradient and whose
+ * output gradient is this convolution's input has exactly this convolution's weight gradient, and what it computes
+ * on the side is a forward convolution, cheaper than an input gradient. The bias gradient is then a sum.
+ *
+ * <p>When the ReLU is deferred (the next stage is a max pooling, which applies it after pooling:
+ * {@code max(relu(x)) == relu(max(x))}, and the gradients agree too), this stage outputs the pre-activation.
+ */
+final class ConvolutionStage implements TrainingStage {
+
+    private final String where;
+    private final INDArray weights;
+    private final INDArray bias;
+    private final INDArray weightGradient;
+    private final INDArray biasGradient;
+    private final long[] arguments;
+    private final int[] kernel;
+    private final int[] stride;
+    private final boolean relu;
+    private final boolean first;
+    private final StageBuffers buffers = new StageBuffers();
+    private INDArray input;
+    private INDArray preActivation;
+
+    /**
+     * Creates the stage.
+     *
+     * @param where the layer, for messages
+     * @param weights the layer's weight view {@code [out, in, kH, kW]}
+     * @param bias the layer's bias as a vector view {@code [out]}
+     * @param weightGradient the layer's weight gradient view
+     * @param biasGradient the layer's bias gradient as a vector view
+     * @param kernel kernel height and width
+     * @param stride stride height and width
+     * @param relu whether this stage applies a ReLU (false: identity, or deferred to the next stage)
+     * @param first whether this stage reads the network's input (so that no input gradient is needed)
+     */
+    ConvolutionStage(String where, INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
+                     int[] kernel, int[] stride, boolean relu, boolean first) {
+        this.where = where;
+        this.weights = weights;
+        this.bias = bias;
+        this.weightGradient = weightGradient;
+        this.biasGradient = biasGradient;
+        this.kernel = kernel.clone();
+        this.stride = stride.clone();
+        this.relu = relu;
+        this.first = first;
+        // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW, weights [out, in, kH, kW]
+        this.arguments = new long[] {kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, 0, 0, 1};
+    }
+
+    @Override
+    public INDArray forward(INDArray x) {
+        input = x;
+        long outH = (x.size(2) - kernel[0]) / stride[0] + 1;
+        long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
+        preActivation = buffers.get("pre", x.size(0), weights.size(0), outH, outW);
+        NativeOps.run(where, "conv2d", new INDArray[] {x, weights, bias}, new INDArray[] {preActivation}, arguments);
+        if (!relu) {
+            return preActivation;
+        }
+        INDArray activation = buffers.get("activation", preActivation.shape());
+        NativeOps.runWithFloat(where, "relu", new INDArray[] {preActivation}, activation, 0.0);
+        return activation;
+    }
+
+    @Override
+    public INDArray backward(INDArray outputGradient) {
+        INDArray gradient = outputGradient;
+        if (relu) {
+            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {preActivation, outputGradient}, gradient, 0.0);
+        }
+        if (first && transposedConvolutionFits()) {
+            // the pre-activation is not needed any more: it takes the forward convolution computed on the side
+            NativeOps.run(where, "deconv2d_bp", new INDArray[] {gradient, weights, input},
+                    new INDArray[] {preActivation, weightGradient}, arguments);
+            gradient.sum(biasGradient, 0, 2, 3);
+            return null;
+        }
+        INDArray inputGradient = buffers.get("input-gradient", input.shape());
+        NativeOps.run(where, "conv2d_bp", new INDArray[] {input, weights, bias, gradient},
+                new INDArray[] {inputGradient, weightGradient, biasGradient}, arguments);
+        return first ? null : inputGradient;
+    }
+
+    /** The transposed convolution reproduces the input size only when the strides tile the input exactly. */
+    private boolean transposedConvolutionFits() {
+        return (input.size(2) - kernel[0]) % stride[0] == 0 && (input.size(3) - kernel[1]) % stride[1] == 0;
+    }
+}
