@@ -563,6 +563,20 @@ public final class ImageSearch implements AutoCloseable {
         return List.copyOf(result);
     }
 
+    /**
+     * The id under which a store keys an image file: its path relative to the root the store records (resolved
+     * against the folder that holds the store), or, for a store without a root, its absolute path. Code that writes
+     * vectors of image files into a store itself uses it so that a later {@link #indexFolder} finds them.
+     *
+     * @param spec the store's spec (it locates the folder a relative root is resolved against)
+     * @param schema the store's schema, with the root property where the store has one
+     * @param file the image file
+     * @return the id
+     */
+    public static String idOf(StoreSpec spec, StoreSchema schema, Path file) {
+        return idsOf(schema, spec.homeFolder()).idOf(file);
+    }
+
     private static ImageIds idsOf(StoreSchema schema, Optional<Path> home) {
         String root = schema.properties().get(ROOT_PROPERTY);
         if (root == null) {

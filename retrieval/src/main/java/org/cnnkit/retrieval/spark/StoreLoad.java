@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.sql.Dataset;
@@ -76,9 +77,10 @@ public final class StoreLoad {
         long loaded = 0;
         try (VectorStore target = openOrCreate(description)) {
             Iterator<Row> iterator = features.toLocalIterator();
+            UnaryOperator<String> ids = storeIds(store, target.schema(), description.root());
             int limit = target.pipeline().isEmpty() ? Math.max(fitSample, batchSize) : batchSize;
             while (iterator.hasNext()) {
-                int written = writeBatch(target, iterator, limit);
+                int written = writeBatch(target, iterator, limit, ids);
                 loaded += written;
                 tracker.advance(written);
                 limit = batchSize;
@@ -110,11 +112,12 @@ public final class StoreLoad {
         FeatureTable description = FeatureTable.of(features.schema(), table);
         try (VectorStore target = openOrCreate(description)) {
             if (target.pipeline().isEmpty()) {
-                writeBatch(target, features.toLocalIterator(), fitSample);
+                writeBatch(target, features.toLocalIterator(), fitSample,
+                        storeIds(store, target.schema(), description.root()));
             }
         }
         features.foreachPartition(new PartitionWriter(store.kind().name(), store.location(),
-                new HashMap<>(parameters), batchSize, failOncePartition));
+                new HashMap<>(parameters), description.root(), batchSize, failOncePartition));
         long rows = features.count();
         try (VectorStore target = VectorStores.open(store, options(null))) {
             return new Report(rows, target.size(), description);
@@ -141,7 +144,7 @@ public final class StoreLoad {
     private VectorStore openOrCreate(FeatureTable description) {
         StoreSchema schema;
         if (description.root().startsWith("file:")) {
-            Path root = Path.of(java.net.URI.create(description.root().replaceFirst("^file:/+", "file:///")));
+            Path root = localPath(description.root());
             schema = ImageSearch.newStoreSchema(store, description.identity(), settings,
                     description.extractorProperties(), root);
         } else {
@@ -170,13 +173,30 @@ public final class StoreLoad {
         return builder.build();
     }
 
-    /** Writes up to {@code limit} rows from the iterator as one batch; returns how many. */
-    static int writeBatch(VectorStore target, Iterator<Row> rows, int limit) {
+    /**
+     * How the store keys a row: a table of a local input holds ids relative to the job's input root, and a store
+     * keys the same file relative to the root it records (or by its absolute path where it records none), as
+     * {@link ImageSearch#idOf} says; the full URIs of a remote input's table are kept as they are.
+     */
+    static UnaryOperator<String> storeIds(StoreSpec spec, StoreSchema schema, String tableRoot) {
+        if (!tableRoot.startsWith("file:")) {
+            return UnaryOperator.identity();
+        }
+        Path root = localPath(tableRoot);
+        return id -> ImageSearch.idOf(spec, schema, root.resolve(id));
+    }
+
+    private static Path localPath(String fileUri) {
+        return Path.of(java.net.URI.create(fileUri.replaceFirst("^file:/+", "file:///")));
+    }
+
+    /** Writes up to {@code limit} rows from the iterator as one batch, keyed by {@code ids}; returns how many. */
+    static int writeBatch(VectorStore target, Iterator<Row> rows, int limit, UnaryOperator<String> ids) {
         StoreBatch.Builder batch = StoreBatch.builder();
         int count = 0;
         while (count < limit && rows.hasNext()) {
             Row row = rows.next();
-            batch.addPut(row.getString(0), vectorOf(row), row.getLong(1) + ":" + row.getTimestamp(2).getTime());
+            batch.addPut(ids.apply(row.getString(0)), vectorOf(row), row.getLong(1) + ":" + row.getTimestamp(2).getTime());
             count++;
         }
         if (count > 0) {
@@ -202,14 +222,16 @@ public final class StoreLoad {
         private final String kind;
         private final String location;
         private final HashMap<String, String> parameters;
+        private final String tableRoot;
         private final int batchSize;
         private final int failOncePartition;
 
-        PartitionWriter(String kind, String location, HashMap<String, String> parameters, int batchSize,
-                        int failOncePartition) {
+        PartitionWriter(String kind, String location, HashMap<String, String> parameters, String tableRoot,
+                        int batchSize, int failOncePartition) {
             this.kind = kind;
             this.location = location;
             this.parameters = parameters;
+            this.tableRoot = tableRoot;
             this.batchSize = batchSize;
             this.failOncePartition = failOncePartition;
         }
@@ -220,10 +242,11 @@ public final class StoreLoad {
             boolean fail = task != null && task.partitionId() == failOncePartition && task.attemptNumber() == 0;
             StoreOptions.Builder options = StoreOptions.builder();
             parameters.forEach(options::addParameter);
-            try (VectorStore target = VectorStores.open(new StoreSpec(StoreSpec.Kind.valueOf(kind), location),
-                    options.build())) {
+            StoreSpec spec = new StoreSpec(StoreSpec.Kind.valueOf(kind), location);
+            try (VectorStore target = VectorStores.open(spec, options.build())) {
+                UnaryOperator<String> ids = storeIds(spec, target.schema(), tableRoot);
                 while (rows.hasNext()) {
-                    writeBatch(target, rows, batchSize);
+                    writeBatch(target, rows, batchSize, ids);
                     if (fail) {
                         throw new IllegalStateException("injected failure of store-load partition "
                                 + failOncePartition + ", attempt 0 (a test of task retries)");

@@ -217,7 +217,7 @@ class SparkFeatureJobTest {
         assertThat(second.total()).isEqualTo(IMAGES);
         Path file = input.resolve("b/c/img2.png");
         try (VectorStore opened = VectorStores.open(store, StoreOptions.openExisting())) {
-            assertThat(opened.stamp("b/c/img2.png")).contains(Files.size(file) + ":"
+            assertThat(opened.stamp("images/b/c/img2.png")).contains(Files.size(file) + ":"
                     + Files.getLastModifiedTime(file).toMillis());
             assertThat(opened.schema().properties()).containsKey("root");
         }
