@@ -577,6 +577,19 @@ public final class ImageSearch implements AutoCloseable {
         return idsOf(schema, spec.homeFolder()).idOf(file);
     }
 
+    /**
+     * The image file a store's id names: the inverse of {@link #idOf(StoreSpec, StoreSchema, Path)}, for code that
+     * reads a store's {@link org.cnnkit.retrieval.Match} ids itself.
+     *
+     * @param spec the store's spec (it locates the folder a relative root is resolved against)
+     * @param schema the store's schema, with the root property where the store has one
+     * @param id an id of the store
+     * @return the file
+     */
+    public static Path pathOf(StoreSpec spec, StoreSchema schema, String id) {
+        return idsOf(schema, spec.homeFolder()).pathOf(id);
+    }
+
     private static ImageIds idsOf(StoreSchema schema, Optional<Path> home) {
         String root = schema.properties().get(ROOT_PROPERTY);
         if (root == null) {

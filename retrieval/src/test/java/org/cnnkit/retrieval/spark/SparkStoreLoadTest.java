@@ -117,11 +117,12 @@ class SparkStoreLoadTest {
                 int overlap = 0;
                 int queries = 0;
                 for (int q = 0; q < 1000; q += 25) {
-                    String id = List.of("africa", "beach", "buildings", "buses", "dinosaurs", "elephants", "flowers",
-                            "horses", "mountains", "food").get(q / 100) + "/" + q + ".jpg";
-                    List<String> want = ids(expected.searchById(id, 10));
-                    assertThat(ids(exact.searchById(id, 10))).as("exact top-10 of %s", id).isEqualTo(want);
-                    List<String> got = ids(pg.searchById(id, 10));
+                    Path file = corel.resolve(List.of("africa", "beach", "buildings", "buses", "dinosaurs",
+                            "elephants", "flowers", "horses", "mountains", "food").get(q / 100)).resolve(q + ".jpg");
+                    // each store keys the file relative to the root it records (ImageSearch.idOf); compare files
+                    List<Path> want = files(single, expected, file);
+                    assertThat(files(loaded, exact, file)).as("exact top-10 of %s", file).isEqualTo(want);
+                    List<Path> got = files(postgres, pg, file);
                     same += got.equals(want) ? 1 : 0;
                     overlap += (int) got.stream().filter(want::contains).count();
                     queries++;
@@ -135,11 +136,11 @@ class SparkStoreLoadTest {
         }
     }
 
-    private static List<String> ids(List<Match> matches) {
-        List<String> ids = new ArrayList<>();
-        for (Match match : matches) {
-            ids.add(match.id());
+    private static List<Path> files(StoreSpec spec, VectorStore store, Path query) {
+        List<Path> files = new ArrayList<>();
+        for (Match match : store.searchById(ImageSearch.idOf(spec, store.schema(), query), 10)) {
+            files.add(ImageSearch.pathOf(spec, store.schema(), match.id()).toAbsolutePath().normalize());
         }
-        return ids;
+        return files;
     }
 }
