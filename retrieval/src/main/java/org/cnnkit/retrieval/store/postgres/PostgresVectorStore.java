@@ -720,17 +720,21 @@ public final class PostgresVectorStore implements VectorStore {
         }
     }
 
-    /** Runs work in one transaction on a pooled connection: commits, or rolls back on any failure. */
-    private <T> T inTransaction(String what, Work<T> work) {
-        Connection connection;
+    /** Takes a pooled connection for {@code what}, or says why there is none. */
+    private Connection take(String what) {
         try {
-            connection = pool.take();
+            return pool.take();
         } catch (SQLException e) {
             throw new CnnkitException("cannot connect to " + settings.maskedUrl() + " for " + what + ": "
                     + settings.scrub(e.getMessage()) + passwordHint(e), e);
         } catch (IllegalStateException e) {
             throw new CnnkitException(this + " is closed");
         }
+    }
+
+    /** Runs work in one transaction on a pooled connection: commits, or rolls back on any failure. */
+    private <T> T inTransaction(String what, Work<T> work) {
+        Connection connection = take(what);
         boolean healthy = true;
         try {
             T result = work.run(connection);
@@ -758,15 +762,7 @@ public final class PostgresVectorStore implements VectorStore {
      * {@code COMMIT} of its own).
      */
     private <T> T inAutoCommit(String what, Work<T> work) {
-        Connection connection;
-        try {
-            connection = pool.take();
-        } catch (SQLException e) {
-            throw new CnnkitException("cannot connect to " + settings.maskedUrl() + " for " + what + ": "
-                    + settings.scrub(e.getMessage()) + passwordHint(e), e);
-        } catch (IllegalStateException e) {
-            throw new CnnkitException(this + " is closed");
-        }
+        Connection connection = take(what);
         boolean healthy = false;
         try {
             connection.setAutoCommit(true);
