@@ -20,6 +20,7 @@ import org.cnnkit.retrieval.store.StoreSchema;
 import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStores;
+import org.cnnkit.retrieval.plot.NearDuplicateChart;
 import org.cnnkit.retrieval.plot.RetrievalCurvesChart;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,7 +47,8 @@ import picocli.CommandLine.Option;
  * {@code variants[]} (each with {@code settings}, the leave-one-out metric keys, {@code halves_map} and
  * {@code halves_precision_at_4}), {@code seconds_extraction}, {@code extractor.*}, {@code engine}; with
  * {@code --plot DIR}: {@code plots.retrieval_curves} (the picture's path: precision-recall and precision at ranks 1
- * to 20, one line per variant, the chosen settings highlighted).
+ * to 20, one line per variant, the chosen settings highlighted) and, with {@code --near-duplicates},
+ * {@code plots.near_duplicates} (recall@1 and recall@4 per distortion as bars).
  */
 @Command(name = "evaluate-retrieval", mixinStandardHelpOptions = true,
         description = "Retrieval quality over a labelled folder: mAP, P@1, P@4, P@10 by leave-one-out and by split"
@@ -223,6 +225,11 @@ public final class EvaluateRetrievalCommand extends CliCommand {
             curves.addVariant(variant.describe(), m);
         }
         plot.draw("retrieval_curves", "retrieval-curves", file -> curves.build().write(file), report, out());
+        if (duplicates != null) {
+            NearDuplicateMetrics copyRecall = duplicates;
+            plot.draw("near_duplicates", "near-duplicates", file -> NearDuplicateChart.of(copyRecall).write(file),
+                    report, out());
+        }
     }
 
     private static void putMetrics(Report report, String prefix, RetrievalMetrics metrics) {

@@ -118,6 +118,11 @@ class RetrievalCommandsTest {
         BufferedImage chart = ImageIO.read(curves.toFile());
         assertThat(chart.getWidth()).isEqualTo(1000);
         assertThat(chart.getHeight()).isEqualTo(600);
+        Path nearDuplicateBars = plots.resolve("near-duplicates.png").toAbsolutePath().normalize();
+        assertThat(evaluation.get("plots").get("near_duplicates").asText()).isEqualTo(nearDuplicateBars.toString());
+        BufferedImage bars = ImageIO.read(nearDuplicateBars.toFile());
+        assertThat(bars.getWidth()).isEqualTo(1000);
+        assertThat(bars.getHeight()).isEqualTo(600);
     }
 
     @Test

@@ -1,0 +1,139 @@
+package org.cnnkit.retrieval.plot;
+
+import java.awt.Color;
+import java.awt.Font;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Objects;
+import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.plot.ChartFile;
+import org.cnnkit.core.plot.ChartFormat;
+import org.cnnkit.core.plot.ChartLibrary;
+import org.cnnkit.core.plot.ChartLook;
+import org.cnnkit.retrieval.NearDuplicateMetrics;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.CategoryAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.DefaultCategoryDataset;
+
+/**
+ * Draws how well searches with distorted copies find their originals ({@link NearDuplicateMetrics}): one group of
+ * horizontal bars per distortion and one for all copies, recall@1 and recall@4 side by side, each bar labelled with
+ * its percentage and the group with its number of copies. The picture is {@link ChartLook#WIDTH} x
+ * {@link ChartLook#HEIGHT}, PNG or SVG by the file's extension, in cnnkit's shared look.
+ *
+ * <pre>{@code
+ * NearDuplicateMetrics copies = RetrievalEvaluation.nearDuplicates(vectors, queries, SearchSettings.defaults());
+ * NearDuplicateChart.of(copies).optTitle("Near duplicates, Corel-1K").write(Path.of("near-duplicates.png"));
+ * }</pre>
+ */
+public final class NearDuplicateChart {
+
+    private static final String RECALL_AT_1 = "recall@1 (the original first)";
+    private static final String RECALL_AT_4 = "recall@4 (the original among the first 4)";
+
+    private final NearDuplicateMetrics metrics;
+    private final String title;
+
+    private NearDuplicateChart(NearDuplicateMetrics metrics, String title) {
+        this.metrics = metrics;
+        this.title = title;
+    }
+
+    /**
+     * Prepares the chart of one evaluation.
+     *
+     * @param metrics the near-duplicate recall, overall and per distortion
+     * @return the chart, titled {@code Near-duplicate search}
+     * @throws CnnkitException if the metrics hold no query (nothing to draw)
+     */
+    public static NearDuplicateChart of(NearDuplicateMetrics metrics) {
+        Objects.requireNonNull(metrics, "metrics");
+        if (metrics.queries() == 0 || metrics.perDistortion().isEmpty()) {
+            throw new CnnkitException("no near-duplicate queries to draw: the evaluation held no distorted copy");
+        }
+        return new NearDuplicateChart(metrics, "Near-duplicate search");
+    }
+
+    /**
+     * Returns the same chart with another title.
+     *
+     * @param newTitle the title
+     * @return a chart with that title
+     */
+    public NearDuplicateChart optTitle(String newTitle) {
+        return new NearDuplicateChart(metrics, Objects.requireNonNull(newTitle, "title"));
+    }
+
+    /**
+     * Writes the picture.
+     *
+     * @param file a {@code .png} or {@code .svg} file, written atomically
+     * @throws CnnkitException if the format is unknown, the charting library is missing or the file cannot be written
+     */
+    public void write(Path file) {
+        ChartLibrary.require(ChartFormat.of(file));
+        try {
+            ChartFile.write(chart(), file, ChartLook.WIDTH, ChartLook.HEIGHT);
+        } catch (NoClassDefFoundError e) {
+            throw ChartLibrary.missing(e);
+        }
+    }
+
+    private JFreeChart chart() {
+        DefaultCategoryDataset recall = new DefaultCategoryDataset();
+        for (NearDuplicateMetrics.DistortionRecall row : metrics.perDistortion()) {
+            String group = group(row.distortion().key(), row.queries());
+            recall.addValue(100 * row.recallAt1(), RECALL_AT_1, group);
+            recall.addValue(100 * row.recallAt4(), RECALL_AT_4, group);
+        }
+        String all = group("all copies", metrics.queries());
+        recall.addValue(100 * metrics.recallAt1(), RECALL_AT_1, all);
+        recall.addValue(100 * metrics.recallAt4(), RECALL_AT_4, all);
+
+        CategoryAxis distortionAxis = ChartLook.style(new CategoryAxis("distortion (copies)"));
+        distortionAxis.setCategoryMargin(0.3);
+        distortionAxis.setLowerMargin(0.02);
+        distortionAxis.setUpperMargin(0.02);
+        NumberAxis recallAxis = ChartLook.numberAxis("copies whose original was found (%)");
+        // Room to the right of a full bar for its label.
+        recallAxis.setRange(0, 112);
+        recallAxis.setTickUnit(new NumberTickUnit(10));
+        BarRenderer renderer = new BarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setDrawBarOutline(false);
+        renderer.setItemMargin(0.05);
+        renderer.setSeriesPaint(0, ChartLook.color(0));
+        renderer.setSeriesPaint(1, ChartLook.color(1));
+        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}%",
+                new java.text.DecimalFormat("0.0", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT))));
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(new Font(ChartLook.FONT_FAMILY, Font.PLAIN, 13));
+        renderer.setDefaultItemLabelPaint(Color.BLACK);
+        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3,
+                TextAnchor.CENTER_LEFT));
+        renderer.setItemLabelAnchorOffset(4);
+        CategoryPlot plot = ChartLook.style(new CategoryPlot(recall, distortionAxis, recallAxis, renderer));
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
+        String subtitle = String.format(Locale.ROOT,
+                "each copy searched for its original; overall recall@1 %.1f%%, recall@4 %.1f%% over %d copies",
+                100 * metrics.recallAt1(), 100 * metrics.recallAt4(), metrics.queries());
+        return ChartLook.chart(title, subtitle, plot, true);
+    }
+
+    private static String group(String name, int copies) {
+        return name + " (" + copies + ")";
+    }
+}
