@@ -108,7 +108,7 @@ public final class NearDuplicateChart {
         NumberAxis recallAxis = ChartLook.numberAxis("copies whose original was found (%)");
         // Room to the right of a full bar for its label.
         recallAxis.setRange(0, 112);
-        recallAxis.setTickUnit(new NumberTickUnit(10));
+        recallAxis.setTickUnit(new NumberTickUnit(10, new PercentTicks()));
         BarRenderer renderer = new BarRenderer();
         renderer.setBarPainter(new StandardBarPainter());
         renderer.setShadowVisible(false);
@@ -135,5 +135,26 @@ public final class NearDuplicateChart {
 
     private static String group(String name, int copies) {
         return name + " (" + copies + ")";
+    }
+
+    /** Tick labels 0 to 100; the room beyond 100, kept for the bars' labels, gets none. */
+    private static final class PercentTicks extends java.text.NumberFormat {
+
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public StringBuffer format(double number, StringBuffer toAppendTo, java.text.FieldPosition pos) {
+            return number > 100.5 ? toAppendTo : toAppendTo.append(Math.round(number));
+        }
+
+        @Override
+        public StringBuffer format(long number, StringBuffer toAppendTo, java.text.FieldPosition pos) {
+            return format((double) number, toAppendTo, pos);
+        }
+
+        @Override
+        public Number parse(String source, java.text.ParsePosition parsePosition) {
+            throw new UnsupportedOperationException("tick labels are only written");
+        }
     }
 }
