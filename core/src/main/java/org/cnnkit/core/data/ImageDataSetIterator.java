@@ -12,11 +12,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
-import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -28,11 +26,9 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.Augmentation;
 import org.cnnkit.core.image.BatchDecoder;
 import org.cnnkit.core.image.ImageDecoder;
-import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.progress.ProgressListener;
-import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -79,10 +75,7 @@ import org.slf4j.LoggerFactory;
 public final class ImageDataSetIterator implements DataSetIterator, AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageDataSetIterator.class);
-    private static final int DECODE_CHUNK = 8;
     private static final long IDLE_THREAD_SECONDS = 30;
-    /** The cache may take at most this share of the maximum heap; above it, files are decoded every epoch. */
-    private static final double CACHE_HEAP_SHARE = 0.5;
 
     private final List<LabeledImage> images;
     private final int numClasses;
@@ -97,17 +90,14 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     private final boolean cacheDecoded;
     private final ProgressListener progressListener;
     private final List<String> classNames;
-    private final ImageDecoder decoder;
+    /** The images' pixels by index, decoded once when cached; knows the skipped images and why. */
+    private final DecodedPixelCache decoded;
 
-    /** Index of each skipped image to the decoder's message. */
-    private final Map<Integer, String> skippedIndices = new ConcurrentHashMap<>();
     private final AtomicInteger threadCount = new AtomicInteger();
     /** Every decoding thread this iterator started, so that close() can wait until each has ended. */
     private final List<Thread> startedThreads = Collections.synchronizedList(new ArrayList<>());
 
     private ExecutorService pool;
-    private byte[][] cache;
-    private boolean cacheRefused;
     private int[] order;
     private int epoch;
     private int batchesInEpoch;
@@ -132,7 +122,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         this.cacheDecoded = b.cacheDecoded;
         this.progressListener = b.progressListener;
         this.classNames = b.classNames == null ? null : List.copyOf(b.classNames);
-        this.decoder = b.decoder;
+        this.decoded = new DecodedPixelCache(images, shape, b.decoder);
     }
 
     /** {@return a builder} */
@@ -211,13 +201,13 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
      * the files skipped so far (all bad files are known once the cache is loaded)}
      */
     public int totalExamples() {
-        return images.size() - skippedIndices.size();
+        return images.size() - decoded.unreadable().size();
     }
 
     /** {@return the files skipped so far because they could not be decoded, sorted} */
     public List<Path> skippedFiles() {
         List<Path> paths = new ArrayList<>();
-        for (int i : skippedIndices.keySet()) {
+        for (int i : decoded.unreadable().keySet()) {
             paths.add(images.get(i).path());
         }
         paths.sort(Comparator.naturalOrder());
@@ -232,7 +222,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
      */
     public List<BatchDecoder.Unreadable> skipped() {
         List<BatchDecoder.Unreadable> skipped = new ArrayList<>();
-        skippedIndices.forEach((i, reason) -> skipped.add(new BatchDecoder.Unreadable(images.get(i).path(), reason)));
+        decoded.unreadable().forEach((i, reason) -> skipped.add(new BatchDecoder.Unreadable(images.get(i).path(), reason)));
         skipped.sort(Comparator.comparing(BatchDecoder.Unreadable::file));
         return List.copyOf(skipped);
     }
@@ -302,7 +292,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         closed = true;
         cancelInFlight();
         peeked = null;
-        cache = null;
+        decoded.release();
         if (pool != null) {
             pool.shutdownNow();
             try {
@@ -361,23 +351,15 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
     }
 
     private void startEpoch() {
-        if (cacheDecoded && cache == null && !cacheRefused) {
-            long bytes = (long) images.size() * shape.values();
-            long limit = (long) (Runtime.getRuntime().maxMemory() * CACHE_HEAP_SHARE);
-            if (bytes > limit) {
-                cacheRefused = true;
-                LOG.warn("not caching decoded pixels: {} images of {} need {} MB, more than half the maximum heap"
-                        + " ({} MB); every epoch decodes the files again (raise -Xmx to cache)", images.size(), shape,
-                        bytes >> 20, Runtime.getRuntime().maxMemory() >> 20);
-            } else {
-                LOG.debug("caching decoded pixels of {} images: {} MB", images.size(), bytes >> 20);
-                cache = decodeAll();
-            }
+        if (cacheDecoded) {
+            decoded.load(pool()::submit, progressListener);
         }
+        // with the cache every bad file is known and left out; without it a batch finds them as it decodes
+        boolean cached = decoded.cached();
         int[] indices = new int[images.size()];
         int n = 0;
         for (int i = 0; i < images.size(); i++) {
-            if (cache == null || cache[i] != null) {
+            if (!cached || !decoded.isUnreadable(i)) {
                 indices[n++] = i;
             }
         }
@@ -393,8 +375,7 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             int from = nextBatchToSubmit * batchSize;
             int[] members = Arrays.copyOfRange(order, from, Math.min(order.length, from + batchSize));
             int batchEpoch = epoch;
-            byte[][] pixels = cache;
-            inFlight.add(pool().submit(() -> buildBatch(members, batchEpoch, pixels)));
+            inFlight.add(pool().submit(() -> buildBatch(members, batchEpoch)));
             nextBatchToSubmit++;
         }
     }
@@ -406,53 +387,8 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
         inFlight.clear();
     }
 
-    /** Decodes every file once into 8-bit pixels on the workers; null for files that cannot be decoded. */
-    private byte[][] decodeAll() {
-        byte[][] decoded = new byte[images.size()][];
-        ProgressTracker tracker = ProgressTracker.start("decoding", images.size(), progressListener);
-        List<Future<?>> tasks = new ArrayList<>();
-        for (int start = 0; start < images.size(); start += DECODE_CHUNK) {
-            int from = start;
-            int to = Math.min(images.size(), start + DECODE_CHUNK);
-            tasks.add(pool().submit(() -> {
-                for (int i = from; i < to; i++) {
-                    float[] pixels = decodeOrSkip(i);
-                    if (pixels != null) {
-                        decoded[i] = toBytes(pixels);
-                    }
-                    tracker.advance(1);
-                }
-            }));
-        }
-        try {
-            for (Future<?> task : tasks) {
-                NativeWorkers.await(task, "decoding images");
-            }
-        } catch (RuntimeException | Error e) {
-            tasks.forEach(t -> t.cancel(true));
-            throw e;
-        }
-        tracker.finish();
-        if (!skippedIndices.isEmpty()) {
-            LOG.warn("{} of {} image files could not be decoded and are left out", skippedIndices.size(),
-                    images.size());
-        }
-        return decoded;
-    }
-
-    private float[] decodeOrSkip(int index) {
-        try {
-            return decoder.decode(images.get(index).path(), shape);
-        } catch (ImageDecodingException e) {
-            if (skippedIndices.putIfAbsent(index, e.getMessage()) == null) {
-                LOG.warn("{} (skipped)", e.getMessage());
-            }
-            return null;
-        }
-    }
-
     /** Runs on a worker: the pixels, augmentations and labels of one batch. Null if every file was bad. */
-    private DataSet buildBatch(int[] members, int batchEpoch, byte[][] pixels) {
+    private DataSet buildBatch(int[] members, int batchEpoch) {
         int values = shape.values();
         // pixels go straight into the off-heap batch array, image by image (no batch-sized heap copy)
         INDArray features = Nd4j.createUninitializedDetached(DataType.FLOAT,
@@ -466,18 +402,9 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             if (Thread.currentThread().isInterrupted()) {
                 return null;
             }
-            float[] image;
-            if (pixels != null) {
-                byte[] bytes = pixels[index];
-                for (int k = 0; k < values; k++) {
-                    source[k] = bytes[k] & 0xff;
-                }
-                image = source;
-            } else {
-                image = decodeOrSkip(index);
-                if (image == null) {
-                    continue;
-                }
+            float[] image = decoded.pixels(index, source);
+            if (image == null) {
+                continue;
             }
             if (!augmentation.isIdentity()) {
                 SplittableRandom rng = EpochRandomness.augmentationRandom(seed, batchEpoch, index);
@@ -497,14 +424,6 @@ public final class ImageDataSetIterator implements DataSetIterator, AutoCloseabl
             labels = Arrays.copyOf(labels, n * numClasses);
         }
         return new DataSet(features, Nd4j.create(labels, new long[] {n, numClasses}, 'c'));
-    }
-
-    private static byte[] toBytes(float[] pixels) {
-        byte[] bytes = new byte[pixels.length];
-        for (int i = 0; i < pixels.length; i++) {
-            bytes[i] = (byte) (int) pixels[i];
-        }
-        return bytes;
     }
 
     @Override

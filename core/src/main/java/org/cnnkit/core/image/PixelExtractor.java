@@ -128,13 +128,7 @@ final class PixelExtractor {
                 int r = data[p + or] & 0xff;
                 int g = data[p + og] & 0xff;
                 int b = data[p + ob] & 0xff;
-                if (channels == 3) {
-                    out[offset + x] = r;
-                    out[offset + planeStride + x] = g;
-                    out[offset + 2 * planeStride + x] = b;
-                } else {
-                    out[offset + x] = luma(r, g, b);
-                }
+                put(out, offset, planeStride, x, channels, r, g, b);
             }
         };
     }

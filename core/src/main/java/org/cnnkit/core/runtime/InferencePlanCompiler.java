@@ -15,7 +15,6 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -31,8 +30,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -78,11 +75,11 @@ final class InferencePlanCompiler {
         }
         for (Map.Entry<String, GraphVertex> entry : conf.getVertices().entrySet()) {
             String name = entry.getKey();
-            GraphVertex vertex = unwrap(entry.getValue());
+            GraphVertex vertex = FrozenWrappers.unwrap(entry.getValue());
             Optional<String> reason;
             if (vertex instanceof LayerVertex layerVertex) {
                 reason = conf.getVertexInputs().get(name).size() == 1
-                        ? layerReason(unwrap(layerVertex.getLayerConf().getLayer()), graph, name)
+                        ? layerReason(FrozenWrappers.unwrap(layerVertex.getLayerConf().getLayer()), graph, name)
                         : Optional.of("it has several inputs");
             } else if (vertex instanceof PreprocessorVertex) {
                 reason = Optional.empty();
@@ -149,7 +146,7 @@ final class InferencePlanCompiler {
             if (vertex == null) {
                 continue; // the input vertex
             }
-            vertex = unwrap(vertex);
+            vertex = FrozenWrappers.unwrap(vertex);
             List<INDArray> inputs = conf.getVertexInputs().get(name).stream().map(values::get).toList();
             values.put(name, compileVertex(name, vertex, inputs));
             for (String read : conf.getVertexInputs().get(name)) {
@@ -189,7 +186,7 @@ final class InferencePlanCompiler {
             preprocessed = preprocess("layer '" + name + "'", layerVertex.getPreProcessor(), x);
             x = preprocessed;
         }
-        INDArray output = layer(name, unwrap(layerVertex.getLayerConf().getLayer()), x);
+        INDArray output = layer(name, FrozenWrappers.unwrap(layerVertex.getLayerConf().getLayer()), x);
         if (preprocessed != null) {
             buffers.release(preprocessed);
         }
@@ -396,29 +393,6 @@ final class InferencePlanCompiler {
     /** A parameter row vector such as a bias [1, n] as the rank-1 view [n] that the operations take. */
     private static INDArray vector(INDArray parameter) {
         return parameter.reshape(parameter.length());
-    }
-
-    /** The layer a frozen wrapper wraps (its inference is the wrapped layer's). */
-    private static Layer unwrap(Layer layer) {
-        Layer inner = layer;
-        while (true) {
-            if (inner instanceof FrozenLayer frozen) {
-                inner = frozen.getLayer();
-            } else if (inner instanceof BaseWrapperLayer wrapper) {
-                inner = wrapper.getUnderlying();
-            } else {
-                return inner;
-            }
-        }
-    }
-
-    /** The vertex a frozen vertex wraps (frozen only for training; its inference is the wrapped vertex's). */
-    private static GraphVertex unwrap(GraphVertex vertex) {
-        GraphVertex inner = vertex;
-        while (inner instanceof FrozenVertex frozen) {
-            inner = frozen.getUnderlying();
-        }
-        return inner;
     }
 
     private static String elementWiseOp(ElementWiseVertex.Op op) {

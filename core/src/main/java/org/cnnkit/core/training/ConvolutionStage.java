@@ -66,19 +66,14 @@ final class ConvolutionStage implements TrainingStage {
         long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
         preActivation = buffers.get("pre", x.size(0), weights.size(0), outH, outW);
         NativeOps.run(where, "conv2d", new INDArray[] {x, weights, bias}, new INDArray[] {preActivation}, arguments);
-        if (!relu) {
-            return preActivation;
-        }
-        INDArray activation = buffers.get("activation", preActivation.shape());
-        NativeOps.runWithFloat(where, "relu", new INDArray[] {preActivation}, activation, 0.0);
-        return activation;
+        return relu ? NativeOps.relu(where, preActivation, buffers) : preActivation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         INDArray gradient = outputGradient;
         if (relu) {
-            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {preActivation, outputGradient}, gradient, 0.0);
+            NativeOps.reluBackwardInPlace(where, preActivation, gradient);
         }
         if (first && transposedConvolutionFits()) {
             // the pre-activation is not needed any more: it takes the forward convolution computed on the side

@@ -51,19 +51,13 @@ final class DenseStage implements TrainingStage {
         preActivation = buffers.get("pre", input.size(0), weights.size(1));
         Nd4j.gemm(input, weights, preActivation, false, false, 1.0, 0.0);
         preActivation.addiRowVector(bias);
-        if (!relu) {
-            return preActivation;
-        }
-        INDArray activation = buffers.get("activation", preActivation.shape());
-        NativeOps.runWithFloat(where, "relu", new INDArray[] {preActivation}, activation, 0.0);
-        return activation;
+        return relu ? NativeOps.relu(where, preActivation, buffers) : preActivation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         if (relu) {
-            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {preActivation, outputGradient}, outputGradient,
-                    0.0);
+            NativeOps.reluBackwardInPlace(where, preActivation, outputGradient);
         }
         return backwardLinear(outputGradient);
     }

@@ -43,18 +43,13 @@ final class MaxPoolingStage implements TrainingStage {
         long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
         pooled = buffers.get("pooled", x.size(0), x.size(1), outH, outW);
         NativeOps.run(where, "maxpool2d", new INDArray[] {x}, new INDArray[] {pooled}, arguments);
-        if (!relu) {
-            return pooled;
-        }
-        INDArray activation = buffers.get("activation", pooled.shape());
-        NativeOps.runWithFloat(where, "relu", new INDArray[] {pooled}, activation, 0.0);
-        return activation;
+        return relu ? NativeOps.relu(where, pooled, buffers) : pooled;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         if (relu) {
-            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {pooled, outputGradient}, outputGradient, 0.0);
+            NativeOps.reluBackwardInPlace(where, pooled, outputGradient);
         }
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
         NativeOps.run(where, "maxpool2d_bp", new INDArray[] {input, outputGradient}, new INDArray[] {inputGradient},

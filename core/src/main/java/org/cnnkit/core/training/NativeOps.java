@@ -39,6 +39,31 @@ final class NativeOps {
         exec(where, op);
     }
 
+    /**
+     * Applies a stage's ReLU: into the stage's {@code "activation"} buffer, keeping {@code x} for the backward step.
+     *
+     * @param where the layer, for the error message
+     * @param x the values before the ReLU
+     * @param buffers the stage's buffers
+     * @return the values after the ReLU
+     */
+    static INDArray relu(String where, INDArray x, StageBuffers buffers) {
+        INDArray activation = buffers.get("activation", x.shape());
+        runWithFloat(where, "relu", new INDArray[] {x}, activation, 0.0);
+        return activation;
+    }
+
+    /**
+     * Takes a gradient back through a stage's ReLU, in place.
+     *
+     * @param where the layer, for the error message
+     * @param x the values before the ReLU, as the forward step saw them
+     * @param gradient the gradient of the ReLU's output, overwritten with the gradient of its input
+     */
+    static void reluBackwardInPlace(String where, INDArray x, INDArray gradient) {
+        runWithFloat(where, "relu_bp", new INDArray[] {x, gradient}, gradient, 0.0);
+    }
+
     private static void exec(String where, DynamicCustomOp op) {
         try {
             Nd4j.exec(op);

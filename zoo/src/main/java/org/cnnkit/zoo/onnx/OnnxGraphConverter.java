@@ -11,12 +11,12 @@ import onnx.Onnx;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.core.image.InputShape;
+import org.cnnkit.core.runtime.FrozenWrappers;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
-import org.deeplearning4j.nn.conf.graph.FrozenVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.graph.PreprocessorVertex;
@@ -32,8 +32,6 @@ import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.layers.ZeroPaddingLayer;
-import org.deeplearning4j.nn.conf.layers.misc.FrozenLayer;
-import org.deeplearning4j.nn.conf.layers.wrapper.BaseWrapperLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.IActivation;
@@ -133,7 +131,7 @@ final class OnnxGraphConverter {
                 continue; // the input
             }
             List<Value> inputs = conf.getVertexInputs().get(name).stream().map(values::get).toList();
-            values.put(name, vertex(name, unwrap(vertex), inputs));
+            values.put(name, vertex(name, FrozenWrappers.unwrap(vertex), inputs));
         }
         for (String output : conf.getNetworkOutputs()) {
             Value value = values.get(output);
@@ -160,7 +158,7 @@ final class OnnxGraphConverter {
             throw new CnnkitException("cannot export vertex '" + name + "' (" + vertex.getClass().getSimpleName()
                     + ") to ONNX: this vertex type is not supported");
         }
-        Layer layer = unwrap(layerVertex.getLayerConf().getLayer());
+        Layer layer = FrozenWrappers.unwrap(layerVertex.getLayerConf().getLayer());
         String where = "layer '" + name + "' (" + layer.getClass().getSimpleName() + ")";
         if (inputs.size() != 1) {
             throw new CnnkitException("cannot export " + where + " to ONNX: it has " + inputs.size() + " inputs");
@@ -637,26 +635,5 @@ final class OnnxGraphConverter {
     private static Onnx.AttributeProto floatAttribute(String name, double value) {
         return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.FLOAT)
                 .setF((float) value).build();
-    }
-
-    private static Layer unwrap(Layer layer) {
-        Layer inner = layer;
-        while (true) {
-            if (inner instanceof FrozenLayer frozen) {
-                inner = frozen.getLayer();
-            } else if (inner instanceof BaseWrapperLayer wrapper) {
-                inner = wrapper.getUnderlying();
-            } else {
-                return inner;
-            }
-        }
-    }
-
-    private static GraphVertex unwrap(GraphVertex vertex) {
-        GraphVertex inner = vertex;
-        while (inner instanceof FrozenVertex frozen) {
-            inner = frozen.getUnderlying();
-        }
-        return inner;
     }
 }
