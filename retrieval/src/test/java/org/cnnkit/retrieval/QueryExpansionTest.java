@@ -19,7 +19,57 @@ class QueryExpansionTest {
     void thePropertyRoundTrips() {
         QueryExpansion expansion = new QueryExpansion(7, 2.5, 0.6);
         assertThat(QueryExpansion.parse(expansion.toProperty())).isEqualTo(expansion);
-        assertThat(QueryExpansion.defaults().toString()).isEqualTo("alpha-QE(5, 3) + pin(1)");
+        QueryExpansion reranking = new QueryExpansion(7, 2.5, 0.6, 0.3, 50);
+        assertThat(QueryExpansion.parse(reranking.toProperty())).isEqualTo(reranking);
+        assertThat(QueryExpansion.defaults().toProperty())
+                .isEqualTo("alpha-qe neighbours=10 alpha=3.0 pin=1.0 rank=0.25 pool=100");
+        assertThat(QueryExpansion.defaults().toString())
+                .isEqualTo("alpha-QE(10, 3) + pin(1), re-ranking 100 in 0.25 of the dimensions");
+    }
+
+    @Test
+    void aPropertyWrittenBeforeReRankingReadsAsTheSecondSearchItWasAndIsWrittenBackTheSame() {
+        String old = "alpha-qe neighbours=5 alpha=3.0 pin=1.0";
+        QueryExpansion expansion = QueryExpansion.parse(old);
+        assertThat(expansion).isEqualTo(new QueryExpansion(5, 3, 1, 1, 0));
+        assertThat(expansion.toProperty()).isEqualTo(old);
+        assertThat(expansion.toString()).isEqualTo("alpha-QE(5, 3) + pin(1)");
+    }
+
+    @Test
+    void rankingWithPartOfTheDimensionsNeedsAPoolAndThePoolIsBounded() {
+        assertThatThrownBy(() -> new QueryExpansion(5, 3, 1, 0.5, 0)).isInstanceOf(CnnkitException.class)
+                .hasMessageContaining("pool");
+        assertThatThrownBy(() -> new QueryExpansion(5, 3, 1, 0, 100)).isInstanceOf(CnnkitException.class)
+                .hasMessageContaining("(0, 1]");
+        assertThatThrownBy(() -> new QueryExpansion(5, 3, 1, 0.5, QueryExpansion.MAX_POOL + 1))
+                .isInstanceOf(CnnkitException.class).hasMessageContaining("pool");
+        assertThatThrownBy(() -> QueryExpansion.parse("alpha-qe neighbours=5 alpha=3 pin=1 rank=0.5"))
+                .isInstanceOf(CnnkitException.class).hasMessageContaining("rank=S pool=P");
+        assertThat(QueryExpansion.defaults().rankDimensions(68)).isEqualTo(17);
+        assertThat(QueryExpansion.defaults().rankDimensions(2)).isEqualTo(1);
+    }
+
+    @Test
+    void theReRankingComparesTheLeadingDimensionsAndThePinKeepsTheWholeSpacesNearestFirst() {
+        // Raw 4-d vectors. In the whole space B is the query's nearest (distance 0.32, A is at 0.8); in the
+        // leading half of the dimensions A points exactly where the query does and B does not.
+        VectorStore store = ExactVectorStore.inMemory(new StoreSchema(4, Metric.EUCLIDEAN, List.of(),
+                Optional.empty(), Map.of()));
+        store.write(StoreBatch.builder().addPut("A", new float[] {1f, 0f, 0.8f, 0f}, null)
+                .addPut("B", new float[] {0.9f, 0.3f, 0f, 0f}, null)
+                .addPut("C", new float[] {0f, 1f, 0f, 1f}, null).build());
+        float[][] query = {{1f, 0f, 0f, 0f}};
+
+        List<Match> whole = new QueryExpansion(1, 100, 0, 1, 10).search(store, query, 3).get(0);
+        List<Match> leading = new QueryExpansion(1, 100, 0, 0.5, 10).search(store, query, 3).get(0);
+        List<Match> pinned = new QueryExpansion(1, 100, 1, 0.5, 10).search(store, query, 3).get(0);
+
+        assertThat(whole.stream().map(Match::id)).containsExactly("B", "A", "C");
+        assertThat(leading.stream().map(Match::id)).containsExactly("A", "B", "C");
+        assertThat(pinned.stream().map(Match::id)).containsExactly("B", "A", "C");
+        assertThat(new QueryExpansion(1, 100, 0, 0.5, 10).searchById(store, "B", 5).stream().map(Match::id))
+                .containsExactly("A", "C");
     }
 
     @Test
