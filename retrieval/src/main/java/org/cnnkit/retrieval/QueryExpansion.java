@@ -178,12 +178,52 @@ public record QueryExpansion(int neighbours, double alpha, double pinRatio, doub
      */
     public List<List<Match>> search(VectorStore store, float[][] queries, int k) {
         Objects.requireNonNull(store, "store");
+        if (pool > 0 && queries.length > 0 && store.pipeline().isPresent() && valid(store, queries)) {
+            // The queries go through the store's transforms once, and the first search takes them as they are.
+            float[][] inSpace = store.pipeline().get().apply(queries);
+            if (store.schema().metric() == Metric.COSINE) {
+                for (float[] vector : inSpace) {
+                    unitLength(vector);
+                }
+            }
+            return reranked(store, inSpace, store.searchInSpace(inSpace, firstDepth(k)), k);
+        }
+        // The store checks the queries (and fits its transforms if it has not yet).
         List<List<Match>> first = store.search(queries, firstDepth(k));
         if (queries.length == 0 || store.pipeline().isEmpty()) {
             return first;
         }
         float[][] inSpace = store.pipeline().get().apply(queries);
         return pool == 0 ? expand(store, inSpace, first, null, k) : reranked(store, inSpace, first, k);
+    }
+
+    /** Whether every query has the store's dimension and finite values (else the store's search says what is wrong). */
+    private static boolean valid(VectorStore store, float[][] queries) {
+        int dimension = store.schema().dimension();
+        for (float[] query : queries) {
+            if (query == null || query.length != dimension) {
+                return false;
+            }
+            for (float value : query) {
+                if (!Float.isFinite(value)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static void unitLength(float[] vector) {
+        double norm = 0;
+        for (float v : vector) {
+            norm += (double) v * v;
+        }
+        norm = Math.sqrt(norm);
+        if (norm > 0) {
+            for (int j = 0; j < vector.length; j++) {
+                vector[j] = (float) (vector[j] / norm);
+            }
+        }
     }
 
     /**
