@@ -23,7 +23,7 @@ import org.cnnkit.retrieval.store.VectorStore;
  *       expanded query, in the store's whole search space ({@code rankShare} must then be 1);</li>
  *   <li>{@code pool > 0}: the first search returns the query's {@code max(k, pool)} nearest entries, and they are
  *       re-ranked by their distance to the expanded query in the <em>leading</em> {@code rankShare} of the search
- *       space's dimensions, each vector cut to those dimensions and L2-normalised. The leading dimensions of a PCA
+ *       space's dimensions (at least {@value #MIN_RANK_DIMENSIONS}, or all of a smaller space), each vector cut to those dimensions and L2-normalised. The leading dimensions of a PCA
  *       space are its principal components in order, so the ranking uses the few directions that carry the class
  *       structure, while the first search and the pinning use the whole space, whose trailing directions tell a
  *       photo from its copy. It needs no second search.</li>
@@ -45,6 +45,9 @@ public record QueryExpansion(int neighbours, double alpha, double pinRatio, doub
 
     /** The rank whose distance the pinning ratio compares the nearest entry's distance with. */
     public static final int PIN_REFERENCE_RANK = 10;
+
+    /** The fewest leading dimensions the re-ranking compares (all of them in a smaller search space). */
+    public static final int MIN_RANK_DIMENSIONS = 16;
 
     /** The largest re-ranking pool. */
     public static final int MAX_POOL = 10_000;
@@ -317,9 +320,14 @@ public record QueryExpansion(int neighbours, double alpha, double pinRatio, doub
         return ranked(first, scored, null, k);
     }
 
-    /** How many leading dimensions of a search space of this dimension the re-ranking compares: at least 1. */
+    /**
+     * How many leading dimensions of a search space of this dimension the re-ranking compares: the {@code rankShare}
+     * of them, but never fewer than {@value #MIN_RANK_DIMENSIONS} (all of a smaller space): a handful of directions
+     * cannot keep classes apart (one, cut and normalised, is only a sign).
+     */
     int rankDimensions(int spaceDimension) {
-        return Math.max(1, Math.min(spaceDimension, (int) Math.round(rankShare * spaceDimension)));
+        int share = (int) Math.round(rankShare * spaceDimension);
+        return Math.min(spaceDimension, Math.max(MIN_RANK_DIMENSIONS, share));
     }
 
     /** The first {@code dims} values of a vector, L2-normalised (all zeros stay zeros). */

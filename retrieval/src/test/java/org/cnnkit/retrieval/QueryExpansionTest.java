@@ -47,19 +47,20 @@ class QueryExpansionTest {
         assertThatThrownBy(() -> QueryExpansion.parse("alpha-qe neighbours=5 alpha=3 pin=1 rank=0.5"))
                 .isInstanceOf(CnnkitException.class).hasMessageContaining("rank=S pool=P");
         assertThat(QueryExpansion.defaults().rankDimensions(68)).isEqualTo(17);
-        assertThat(QueryExpansion.defaults().rankDimensions(2)).isEqualTo(1);
+        assertThat(QueryExpansion.defaults().rankDimensions(40)).isEqualTo(QueryExpansion.MIN_RANK_DIMENSIONS);
+        assertThat(QueryExpansion.defaults().rankDimensions(3)).isEqualTo(3);
     }
 
     @Test
     void theReRankingComparesTheLeadingDimensionsAndThePinKeepsTheWholeSpacesNearestFirst() {
-        // Raw 4-d vectors. In the whole space B is the query's nearest (distance 0.32, A is at 0.8); in the
-        // leading half of the dimensions A points exactly where the query does and B does not.
-        VectorStore store = ExactVectorStore.inMemory(new StoreSchema(4, Metric.EUCLIDEAN, List.of(),
+        // Raw 40-d vectors; the re-ranking compares the leading 20 (half). In the whole space B is the query's nearest
+        // (distance 0.32, A is at 0.8); in the leading dimensions A points exactly where the query does, B does not.
+        VectorStore store = ExactVectorStore.inMemory(new StoreSchema(40, Metric.EUCLIDEAN, List.of(),
                 Optional.empty(), Map.of()));
-        store.write(StoreBatch.builder().addPut("A", new float[] {1f, 0f, 0.8f, 0f}, null)
-                .addPut("B", new float[] {0.9f, 0.3f, 0f, 0f}, null)
-                .addPut("C", new float[] {0f, 1f, 0f, 1f}, null).build());
-        float[][] query = {{1f, 0f, 0f, 0f}};
+        store.write(StoreBatch.builder().addPut("A", vector(0, 1f, 30, 0.8f), null)
+                .addPut("B", vector(0, 0.9f, 1, 0.3f), null)
+                .addPut("C", vector(1, 1f, 31, 1f), null).build());
+        float[][] query = {vector(0, 1f, 1, 0f)};
 
         List<Match> whole = new QueryExpansion(1, 100, 0, 1, 10).search(store, query, 3).get(0);
         List<Match> leading = new QueryExpansion(1, 100, 0, 0.5, 10).search(store, query, 3).get(0);
@@ -101,5 +102,13 @@ class QueryExpansionTest {
         List<Match> expanded = new QueryExpansion(3, 0, 0).search(store, query, 6).get(0);
         assertThat(expanded.get(0).id()).isNotEqualTo("B");
         assertThat(expanded.stream().map(Match::id).toList()).contains("A", "B").doesNotHaveDuplicates();
+    }
+
+    /** A 40-d vector with two non-zero values. */
+    private static float[] vector(int i, float a, int j, float b) {
+        float[] v = new float[40];
+        v[i] = a;
+        v[j] = b;
+        return v;
     }
 }
