@@ -100,7 +100,7 @@ public record QueryExpansion(int neighbours, double alpha, double pinRatio, doub
 
     /**
      * Returns the library's default: 10 neighbours, alpha 3, pinning ratio 1 (the first search's nearest entry is
-     * always kept first), the first search's 100 nearest entries (or k, if more) re-ranked in the leading quarter of
+     * always kept first), the first search's 30 nearest entries (or k, if more) re-ranked in the leading quarter of
      * the search space's dimensions. On Corel-1K with the default transforms it ranks classes better than an
      * expansion in the whole space under both leave-one-out and split halves, keeps near-duplicate recall, and costs
      * one search per query (see docs/retrieval.md).
@@ -108,11 +108,11 @@ public record QueryExpansion(int neighbours, double alpha, double pinRatio, doub
      * @return the default expansion
      */
     public static QueryExpansion defaults() {
-        return new QueryExpansion(10, 3, 1, 0.25, 100);
+        return new QueryExpansion(10, 3, 1, 0.25, 30);
     }
 
     /**
-     * Returns the property value, such as {@code alpha-qe neighbours=10 alpha=3.0 pin=1.0 rank=0.25 pool=100}; an
+     * Returns the property value, such as {@code alpha-qe neighbours=10 alpha=3.0 pin=1.0 rank=0.25 pool=30}; an
      * expansion without a pool is written as before re-ranking existed ({@code alpha-qe neighbours=5 alpha=3.0
      * pin=1.0}), so that older versions still read it.
      *

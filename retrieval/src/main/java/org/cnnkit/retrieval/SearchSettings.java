@@ -61,7 +61,7 @@ public record SearchSettings(Metric metric, List<VectorTransform> transforms, Op
      * not on feature magnitudes; the final normalisation makes distances angular. The two behaviours a user expects
      * are decoupled: the first search and the near-duplicate pinning use the whole 70% space, whose trailing
      * components tell a photo from its copy ("this exact photo" first); the rest of the ranking is an alpha query
-     * expansion re-ranking the first search's 100 nearest entries in the leading quarter of the components, where the
+     * expansion re-ranking the first search's 30 nearest entries in the leading quarter of the components, where the
      * class structure is ("photos like it"). One search per query. Chosen on Corel-1K under leave-one-out, split
      * halves and the near-duplicate suite (docs/retrieval.md).
      *

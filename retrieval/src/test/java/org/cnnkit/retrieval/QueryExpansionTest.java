@@ -22,9 +22,9 @@ class QueryExpansionTest {
         QueryExpansion reranking = new QueryExpansion(7, 2.5, 0.6, 0.3, 50);
         assertThat(QueryExpansion.parse(reranking.toProperty())).isEqualTo(reranking);
         assertThat(QueryExpansion.defaults().toProperty())
-                .isEqualTo("alpha-qe neighbours=10 alpha=3.0 pin=1.0 rank=0.25 pool=100");
+                .isEqualTo("alpha-qe neighbours=10 alpha=3.0 pin=1.0 rank=0.25 pool=30");
         assertThat(QueryExpansion.defaults().toString())
-                .isEqualTo("alpha-QE(10, 3) + pin(1), re-ranking 100 in 0.25 of the dimensions");
+                .isEqualTo("alpha-QE(10, 3) + pin(1), re-ranking 30 in 0.25 of the dimensions");
     }
 
     @Test
