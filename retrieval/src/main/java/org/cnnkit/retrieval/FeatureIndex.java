@@ -613,7 +613,12 @@ public final class FeatureIndex {
         lock.readLock().lock();
         try {
             Integer row = rowOf.get(id);
-            return row == null || pipeline == null ? Optional.empty() : Optional.of(space.getRow(row).toFloatVector());
+            if (row == null || pipeline == null) {
+                return Optional.empty();
+            }
+            // One bulk copy of the row: an ND4J row view costs more than the copy itself (query expansion reads
+            // up to a hundred rows per query).
+            return Optional.of(space.data().getFloatsAt(space.offset() + row * space.stride(0), (int) space.columns()));
         } finally {
             lock.readLock().unlock();
         }

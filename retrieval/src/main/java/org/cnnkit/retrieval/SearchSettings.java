@@ -57,11 +57,13 @@ public record SearchSettings(Metric metric, List<VectorTransform> transforms, Op
     /**
      * Returns the library's default: Euclidean distance after L2 normalisation, PCA keeping the leading components
      * that explain 70% of the collection's variance, and L2 normalisation again ({@code l2 + pca(70% variance) +
-     * l2}), searched with {@link QueryExpansion#defaults()} (alpha query expansion, the first search's nearest entry
-     * kept first). Normalising first makes the PCA fit depend on directions, not on feature magnitudes; dropping the
-     * low-variance tail removes noise that blurs class structure; the final normalisation makes distances angular;
-     * the expansion ranks the query's class higher and the pinning keeps the exact photo a query is a copy of first.
-     * Chosen on Corel-1K under split halves, leave-one-out and the near-duplicate suite (docs/retrieval.md).
+     * l2}), searched with {@link QueryExpansion#defaults()}. Normalising first makes the PCA fit depend on directions,
+     * not on feature magnitudes; the final normalisation makes distances angular. The two behaviours a user expects
+     * are decoupled: the first search and the near-duplicate pinning use the whole 70% space, whose trailing
+     * components tell a photo from its copy ("this exact photo" first); the rest of the ranking is an alpha query
+     * expansion re-ranking the first search's 30 nearest entries in the leading quarter of the components, where the
+     * class structure is ("photos like it"). One search per query. Chosen on Corel-1K under leave-one-out, split
+     * halves and the near-duplicate suite (docs/retrieval.md).
      *
      * @return the default settings
      */

@@ -12,6 +12,7 @@ import org.cnnkit.retrieval.FeatureExtractor;
 import org.cnnkit.retrieval.Metric;
 import org.cnnkit.retrieval.NearDuplicateMetrics;
 import org.cnnkit.retrieval.NearDuplicateSuite;
+import org.cnnkit.retrieval.QueryExpansion;
 import org.cnnkit.retrieval.RetrievalEvaluation;
 import org.cnnkit.retrieval.RetrievalMetrics;
 import org.cnnkit.retrieval.SearchSettings;
@@ -247,6 +248,8 @@ public final class EvaluateRetrievalCommand extends CliCommand {
         variants.add(SearchSettings.of(Metric.EUCLIDEAN, VectorTransform.center(), VectorTransform.l2Normalize()));
         variants.add(SearchSettings.defaults().withoutExpansion());
         variants.add(SearchSettings.defaults());
+        // The previous default expansion: a second search in the whole search space, 5 neighbours.
+        variants.add(SearchSettings.defaults().withExpansion(new QueryExpansion(5, 3, 1)));
         for (int d : new int[] {16, 32, 64, 128}) {
             if (d < items) {
                 variants.add(SearchSettings.of(Metric.EUCLIDEAN, VectorTransform.pca(d), VectorTransform.l2Normalize()));
