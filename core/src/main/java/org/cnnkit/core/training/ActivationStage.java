@@ -8,9 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class ActivationStage implements TrainingStage {
 
-    private final String where;
-    private final String operation;
-    private final double argument;
+    private final NativeOps forward;
+    private final NativeOps backward;
     private final boolean first;
     private final StageBuffers buffers = new StageBuffers();
     private INDArray input;
@@ -24,9 +23,8 @@ final class ActivationStage implements TrainingStage {
      * @param first whether this stage reads the network's input
      */
     ActivationStage(String where, String operation, double argument, boolean first) {
-        this.where = where;
-        this.operation = operation;
-        this.argument = argument;
+        this.forward = NativeOps.bindWithFloat(where, operation, argument);
+        this.backward = NativeOps.bindWithFloat(where, operation + "_bp", argument);
         this.first = first;
     }
 
@@ -34,7 +32,7 @@ final class ActivationStage implements TrainingStage {
     public INDArray forward(INDArray x) {
         input = x;
         INDArray output = buffers.get("output", x.shape());
-        NativeOps.runWithFloat(where, operation, new INDArray[] {x}, output, argument);
+        forward.run(new INDArray[] {x}, output);
         return output;
     }
 
@@ -43,8 +41,7 @@ final class ActivationStage implements TrainingStage {
         if (first) {
             return null;
         }
-        NativeOps.runWithFloat(where, operation + "_bp", new INDArray[] {input, outputGradient}, outputGradient,
-                argument);
+        backward.run(new INDArray[] {input, outputGradient}, outputGradient);
         return outputGradient;
     }
 }

@@ -17,12 +17,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class ConvolutionStage implements TrainingStage {
 
-    private final String where;
+    private final NativeOps convolution;
+    private final NativeOps convolutionBackward;
+    private final NativeOps transposedBackward;
+    private final NativeOps activate;
+    private final NativeOps activateBackward;
     private final INDArray weights;
     private final INDArray bias;
     private final INDArray weightGradient;
     private final INDArray biasGradient;
-    private final long[] arguments;
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;
@@ -48,7 +51,6 @@ final class ConvolutionStage implements TrainingStage {
      */
     ConvolutionStage(String where, INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
                      int[] kernel, int[] stride, int[] padding, boolean relu, boolean first) {
-        this.where = where;
         this.weights = weights;
         this.bias = bias;
         this.weightGradient = weightGradient;
@@ -59,8 +61,12 @@ final class ConvolutionStage implements TrainingStage {
         this.relu = relu;
         this.first = first;
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW, weights [out, in, kH, kW]
-        this.arguments = new long[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1, 0, 0,
-            1};
+        long[] arguments = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1, 0, 0, 1};
+        this.convolution = NativeOps.bind(where, "conv2d", arguments);
+        this.convolutionBackward = NativeOps.bind(where, "conv2d_bp", arguments);
+        this.transposedBackward = NativeOps.bind(where, "deconv2d_bp", arguments);
+        this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
+        this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
     }
 
     @Override
@@ -69,13 +75,12 @@ final class ConvolutionStage implements TrainingStage {
         long outH = (x.size(2) + 2L * padding[0] - kernel[0]) / stride[0] + 1;
         long outW = (x.size(3) + 2L * padding[1] - kernel[1]) / stride[1] + 1;
         preActivation = buffers.get("pre", x.size(0), weights.size(0), outH, outW);
-        NativeOps.run(where, "conv2d", bias == null ? new INDArray[] {x, weights} : new INDArray[] {x, weights, bias},
-                new INDArray[] {preActivation}, arguments);
+        convolution.run(bias == null ? new INDArray[] {x, weights} : new INDArray[] {x, weights, bias}, preActivation);
         if (!relu) {
             return preActivation;
         }
         INDArray activation = buffers.get("activation", preActivation.shape());
-        NativeOps.runWithFloat(where, "relu", new INDArray[] {preActivation}, activation, 0.0);
+        activate.run(new INDArray[] {preActivation}, activation);
         return activation;
     }
 
@@ -83,12 +88,11 @@ final class ConvolutionStage implements TrainingStage {
     public INDArray backward(INDArray outputGradient) {
         INDArray gradient = outputGradient;
         if (relu) {
-            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {preActivation, outputGradient}, gradient, 0.0);
+            activateBackward.run(new INDArray[] {preActivation, outputGradient}, gradient);
         }
         if (first && transposedConvolutionFits()) {
             // the pre-activation is not needed any more: it takes the forward convolution computed on the side
-            NativeOps.run(where, "deconv2d_bp", new INDArray[] {gradient, weights, input},
-                    new INDArray[] {preActivation, weightGradient}, arguments);
+            transposedBackward.run(new INDArray[] {gradient, weights, input}, preActivation, weightGradient);
             if (biasGradient != null) {
                 gradient.sum(biasGradient, 0, 2, 3);
             }
@@ -96,11 +100,10 @@ final class ConvolutionStage implements TrainingStage {
         }
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
         if (bias == null) {
-            NativeOps.run(where, "conv2d_bp", new INDArray[] {input, weights, gradient},
-                    new INDArray[] {inputGradient, weightGradient}, arguments);
+            convolutionBackward.run(new INDArray[] {input, weights, gradient}, inputGradient, weightGradient);
         } else {
-            NativeOps.run(where, "conv2d_bp", new INDArray[] {input, weights, bias, gradient},
-                    new INDArray[] {inputGradient, weightGradient, biasGradient}, arguments);
+            convolutionBackward.run(new INDArray[] {input, weights, bias, gradient}, inputGradient, weightGradient,
+                    biasGradient);
         }
         return first ? null : inputGradient;
     }

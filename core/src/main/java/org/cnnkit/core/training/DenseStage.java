@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class DenseStage implements TrainingStage {
 
-    private final String where;
+    private final NativeOps activate;
+    private final NativeOps activateBackward;
     private final INDArray weights;
     private final INDArray bias;
     private final INDArray weightGradient;
@@ -35,7 +36,8 @@ final class DenseStage implements TrainingStage {
      */
     DenseStage(String where, INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
                boolean relu, boolean first) {
-        this.where = where;
+        this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
+        this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
         this.weights = weights;
         this.bias = bias;
         this.weightGradient = weightGradient;
@@ -55,15 +57,14 @@ final class DenseStage implements TrainingStage {
             return preActivation;
         }
         INDArray activation = buffers.get("activation", preActivation.shape());
-        NativeOps.runWithFloat(where, "relu", new INDArray[] {preActivation}, activation, 0.0);
+        activate.run(new INDArray[] {preActivation}, activation);
         return activation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         if (relu) {
-            NativeOps.runWithFloat(where, "relu_bp", new INDArray[] {preActivation, outputGradient}, outputGradient,
-                    0.0);
+            activateBackward.run(new INDArray[] {preActivation, outputGradient}, outputGradient);
         }
         return backwardLinear(outputGradient);
     }

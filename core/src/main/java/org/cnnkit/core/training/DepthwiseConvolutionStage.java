@@ -9,10 +9,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class DepthwiseConvolutionStage implements TrainingStage {
 
-    private final String where;
     private final INDArray weights;
     private final INDArray weightGradient;
-    private final long[] arguments;
+    private final NativeOps convolution;
+    private final NativeOps convolutionBackward;
     private final int[] kernel;
     private final int[] stride;
     private final int[] padding;
@@ -33,7 +33,6 @@ final class DepthwiseConvolutionStage implements TrainingStage {
      */
     DepthwiseConvolutionStage(String where, INDArray weights, INDArray weightGradient, int[] kernel, int[] stride,
                               int[] padding, boolean first) {
-        this.where = where;
         this.weights = weights;
         this.weightGradient = weightGradient;
         this.kernel = kernel.clone();
@@ -41,7 +40,9 @@ final class DepthwiseConvolutionStage implements TrainingStage {
         this.padding = padding.clone();
         this.first = first;
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW
-        this.arguments = new long[] {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1, 0, 0};
+        long[] arguments = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1, 0, 0};
+        this.convolution = NativeOps.bind(where, "depthwise_conv2d", arguments);
+        this.convolutionBackward = NativeOps.bind(where, "depthwise_conv2d_bp", arguments);
     }
 
     @Override
@@ -50,15 +51,14 @@ final class DepthwiseConvolutionStage implements TrainingStage {
         long outH = (x.size(2) + 2L * padding[0] - kernel[0]) / stride[0] + 1;
         long outW = (x.size(3) + 2L * padding[1] - kernel[1]) / stride[1] + 1;
         INDArray output = buffers.get("output", x.size(0), weights.size(2) * weights.size(3), outH, outW);
-        NativeOps.run(where, "depthwise_conv2d", new INDArray[] {x, weights}, new INDArray[] {output}, arguments);
+        convolution.run(new INDArray[] {x, weights}, output);
         return output;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
-        NativeOps.run(where, "depthwise_conv2d_bp", new INDArray[] {input, weights, outputGradient},
-                new INDArray[] {inputGradient, weightGradient}, arguments);
+        convolutionBackward.run(new INDArray[] {input, weights, outputGradient}, inputGradient, weightGradient);
         return first ? null : inputGradient;
     }
 }

@@ -10,7 +10,8 @@ final class GlobalAveragePoolingStage implements TrainingStage {
 
     private static final long[] SPATIAL = {2, 3};
 
-    private final String where;
+    private final NativeOps mean;
+    private final NativeOps meanBackward;
     private final boolean first;
     private final StageBuffers buffers = new StageBuffers();
     private INDArray input;
@@ -22,7 +23,8 @@ final class GlobalAveragePoolingStage implements TrainingStage {
      * @param first whether this stage reads the network's input
      */
     GlobalAveragePoolingStage(String where, boolean first) {
-        this.where = where;
+        this.mean = NativeOps.bind(where, "reduce_mean", SPATIAL);
+        this.meanBackward = NativeOps.bind(where, "reduce_mean_bp", SPATIAL);
         this.first = first;
     }
 
@@ -30,7 +32,7 @@ final class GlobalAveragePoolingStage implements TrainingStage {
     public INDArray forward(INDArray x) {
         input = x;
         INDArray output = buffers.get("output", x.size(0), x.size(1));
-        NativeOps.run(where, "reduce_mean", new INDArray[] {x}, new INDArray[] {output}, SPATIAL);
+        mean.run(new INDArray[] {x}, output);
         return output;
     }
 
@@ -40,8 +42,7 @@ final class GlobalAveragePoolingStage implements TrainingStage {
             return null;
         }
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
-        NativeOps.run(where, "reduce_mean_bp", new INDArray[] {input, outputGradient},
-                new INDArray[] {inputGradient}, SPATIAL);
+        meanBackward.run(new INDArray[] {input, outputGradient}, inputGradient);
         return inputGradient;
     }
 }
