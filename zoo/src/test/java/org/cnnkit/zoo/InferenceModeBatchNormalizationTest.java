@@ -101,6 +101,25 @@ class InferenceModeBatchNormalizationTest {
         }
     }
 
+    @Test
+    void aCompiledTrainingStepOnOneToThreeWorkersLearnsWhatDl4jsFitLearns() {
+        for (int workers = 1; workers <= 3; workers++) {
+            ComputationGraph compiled = network(DataType.FLOAT, new Adam(1e-2));
+            ComputationGraph reference = network(DataType.FLOAT, new Adam(1e-2));
+            org.cnnkit.core.training.CompiledTrainingStep step = org.cnnkit.core.training.CompiledTrainingStep
+                    .of(compiled, workers).orElseThrow();
+            DataSet batch = batch(DataType.FLOAT);
+            for (int i = 0; i < 4; i++) {
+                reference.fit(batch);
+                step.fit(batch);
+            }
+            assertThat(compiled.params().sub(reference.params()).amaxNumber().doubleValue())
+                    .as("%d workers", workers).isLessThan(1e-5);
+            assertThat(compiled.getLayer("bn").getParam("mean")).isEqualTo(reference.getLayer("bn").getParam("mean"));
+            assertThat(compiled.getLayer("bn").getParam("var")).isEqualTo(reference.getLayer("bn").getParam("var"));
+        }
+    }
+
     /** A graph of one batch normalization over 3 channels. */
     private static ComputationGraph single(BatchNormalization layer) {
         ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
