@@ -5,6 +5,7 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.core.training.CompiledTrainingStep;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -15,11 +16,14 @@ import org.slf4j.LoggerFactory;
  * Trains a graph whose vertices up to one vertex are frozen by running the two parts differently: the frozen prefix
  * only infers, so it runs folded ({@link InferenceFolding}) as compiled inference plans on all cores
  * ({@link ParallelInference}), keeping no activations for backpropagation and computing no gradient; the trainable
- * tail ({@link GraphCut#tail}) trains with DL4J on the prefix's output, on one worker thread with single-threaded
- * native operations: its operations are small (MobileNetV2's last blocks at a 4x4 map for 100x100 images), and
- * spread over 2 OpenMP threads they mostly waited for each other on the shared machine (6 to 9 s a step at load 30
- * against the prefix's 0.05 to 0.2 s). A step gives the tail the same update as
- * DL4J's {@code fit} of the whole graph, up to float rounding in the prefix ({@code FrozenPrefixTrainerTest}).
+ * tail ({@link GraphCut#tail}) trains on the prefix's output on one worker thread with single-threaded native
+ * operations, as a {@link CompiledTrainingStep} (its libnd4j operations on reused buffers) or, when the tail has a
+ * layer that step does not compile, with DL4J's {@code fit}. One thread, because the tail's operations are small
+ * (MobileNetV2's last blocks at a 4x4 map for 100x100 images): spread over 2 OpenMP threads they mostly waited for
+ * each other (6 to 9 s a step at load 30 against the prefix's 0.05 to 0.2 s), and split between two workers of 16
+ * images each they took 2.5 to 3 times the CPU time of one worker on 32 (the per-operation cost does not shrink with
+ * the images). A step gives the tail the same update as DL4J's {@code fit} of the whole graph, up to float rounding
+ * ({@code MobileNetV2FineTuningTest}).
  *
  * <p>The tail holds its own copy of the trainable parameters: {@link #network()} writes them back into the whole
  * graph. The prefix reads a snapshot of the frozen parameters taken at construction.
@@ -31,12 +35,15 @@ final class FrozenPrefixTrainer {
     private final ComputationGraph network;
     private final ParallelInference prefix;
     private final ComputationGraph tail;
-    private final NativeWorkers tailWorker = NativeWorkers.create(1, "cnnkit-tail");
+    private final CompiledTrainingStep compiledTail;
+    private final NativeWorkers tailWorker;
 
     private FrozenPrefixTrainer(ComputationGraph network, ParallelInference prefix, ComputationGraph tail) {
         this.network = network;
         this.prefix = prefix;
         this.tail = tail;
+        this.compiledTail = CompiledTrainingStep.of(tail, 1).orElse(null);
+        this.tailWorker = NativeWorkers.create(1, "cnnkit-tail");
     }
 
     /**
@@ -65,16 +72,25 @@ final class FrozenPrefixTrainer {
         return new FrozenPrefixTrainer(network, prefix, NativeRuntime.accelerate(GraphCut.tail(network, frozenUpTo)));
     }
 
+    /** {@return whether the tail trains as a compiled training step (else with DL4J's fit)} */
+    boolean compiledTail() {
+        return compiledTail != null;
+    }
+
     /**
-     * Makes one training step on a batch: the frozen prefix infers, the tail makes one DL4J {@code fit} step.
+     * Makes one training step on a batch: the frozen prefix infers, the tail makes one training step.
      *
      * @param batch images and labels
      * @return the step's loss (DL4J's score of the tail)
      */
     double fit(DataSet batch) {
         INDArray features = prefix.outputSingle(batch.getFeatures());
+        DataSet tailBatch = new DataSet(features, batch.getLabels());
         return tailWorker.run(() -> {
-            tail.fit(new DataSet(features, batch.getLabels()));
+            if (compiledTail != null) {
+                return compiledTail.fit(tailBatch);
+            }
+            tail.fit(tailBatch);
             return tail.score();
         }, "training the unfrozen layers");
     }

@@ -4,6 +4,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.Collection;
 import java.util.Map;
+import org.cnnkit.core.training.InferenceModeNormalization;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -23,9 +24,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link BatchNormalization}, so {@link #of} and {@link #toPlain} convert layers in place of each other without
  * touching the parameter arrays. cnnkit uses it only while fine-tuning ({@link MobileNetV2FineTuning}) and gives back
  * networks with plain batch normalizations, which every cnnkit path (model files, inference plans, ONNX export)
- * reads.
+ * reads. As an {@link InferenceModeNormalization}, it is one of the layers a
+ * {@link org.cnnkit.core.training.CompiledTrainingStep} compiles.
  */
-public class InferenceModeBatchNormalization extends BatchNormalization {
+public class InferenceModeBatchNormalization extends BatchNormalization implements InferenceModeNormalization {
 
     /** For JSON deserialization and {@link #of}; use {@link #of} to convert a configured layer. */
     public InferenceModeBatchNormalization() {

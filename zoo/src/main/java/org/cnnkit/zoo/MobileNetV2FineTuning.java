@@ -19,9 +19,9 @@ import org.nd4j.linalg.dataset.DataSet;
  * {@code mnv2-a0.35-finetune-100}.
  *
  * <p><b>Fast path</b> (the default unless {@code -Dcnnkit.fastpaths=false}): a step runs the frozen part as a
- * compiled inference plan, without keeping its activations or computing its gradients, and trains only the rest
- * with DL4J ({@link FrozenPrefixTrainer}); the weights after each step equal those of DL4J's {@code fit} of the whole
- * graph, the plain path, up to float rounding.
+ * compiled inference plan, without keeping its activations or computing its gradients, and trains only the rest as
+ * a {@link org.cnnkit.core.training.CompiledTrainingStep} ({@link FrozenPrefixTrainer}); the weights after each step
+ * equal those of DL4J's {@code fit} of the whole graph, the plain path, up to float rounding.
  *
  * <pre>{@code
  * MobileNetV2FineTuning fineTuning = MobileNetV2FineTuning.builder()
@@ -74,6 +74,14 @@ public final class MobileNetV2FineTuning {
     /** {@return whether steps run the frozen part as a compiled inference plan (the fast path)} */
     public boolean usesFastPath() {
         return fastPath != null;
+    }
+
+    /**
+     * {@return whether the fast path trains the unfrozen layers as a compiled training step (else with DL4J's
+     * {@code fit})}
+     */
+    public boolean usesCompiledTrainingStep() {
+        return fastPath != null && fastPath.compiledTail();
     }
 
     /**

@@ -82,6 +82,58 @@ class InferenceModeBatchNormalizationTest {
     }
 
     @Test
+    void inTrainingItGivesWhatDl4jsOwnBatchNormalizationGivesInInferenceWithLogStdOrLockedGammaBeta() {
+        for (BatchNormalization plain : new BatchNormalization[] {
+                new BatchNormalization.Builder().eps(EPS).useLogStd(true).build(),
+                new BatchNormalization.Builder().eps(EPS).useLogStd(false).lockGammaBeta(true).gamma(1.5).beta(-0.5)
+                        .build()}) {
+            ComputationGraph inference = single(InferenceModeBatchNormalization.of(plain));
+            ComputationGraph dl4j = single(plain);
+            Nd4j.getRandom().setSeed(5);
+            dl4j.params().assign(Nd4j.rand(DataType.FLOAT, dl4j.params().shape()).addi(0.5));
+            inference.params().assign(dl4j.params());
+            INDArray x = Nd4j.randn(DataType.FLOAT, 4, 3, 5, 5);
+            INDArray expected = dl4j.outputSingle(false, x);
+            assertThat(inference.feedForward(x, true).get("bn").sub(expected).amaxNumber().doubleValue())
+                    .as("useLogStd %s, lockGammaBeta %s", plain.isUseLogStd(), plain.isLockGammaBeta())
+                    .isLessThan(1e-5);
+            assertThat(inference.outputSingle(false, x).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+        }
+    }
+
+    @Test
+    void aCompiledTrainingStepOnOneToThreeWorkersLearnsWhatDl4jsFitLearns() {
+        for (int workers = 1; workers <= 3; workers++) {
+            ComputationGraph compiled = network(DataType.FLOAT, new Adam(1e-2));
+            ComputationGraph reference = network(DataType.FLOAT, new Adam(1e-2));
+            org.cnnkit.core.training.CompiledTrainingStep step = org.cnnkit.core.training.CompiledTrainingStep
+                    .of(compiled, workers).orElseThrow();
+            DataSet batch = batch(DataType.FLOAT);
+            for (int i = 0; i < 4; i++) {
+                reference.fit(batch);
+                step.fit(batch);
+            }
+            assertThat(compiled.params().sub(reference.params()).amaxNumber().doubleValue())
+                    .as("%d workers", workers).isLessThan(1e-5);
+            assertThat(compiled.getLayer("bn").getParam("mean")).isEqualTo(reference.getLayer("bn").getParam("mean"));
+            assertThat(compiled.getLayer("bn").getParam("var")).isEqualTo(reference.getLayer("bn").getParam("var"));
+        }
+    }
+
+    /** A graph of one batch normalization over 3 channels. */
+    private static ComputationGraph single(BatchNormalization layer) {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .dataType(DataType.FLOAT).graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(5, 5, 3))
+                .addLayer("bn", layer, "in")
+                .setOutputs("bn")
+                .build());
+        graph.init();
+        return graph;
+    }
+
+    @Test
     void itsGradientsMatchNumericalOnesForGammaBetaAndTheInput() {
         ComputationGraph graph = network(DataType.DOUBLE, new NoOp());
         DataSet batch = batch(DataType.DOUBLE);

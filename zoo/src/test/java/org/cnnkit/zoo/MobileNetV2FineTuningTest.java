@@ -58,6 +58,7 @@ class MobileNetV2FineTuningTest {
         MobileNetV2FineTuning fast = fineTuning(base, true);
         assertThat(plain.usesFastPath()).isFalse();
         assertThat(fast.usesFastPath()).isTrue();
+        assertThat(fast.usesCompiledTrainingStep()).as("the tail as a compiled training step").isTrue();
         assertThat(fast.network().params()).as("same start").isEqualTo(plain.network().params());
         INDArray start = plain.network().params().dup();
         for (DataSet batch : batches(3)) {

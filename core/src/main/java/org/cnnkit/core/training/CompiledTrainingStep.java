@@ -41,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * are then added (every gradient is a sum over the images) and the updater runs once. One multi-threaded native
  * call per operation spent much of its time synchronising the two cores, which independent shares do not.
  *
- * <p>{@link #of} compiles graphs that are a chain of 2D convolutions, max poolings, dense layers and a softmax output
- * layer with multi-class cross-entropy (see {@code TrainingStepCompiler}); for anything else, or when
+ * <p>{@link #of} compiles graphs of 2D and depthwise convolutions, max poolings, inference-mode batch normalizations
+ * ({@link InferenceModeNormalization}), ReLU and ReLU6 activation layers, global average poolings, dense layers,
+ * element-wise additions (residual connections) and a softmax output layer with multi-class cross-entropy (see
+ * {@code TrainingStepCompiler}); for anything else, or when
  * {@code -Dcnnkit.fastpaths=false}, it returns empty and the caller keeps {@code graph.fit}. Listeners of the graph
  * get {@code iterationDone} after each step but no {@code onForwardPass}/{@code onBackwardPass}. Not thread-safe: one
  * step at a time per graph.
@@ -199,22 +201,55 @@ public final class CompiledTrainingStep {
     /** Forward and backward pass of a share of the batch into the replica's gradient array. */
     private static ShareResult runShare(Replica replica, INDArray features, INDArray labels) {
         TrainingStepCompiler.Compiled compiled = replica.compiled();
-        INDArray x = features;
-        for (TrainingStage stage : compiled.stages()) {
-            x = stage.forward(x);
+        List<TrainingStepCompiler.Node> nodes = compiled.nodes();
+        INDArray[] activations = new INDArray[nodes.size() + 1];
+        activations[0] = features;
+        for (int i = 0; i < nodes.size(); i++) {
+            TrainingStepCompiler.Node node = nodes.get(i);
+            int[] in = node.inputs();
+            activations[i + 1] = node.add() != null ? node.add().forward(activations[in[0]], activations[in[1]])
+                    : node.stage().forward(activations[in[0]]);
         }
-        INDArray probabilities = compiled.output().forward(x);
+        INDArray probabilities = compiled.output().forward(activations[compiled.outputInput()]);
         if (!java.util.Arrays.equals(probabilities.shape(), labels.shape())) {
             throw new CnnkitException("the labels have shape " + java.util.Arrays.toString(labels.shape())
                     + " but the network gives " + java.util.Arrays.toString(probabilities.shape()));
         }
         double lossSum = compiled.output().loss(labels) * labels.size(0);
-        INDArray g = compiled.output().backward(labels);
-        List<TrainingStage> stages = compiled.stages();
-        for (int i = stages.size() - 1; i >= 0 && g != null; i--) {
-            g = stages.get(i).backward(g);
+        // gradients[k]: the loss gradient of activation k, summed over the vertices that read it
+        INDArray[] gradients = new INDArray[nodes.size() + 1];
+        accumulate(gradients, compiled.outputInput(), compiled.output().backward(labels));
+        for (int i = nodes.size() - 1; i >= 0; i--) {
+            INDArray g = gradients[i + 1];
+            if (g == null) {
+                continue;
+            }
+            TrainingStepCompiler.Node node = nodes.get(i);
+            int[] in = node.inputs();
+            if (node.add() != null) {
+                accumulate(gradients, in[1], node.add().secondInputGradient(g));
+                accumulate(gradients, in[0], g);
+            } else {
+                accumulate(gradients, in[0], node.stage().backward(g));
+            }
         }
         return new ShareResult(lossSum, probabilities);
+    }
+
+    /**
+     * Adds a vertex's contribution to an activation's gradient: the first contribution is kept as it is (its array
+     * belongs to this activation from now on), later ones are added into it. The network input's gradient is not
+     * needed.
+     */
+    private static void accumulate(INDArray[] gradients, int activation, INDArray contribution) {
+        if (activation == 0 || contribution == null) {
+            return;
+        }
+        if (gradients[activation] == null) {
+            gradients[activation] = contribution;
+        } else {
+            gradients[activation].addi(contribution);
+        }
     }
 
     /**

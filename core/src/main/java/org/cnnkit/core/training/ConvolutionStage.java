@@ -3,8 +3,8 @@ package org.cnnkit.core.training;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A 2D convolution (NCHW, weights {@code [out, in, kH, kW]}, valid padding) with an optional ReLU, trained with
- * libnd4j's {@code conv2d} and {@code conv2d_bp}.
+ * A 2D convolution (NCHW, weights {@code [out, in, kH, kW]}, DL4J's {@code Truncate} mode with explicit padding, with
+ * or without bias) with an optional ReLU, trained with libnd4j's {@code conv2d} and {@code conv2d_bp}.
  *
  * <p>The first stage of a network needs no input gradient, which {@code conv2d_bp} always computes (for the notebook
  * CNN's first convolution that is most of its backward time). There the weight gradient comes from
@@ -17,14 +17,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class ConvolutionStage implements TrainingStage {
 
-    private final String where;
+    private final NativeOps convolution;
+    private final NativeOps convolutionBackward;
+    private final NativeOps transposedBackward;
+    private final NativeOps activate;
+    private final NativeOps activateBackward;
     private final INDArray weights;
     private final INDArray bias;
     private final INDArray weightGradient;
     private final INDArray biasGradient;
-    private final long[] arguments;
     private final int[] kernel;
     private final int[] stride;
+    private final int[] padding;
     private final boolean relu;
     private final boolean first;
     private final StageBuffers buffers = new StageBuffers();
@@ -36,60 +40,80 @@ final class ConvolutionStage implements TrainingStage {
      *
      * @param where the layer, for messages
      * @param weights the layer's weight view {@code [out, in, kH, kW]}
-     * @param bias the layer's bias as a vector view {@code [out]}
+     * @param bias the layer's bias as a vector view {@code [out]}, or null for a convolution without bias
      * @param weightGradient the layer's weight gradient view
-     * @param biasGradient the layer's bias gradient as a vector view
+     * @param biasGradient the layer's bias gradient as a vector view, or null without bias
      * @param kernel kernel height and width
      * @param stride stride height and width
+     * @param padding padding height and width (on each side)
      * @param relu whether this stage applies a ReLU (false: identity, or deferred to the next stage)
      * @param first whether this stage reads the network's input (so that no input gradient is needed)
      */
     ConvolutionStage(String where, INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
-                     int[] kernel, int[] stride, boolean relu, boolean first) {
-        this.where = where;
+                     int[] kernel, int[] stride, int[] padding, boolean relu, boolean first) {
         this.weights = weights;
         this.bias = bias;
         this.weightGradient = weightGradient;
         this.biasGradient = biasGradient;
         this.kernel = kernel.clone();
         this.stride = stride.clone();
+        this.padding = padding.clone();
         this.relu = relu;
         this.first = first;
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode, NCHW, weights [out, in, kH, kW]
-        this.arguments = new long[] {kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, 0, 0, 1};
+        long[] arguments = {kernel[0], kernel[1], stride[0], stride[1], padding[0], padding[1], 1, 1, 0, 0, 1};
+        this.convolution = NativeOps.bind(where, "conv2d", arguments);
+        this.convolutionBackward = NativeOps.bind(where, "conv2d_bp", arguments);
+        this.transposedBackward = NativeOps.bind(where, "deconv2d_bp", arguments);
+        this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
+        this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
     }
 
     @Override
     public INDArray forward(INDArray x) {
         input = x;
-        long outH = (x.size(2) - kernel[0]) / stride[0] + 1;
-        long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
+        long outH = (x.size(2) + 2L * padding[0] - kernel[0]) / stride[0] + 1;
+        long outW = (x.size(3) + 2L * padding[1] - kernel[1]) / stride[1] + 1;
         preActivation = buffers.get("pre", x.size(0), weights.size(0), outH, outW);
-        NativeOps.run(where, "conv2d", new INDArray[] {x, weights, bias}, new INDArray[] {preActivation}, arguments);
-        return relu ? NativeOps.relu(where, preActivation, buffers) : preActivation;
+        convolution.run(bias == null ? new INDArray[] {x, weights} : new INDArray[] {x, weights, bias}, preActivation);
+        if (!relu) {
+            return preActivation;
+        }
+        INDArray activation = buffers.get("activation", preActivation.shape());
+        activate.run(new INDArray[] {preActivation}, activation);
+        return activation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         INDArray gradient = outputGradient;
         if (relu) {
-            NativeOps.reluBackwardInPlace(where, preActivation, gradient);
+            activateBackward.run(new INDArray[] {preActivation, outputGradient}, gradient);
         }
         if (first && transposedConvolutionFits()) {
             // the pre-activation is not needed any more: it takes the forward convolution computed on the side
-            NativeOps.run(where, "deconv2d_bp", new INDArray[] {gradient, weights, input},
-                    new INDArray[] {preActivation, weightGradient}, arguments);
-            gradient.sum(biasGradient, 0, 2, 3);
+            transposedBackward.run(new INDArray[] {gradient, weights, input}, preActivation, weightGradient);
+            if (biasGradient != null) {
+                gradient.sum(biasGradient, 0, 2, 3);
+            }
             return null;
         }
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
-        NativeOps.run(where, "conv2d_bp", new INDArray[] {input, weights, bias, gradient},
-                new INDArray[] {inputGradient, weightGradient, biasGradient}, arguments);
+        if (bias == null) {
+            convolutionBackward.run(new INDArray[] {input, weights, gradient}, inputGradient, weightGradient);
+        } else {
+            convolutionBackward.run(new INDArray[] {input, weights, bias, gradient}, inputGradient, weightGradient,
+                    biasGradient);
+        }
         return first ? null : inputGradient;
     }
 
-    /** The transposed convolution reproduces the input size only when the strides tile the input exactly. */
+    /**
+     * The transposed convolution reproduces the input size only without padding and when the strides tile the input
+     * exactly.
+     */
     private boolean transposedConvolutionFits() {
-        return (input.size(2) - kernel[0]) % stride[0] == 0 && (input.size(3) - kernel[1]) % stride[1] == 0;
+        return padding[0] == 0 && padding[1] == 0
+                && (input.size(2) - kernel[0]) % stride[0] == 0 && (input.size(3) - kernel[1]) % stride[1] == 0;
     }
 }

@@ -10,7 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class DenseStage implements TrainingStage {
 
-    private final String where;
+    private final NativeOps activate;
+    private final NativeOps activateBackward;
     private final INDArray weights;
     private final INDArray bias;
     private final INDArray weightGradient;
@@ -35,7 +36,8 @@ final class DenseStage implements TrainingStage {
      */
     DenseStage(String where, INDArray weights, INDArray bias, INDArray weightGradient, INDArray biasGradient,
                boolean relu, boolean first) {
-        this.where = where;
+        this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
+        this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
         this.weights = weights;
         this.bias = bias;
         this.weightGradient = weightGradient;
@@ -51,13 +53,18 @@ final class DenseStage implements TrainingStage {
         preActivation = buffers.get("pre", input.size(0), weights.size(1));
         Nd4j.gemm(input, weights, preActivation, false, false, 1.0, 0.0);
         preActivation.addiRowVector(bias);
-        return relu ? NativeOps.relu(where, preActivation, buffers) : preActivation;
+        if (!relu) {
+            return preActivation;
+        }
+        INDArray activation = buffers.get("activation", preActivation.shape());
+        activate.run(new INDArray[] {preActivation}, activation);
+        return activation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         if (relu) {
-            NativeOps.reluBackwardInPlace(where, preActivation, outputGradient);
+            activateBackward.run(new INDArray[] {preActivation, outputGradient}, outputGradient);
         }
         return backwardLinear(outputGradient);
     }

@@ -10,8 +10,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class MaxPoolingStage implements TrainingStage {
 
-    private final String where;
-    private final long[] arguments;
+    private final NativeOps pool;
+    private final NativeOps poolBackward;
+    private final NativeOps activate;
+    private final NativeOps activateBackward;
     private final int[] kernel;
     private final int[] stride;
     private final boolean relu;
@@ -28,12 +30,15 @@ final class MaxPoolingStage implements TrainingStage {
      * @param relu whether to apply the previous convolution's deferred ReLU after pooling
      */
     MaxPoolingStage(String where, int[] kernel, int[] stride, boolean relu) {
-        this.where = where;
         this.kernel = kernel.clone();
         this.stride = stride.clone();
         this.relu = relu;
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode, extra parameter, NCHW
-        this.arguments = new long[] {kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, 0, 0, 0};
+        long[] arguments = {kernel[0], kernel[1], stride[0], stride[1], 0, 0, 1, 1, 0, 0, 0};
+        this.pool = NativeOps.bind(where, "maxpool2d", arguments);
+        this.poolBackward = NativeOps.bind(where, "maxpool2d_bp", arguments);
+        this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
+        this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
     }
 
     @Override
@@ -42,18 +47,22 @@ final class MaxPoolingStage implements TrainingStage {
         long outH = (x.size(2) - kernel[0]) / stride[0] + 1;
         long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
         pooled = buffers.get("pooled", x.size(0), x.size(1), outH, outW);
-        NativeOps.run(where, "maxpool2d", new INDArray[] {x}, new INDArray[] {pooled}, arguments);
-        return relu ? NativeOps.relu(where, pooled, buffers) : pooled;
+        pool.run(new INDArray[] {x}, pooled);
+        if (!relu) {
+            return pooled;
+        }
+        INDArray activation = buffers.get("activation", pooled.shape());
+        activate.run(new INDArray[] {pooled}, activation);
+        return activation;
     }
 
     @Override
     public INDArray backward(INDArray outputGradient) {
         if (relu) {
-            NativeOps.reluBackwardInPlace(where, pooled, outputGradient);
+            activateBackward.run(new INDArray[] {pooled, outputGradient}, outputGradient);
         }
         INDArray inputGradient = buffers.get("input-gradient", input.shape());
-        NativeOps.run(where, "maxpool2d_bp", new INDArray[] {input, outputGradient}, new INDArray[] {inputGradient},
-                arguments);
+        poolBackward.run(new INDArray[] {input, outputGradient}, inputGradient);
         return inputGradient;
     }
 }

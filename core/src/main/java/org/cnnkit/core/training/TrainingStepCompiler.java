@@ -1,6 +1,8 @@
 package org.cnnkit.core.training;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,38 +10,66 @@ import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.InputPreProcessor;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.preprocessor.CnnToFeedForwardPreProcessor;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationReLU6;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * Turns a {@link ComputationGraph} into {@link TrainingStage}s, or says why it cannot.
  *
- * <p>Supported: a chain from one input to one output of 2D convolutions (NCHW, {@code Truncate} mode, no padding or
- * dilation, with bias, ReLU or identity), max poolings (NCHW, {@code Truncate}, no padding or dilation), dense layers
- * (ReLU or identity) with at most DL4J's NCHW flatten before them, and a softmax + multi-class cross-entropy output
- * layer, in float32, without dropout, weight noise or constraints. Anything else (and every graph while another
- * detail differs) is left to DL4J's own training.
+ * <p>Supported: a graph with one input and one output whose vertices are 2D convolutions (NCHW, {@code Truncate}
+ * mode with or without padding, no dilation, with or without bias, ReLU or identity), depthwise convolutions (NCHW,
+ * {@code Truncate}, no dilation, no bias, identity), max poolings (NCHW, {@code Truncate}, no padding or dilation),
+ * batch normalizations in inference mode ({@link InferenceModeNormalization}), ReLU and ReLU6 activation layers,
+ * global average poolings, dense layers (ReLU or identity) with at most DL4J's NCHW flatten before them, element-wise
+ * additions of two vertices, and a softmax + multi-class cross-entropy output layer as the last vertex, in float32,
+ * without dropout, weight noise or constraints. Anything else (and every graph while another detail differs) is left
+ * to DL4J's own training.
  */
 final class TrainingStepCompiler {
 
-    /** The compiled stages: the hidden ones in order, then the output. */
-    record Compiled(List<TrainingStage> stages, SoftmaxOutputStage output) {
+    /**
+     * One vertex of the compiled graph: a stage with one input, or an addition of two inputs.
+     *
+     * @param stage the stage, or null for an addition
+     * @param add the addition, or null for a stage
+     * @param inputs the activations it reads: 0 is the network's input, {@code k + 1} the output of node {@code k}
+     */
+    record Node(TrainingStage stage, AddStage add, int[] inputs) {
+    }
+
+    /**
+     * The compiled graph: its nodes in topological order, then the output layer.
+     *
+     * @param nodes the hidden vertices
+     * @param output the output layer
+     * @param outputInput the activation the output layer reads
+     */
+    record Compiled(List<Node> nodes, SoftmaxOutputStage output, int outputInput) {
     }
 
     private TrainingStepCompiler() {
@@ -64,25 +94,47 @@ final class TrainingStepCompiler {
             reasons.add("the parameters are " + graph.params().dataType() + ", not FLOAT");
             return Optional.empty();
         }
-        List<String> chain = chain(conf, reasons);
-        if (chain == null) {
+        String networkInput = conf.getNetworkInputs().get(0);
+        String networkOutput = conf.getNetworkOutputs().get(0);
+        List<String> order = new ArrayList<>(conf.getTopologicalOrderStr());
+        order.remove(networkInput);
+        if (order.isEmpty() || !order.get(order.size() - 1).equals(networkOutput)) {
+            reasons.add("the output '" + networkOutput + "' is not the graph's last vertex");
             return Optional.empty();
         }
-        List<TrainingStage> stages = new ArrayList<>();
-        SoftmaxOutputStage output = null;
-        for (int i = 0; i < chain.size(); i++) {
-            String name = chain.get(i);
-            String where = "layer '" + name + "'";
-            LayerVertex vertex = (LayerVertex) conf.getVertices().get(name);
-            Layer layer = vertex.getLayerConf().getLayer();
-            boolean first = i == 0;
-            boolean last = i == chain.size() - 1;
-            String problem = commonProblem(layer, vertex.getPreProcessor(), first);
+        Map<String, Integer> index = new HashMap<>();
+        index.put(networkInput, 0);
+        Map<String, List<String>> consumers = new HashMap<>();
+        conf.getVertexInputs().forEach((name, inputs) -> inputs.forEach(
+                input -> consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(name)));
+        List<Node> nodes = new ArrayList<>();
+        for (int k = 0; k < order.size(); k++) {
+            String name = order.get(k);
+            String where = "vertex '" + name + "'";
+            GraphVertex vertex = conf.getVertices().get(name);
+            List<String> inputNames = conf.getVertexInputs().get(name);
+            int[] inputs = inputNames.stream().mapToInt(input -> index.getOrDefault(input, -1)).toArray();
+            if (vertex instanceof ElementWiseVertex sum) {
+                if (sum.getOp() != ElementWiseVertex.Op.Add || inputs.length != 2) {
+                    reasons.add(where + ": only element-wise additions of two vertices are compiled");
+                    return Optional.empty();
+                }
+                nodes.add(new Node(null, new AddStage(), inputs));
+                index.put(name, nodes.size());
+                continue;
+            }
+            if (!(vertex instanceof LayerVertex layerVertex) || inputs.length != 1) {
+                reasons.add(where + " (" + vertex.getClass().getSimpleName() + ") is not a layer with one input");
+                return Optional.empty();
+            }
+            Layer layer = layerVertex.getLayerConf().getLayer();
+            boolean first = inputs[0] == 0;
+            String problem = commonProblem(layer, layerVertex.getPreProcessor(), first);
             if (problem != null) {
                 reasons.add(where + ": " + problem);
                 return Optional.empty();
             }
-            if (last) {
+            if (k == order.size() - 1) {
                 if (!(layer instanceof OutputLayer out) || !(out.getActivationFn() instanceof ActivationSoftmax)
                         || !(out.getLossFn() instanceof LossMCXENT mcxent) || mcxent.getWeights() != null
                         || !out.hasBias()) {
@@ -91,85 +143,141 @@ final class TrainingStepCompiler {
                 }
                 Map<String, INDArray> params = graph.getLayer(name).paramTable();
                 Map<String, INDArray> gradients = gradientViews.of(name);
-                output = new SoftmaxOutputStage(new DenseStage(where, params.get("W"), params.get("b"),
-                        gradients.get("W"), vector(gradients.get("b")), false, first));
-            } else if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
-                if (conv.getConvolutionMode() != ConvolutionMode.Truncate || !zeros(conv.getPadding())
-                        || !ones(conv.getDilation()) || conv.getCnn2dDataFormat() != CNN2DFormat.NCHW
-                        || !conv.hasBias()) {
-                    reasons.add(where + ": only NCHW convolutions in Truncate mode with bias, no padding and no"
-                            + " dilation are compiled");
-                    return Optional.empty();
-                }
-                boolean relu = isRelu(conv.getActivationFn());
-                if (!relu && !(conv.getActivationFn() instanceof ActivationIdentity)) {
-                    reasons.add(where + ": activation " + conv.getActivationFn() + " is not compiled");
-                    return Optional.empty();
-                }
-                boolean deferRelu = relu && i + 1 < chain.size() && isPlainMaxPooling(
-                        ((LayerVertex) conf.getVertices().get(chain.get(i + 1))).getLayerConf().getLayer());
-                Map<String, INDArray> params = graph.getLayer(name).paramTable();
-                Map<String, INDArray> gradients = gradientViews.of(name);
-                stages.add(new ConvolutionStage(where, params.get("W"), vector(params.get("b")), gradients.get("W"),
-                        vector(gradients.get("b")), conv.getKernelSize(), conv.getStride(), relu && !deferRelu,
-                        first));
-            } else if (isPlainMaxPooling(layer)) {
-                SubsamplingLayer pool = (SubsamplingLayer) layer;
-                boolean afterRelu = i > 0 && isDeferringConvolution(
-                        ((LayerVertex) conf.getVertices().get(chain.get(i - 1))).getLayerConf().getLayer());
-                stages.add(new MaxPoolingStage(where, pool.getKernelSize(), pool.getStride(), afterRelu));
-            } else if (layer instanceof DenseLayer dense && dense.getClass() == DenseLayer.class) {
-                boolean relu = isRelu(dense.getActivationFn());
-                if (!relu && !(dense.getActivationFn() instanceof ActivationIdentity) || !dense.hasBias()
-                        || dense.hasLayerNorm()) {
-                    reasons.add(where + ": only dense layers with bias and a ReLU or identity activation are"
-                            + " compiled");
-                    return Optional.empty();
-                }
-                Map<String, INDArray> params = graph.getLayer(name).paramTable();
-                Map<String, INDArray> gradients = gradientViews.of(name);
-                stages.add(new DenseStage(where, params.get("W"), params.get("b"), gradients.get("W"),
-                        vector(gradients.get("b")), relu, first));
-            } else {
-                reasons.add(where + " (" + layer.getClass().getSimpleName() + ") has no compiled training stage");
+                SoftmaxOutputStage output = new SoftmaxOutputStage(new DenseStage(where, params.get("W"),
+                        params.get("b"), gradients.get("W"), vector(gradients.get("b")), false, first));
+                return Optional.of(new Compiled(nodes, output, inputs[0]));
+            }
+            List<String> readers = consumers.getOrDefault(name, List.of());
+            boolean deferRelu = readers.size() == 1 && isPlainMaxPooling(layerOf(conf, readers.get(0)));
+            boolean afterDeferredRelu = isDeferringConvolution(layerOf(conf, inputNames.get(0)))
+                    && consumers.getOrDefault(inputNames.get(0), List.of()).size() == 1;
+            TrainingStage stage = stage(graph, gradientViews, name, where, layer, first, deferRelu,
+                    afterDeferredRelu, reasons);
+            if (stage == null) {
                 return Optional.empty();
             }
+            nodes.add(new Node(stage, null, inputs));
+            index.put(name, nodes.size());
         }
-        return Optional.of(new Compiled(stages, output));
+        throw new IllegalStateException("unreachable: the output vertex ends the loop");
     }
 
-    /** Returns the layer names from the input to the output, or null if the graph is not such a chain. */
-    private static List<String> chain(ComputationGraphConfiguration conf, List<String> reasons) {
-        String input = conf.getNetworkInputs().get(0);
-        List<String> chain = new ArrayList<>();
-        String previous = input;
-        while (chain.size() < conf.getVertices().size()) {
-            String next = null;
-            for (Map.Entry<String, List<String>> entry : conf.getVertexInputs().entrySet()) {
-                if (entry.getValue().contains(previous)) {
-                    if (next != null || entry.getValue().size() != 1) {
-                        reasons.add("the graph is not a chain of single-input layers at '" + previous + "'");
-                        return null;
-                    }
-                    next = entry.getKey();
-                }
-            }
-            if (next == null) {
-                break;
-            }
-            GraphVertex vertex = conf.getVertices().get(next);
-            if (!(vertex instanceof LayerVertex)) {
-                reasons.add("vertex '" + next + "' (" + vertex.getClass().getSimpleName() + ") is not a layer");
+    /** The stage of one layer, or null with a reason added. */
+    private static TrainingStage stage(ComputationGraph graph, GradientViews gradientViews, String name, String where,
+                                       Layer layer, boolean first, boolean deferRelu, boolean afterDeferredRelu,
+                                       List<String> reasons) {
+        if (layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class) {
+            if (conv.getConvolutionMode() != ConvolutionMode.Truncate || !ones(conv.getDilation())
+                    || conv.getCnn2dDataFormat() != CNN2DFormat.NCHW) {
+                reasons.add(where + ": only NCHW convolutions in Truncate mode without dilation are compiled");
                 return null;
             }
-            chain.add(next);
-            previous = next;
+            boolean relu = isRelu(conv.getActivationFn());
+            if (!relu && !(conv.getActivationFn() instanceof ActivationIdentity)) {
+                reasons.add(where + ": activation " + conv.getActivationFn() + " is not compiled");
+                return null;
+            }
+            Map<String, INDArray> params = graph.getLayer(name).paramTable();
+            Map<String, INDArray> gradients = gradientViews.of(name);
+            boolean bias = conv.hasBias();
+            return new ConvolutionStage(where, params.get("W"), bias ? vector(params.get("b")) : null,
+                    gradients.get("W"), bias ? vector(gradients.get("b")) : null, conv.getKernelSize(),
+                    conv.getStride(), conv.getPadding(), relu && !deferRelu, first);
         }
-        if (chain.size() != conf.getVertices().size() || !previous.equals(conf.getNetworkOutputs().get(0))) {
-            reasons.add("the graph is not one chain from its input to its output");
+        if (layer instanceof DepthwiseConvolution2D depthwise) {
+            if (depthwise.getConvolutionMode() != ConvolutionMode.Truncate || !ones(depthwise.getDilation())
+                    || depthwise.getCnn2dDataFormat() != CNN2DFormat.NCHW || depthwise.hasBias()
+                    || !(depthwise.getActivationFn() instanceof ActivationIdentity)) {
+                reasons.add(where + ": only NCHW depthwise convolutions in Truncate mode without dilation, bias or"
+                        + " activation are compiled");
+                return null;
+            }
+            return new DepthwiseConvolutionStage(where, graph.getLayer(name).getParam("W"),
+                    gradientViews.of(name).get("W"), depthwise.getKernelSize(), depthwise.getStride(),
+                    depthwise.getPadding(), first);
+        }
+        if (isPlainMaxPooling(layer)) {
+            SubsamplingLayer pool = (SubsamplingLayer) layer;
+            return new MaxPoolingStage(where, pool.getKernelSize(), pool.getStride(), afterDeferredRelu);
+        }
+        if (layer instanceof BatchNormalization norm) {
+            return batchNormalization(graph, gradientViews, name, where, norm, first, reasons);
+        }
+        if (layer instanceof ActivationLayer activation && activation.getClass() == ActivationLayer.class) {
+            if (activation.getActivationFn() instanceof ActivationReLU6) {
+                return new ActivationStage(where, "relu6", 0.0, first);
+            }
+            if (isRelu(activation.getActivationFn())) {
+                return new ActivationStage(where, "relu", 0.0, first);
+            }
+            reasons.add(where + ": activation " + activation.getActivationFn() + " is not compiled");
             return null;
         }
-        return chain;
+        if (layer instanceof GlobalPoolingLayer pooling && pooling.getClass() == GlobalPoolingLayer.class) {
+            if (pooling.getPoolingType() != PoolingType.AVG || !pooling.isCollapseDimensions()
+                    || pooling.getPoolingDimensions() != null && !Arrays.equals(pooling.getPoolingDimensions(),
+                    new int[] {2, 3})) {
+                reasons.add(where + ": only global average pooling over NCHW maps, collapsed, is compiled");
+                return null;
+            }
+            return new GlobalAveragePoolingStage(where, first);
+        }
+        if (layer instanceof DenseLayer dense && dense.getClass() == DenseLayer.class) {
+            boolean relu = isRelu(dense.getActivationFn());
+            if (!relu && !(dense.getActivationFn() instanceof ActivationIdentity) || !dense.hasBias()
+                    || dense.hasLayerNorm()) {
+                reasons.add(where + ": only dense layers with bias and a ReLU or identity activation are compiled");
+                return null;
+            }
+            Map<String, INDArray> params = graph.getLayer(name).paramTable();
+            Map<String, INDArray> gradients = gradientViews.of(name);
+            return new DenseStage(where, params.get("W"), params.get("b"), gradients.get("W"),
+                    vector(gradients.get("b")), relu, first);
+        }
+        reasons.add(where + " (" + layer.getClass().getSimpleName() + ") has no compiled training stage");
+        return null;
+    }
+
+    /** An inference-mode batch normalization's stage, or null with a reason added. */
+    private static TrainingStage batchNormalization(ComputationGraph graph, GradientViews gradientViews, String name,
+                                                    String where, BatchNormalization norm, boolean first,
+                                                    List<String> reasons) {
+        if (!(norm instanceof InferenceModeNormalization)) {
+            reasons.add(where + ": a batch normalization that trains on batch statistics is not compiled");
+            return null;
+        }
+        if (norm.getCnn2DFormat() != CNN2DFormat.NCHW) {
+            reasons.add(where + ": only NCHW batch normalizations are compiled");
+            return null;
+        }
+        Map<String, INDArray> params = graph.getLayer(name).paramTable();
+        Map<String, INDArray> gradients = gradientViews.of(name);
+        INDArray mean = vector(params.get(BatchNormalizationParamInitializer.GLOBAL_MEAN));
+        INDArray variance;
+        String statistic;
+        if (norm.isUseLogStd()) {
+            statistic = BatchNormalizationParamInitializer.GLOBAL_LOG_STD;
+            variance = Transforms.pow(Nd4j.valueArrayOf(mean.shape(), 10.0, mean.dataType()),
+                    vector(params.get(statistic)), false);
+            variance.muli(variance);
+        } else {
+            statistic = BatchNormalizationParamInitializer.GLOBAL_VAR;
+            variance = vector(params.get(statistic)).dup();
+        }
+        INDArray std = Transforms.sqrt(variance.addi(norm.getEps()), false);
+        boolean locked = norm.isLockGammaBeta();
+        return new InferenceBatchNormStage(mean, std,
+                locked ? null : vector(params.get(BatchNormalizationParamInitializer.GAMMA)),
+                locked ? null : vector(params.get(BatchNormalizationParamInitializer.BETA)),
+                norm.getGamma(), norm.getBeta(),
+                locked ? null : vector(gradients.get(BatchNormalizationParamInitializer.GAMMA)),
+                locked ? null : vector(gradients.get(BatchNormalizationParamInitializer.BETA)),
+                new INDArray[] {gradients.get(BatchNormalizationParamInitializer.GLOBAL_MEAN),
+                    gradients.get(statistic)}, first);
+    }
+
+    private static Layer layerOf(ComputationGraphConfiguration conf, String name) {
+        return conf.getVertices().get(name) instanceof LayerVertex vertex ? vertex.getLayerConf().getLayer() : null;
     }
 
     private static String commonProblem(Layer layer, InputPreProcessor preProcessor, boolean first) {

@@ -12,9 +12,13 @@ import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
@@ -127,6 +131,42 @@ class CompiledTrainingStepTest {
     }
 
     @Test
+    void mobileNetV2ShapedResidualBlocksTrainTheSame() {
+        // 1x1 convolutions without bias, a padded 3x3 depthwise convolution, ReLU6 activation layers, residual
+        // additions (one of them reading the network's input, which a first convolution reads too), global average
+        // pooling, dense ReLU and softmax: the tail of MobileNetV2 without its batch normalizations
+        assertSameTraining(() -> graph(6, g -> {
+            g.addLayer("expand", pointwise(12), "input");
+            g.addLayer("expand_relu", relu6(), "expand");
+            g.addLayer("depthwise", new DepthwiseConvolution2D.Builder(3, 3).padding(1, 1).depthMultiplier(1)
+                    .hasBias(false).activation(Activation.IDENTITY).build(), "expand_relu");
+            g.addLayer("depthwise_relu", relu6(), "depthwise");
+            g.addLayer("project", pointwise(3), "depthwise_relu");
+            g.addVertex("add", new ElementWiseVertex(ElementWiseVertex.Op.Add), "input", "project");
+            g.addLayer("expand2", pointwise(6), "add");
+            g.addLayer("expand2_relu", relu6(), "expand2");
+            g.addLayer("project2", pointwise(3), "expand2_relu");
+            g.addVertex("add2", new ElementWiseVertex(ElementWiseVertex.Op.Add), "add", "project2");
+            g.addLayer("top", pointwise(16), "add2");
+            g.addLayer("top_relu", relu6(), "top");
+            g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "top_relu");
+            g.addLayer("dense", dense(Activation.RELU), "pool");
+            g.addLayer("output", output(), "dense");
+        }), 6, 8);
+    }
+
+    @Test
+    void paddedConvolutionsWithAndWithoutBiasTrainTheSame() {
+        assertSameTraining(() -> graph(9, g -> {
+            g.addLayer("conv1", new ConvolutionLayer.Builder(3, 3).padding(1, 1).nOut(4).hasBias(false)
+                    .activation(Activation.RELU).build(), "input");
+            g.addLayer("conv2", new ConvolutionLayer.Builder(3, 3).stride(2, 2).padding(1, 1).nOut(3)
+                    .activation(Activation.IDENTITY).build(), "conv1");
+            g.addLayer("output", output(), "conv2");
+        }), 9, 5);
+    }
+
+    @Test
     void unsupportedLayersLeaveTheGraphToDl4j() {
         ComputationGraph averagePooling = graph(12, g -> {
             g.addLayer("conv1", conv(3, 3, 1, Activation.RELU), "input");
@@ -226,6 +266,15 @@ class CompiledTrainingStepTest {
     private static ConvolutionLayer conv(int filters, int kernel, int stride, Activation activation) {
         return new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride).nOut(filters)
                 .activation(activation).build();
+    }
+
+    private static ConvolutionLayer pointwise(int filters) {
+        return new ConvolutionLayer.Builder(1, 1).nOut(filters).hasBias(false).activation(Activation.IDENTITY)
+                .build();
+    }
+
+    private static ActivationLayer relu6() {
+        return new ActivationLayer.Builder().activation(Activation.RELU6).build();
     }
 
     private static SubsamplingLayer maxPool(int size) {

@@ -117,7 +117,7 @@ final class NetworkWorkloads {
      * + Dense(128, relu) + Dense(3, softmax) head train with every batch normalization in inference mode, the earlier
      * layers stay frozen; random weights, as the peer's. 2 warm-up and 10 timed steps, as the peer. The key
      * {@code fast_path} says whether the frozen part ran as a compiled inference plan ({@code -Dcnnkit.fastpaths=false}
-     * turns it off).
+     * turns it off), {@code compiled_step} whether the trainable part ran as a compiled training step.
      */
     static BenchResult mobileNetV2FineTune(String peer) {
         MobileNetV2FineTuning fineTuning = MobileNetV2FineTuning.builder()
@@ -135,7 +135,7 @@ final class NetworkWorkloads {
         int[] step = {0};
         double seconds = Timing.secondsPerStep(() -> fineTuning.fit(batches[step[0]++ % batches.length]), 2, 10);
         return result("mnv2-a0.35-finetune-100", BATCH / seconds, peer, Map.of("batch", BATCH, "fast_path",
-                fineTuning.usesFastPath()));
+                fineTuning.usesFastPath(), "compiled_step", fineTuning.usesCompiledTrainingStep()));
     }
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */

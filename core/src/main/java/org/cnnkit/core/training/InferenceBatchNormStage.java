@@ -1,0 +1,89 @@
+package org.cnnkit.core.training;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
+import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * A batch normalization in inference mode ({@link InferenceModeNormalization}, NCHW or 2D): the fixed per-channel
+ * affine map {@code y = (x - mean) * gamma / std + beta} with {@code std = sqrt(var + eps)}, whose running statistics
+ * get zero gradients. Gamma and beta are read at every step (the updater changes them in place); the running
+ * statistics never change, so {@code 1 / std} is computed once.
+ */
+final class InferenceBatchNormStage implements TrainingStage {
+
+    private static final int[] CHANNEL_AXIS = {1};
+
+    private final INDArray mean;
+    private final INDArray gamma;
+    private final INDArray beta;
+    private final INDArray gammaGradient;
+    private final INDArray betaGradient;
+    private final INDArray inverseStd;
+    private final INDArray scale;
+    private final boolean first;
+    private final StageBuffers buffers = new StageBuffers();
+    private INDArray input;
+
+    /**
+     * Creates the stage.
+     *
+     * @param mean the running mean as a vector view {@code [channels]}
+     * @param std the standard deviation {@code sqrt(var + eps)} per channel, a vector of its own
+     * @param gamma the gamma vector view, or null when gamma and beta are locked
+     * @param beta the beta vector view, or null when locked
+     * @param lockedGamma the constant gamma when locked
+     * @param lockedBeta the constant beta when locked
+     * @param gammaGradient the gamma gradient vector view, or null when locked
+     * @param betaGradient the beta gradient vector view, or null when locked
+     * @param statisticGradients the gradient views of the running statistics, zeroed here
+     * @param first whether this stage reads the network's input
+     */
+    InferenceBatchNormStage(INDArray mean, INDArray std, INDArray gamma, INDArray beta, double lockedGamma,
+                            double lockedBeta, INDArray gammaGradient, INDArray betaGradient,
+                            INDArray[] statisticGradients, boolean first) {
+        this.mean = mean;
+        this.inverseStd = Transforms.pow(std, -1, true);
+        this.gamma = gamma != null ? gamma : Nd4j.valueArrayOf(mean.shape(), lockedGamma, mean.dataType());
+        this.beta = beta != null ? beta : Nd4j.valueArrayOf(mean.shape(), lockedBeta, mean.dataType());
+        this.gammaGradient = gammaGradient;
+        this.betaGradient = betaGradient;
+        this.scale = Nd4j.createUninitialized(mean.dataType(), mean.shape());
+        this.first = first;
+        for (INDArray statistic : statisticGradients) {
+            statistic.assign(0);
+        }
+    }
+
+    @Override
+    public INDArray forward(INDArray x) {
+        input = x;
+        INDArray output = buffers.get("output", x.shape());
+        scale.assign(gamma).muli(inverseStd);
+        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, output, CHANNEL_AXIS));
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(output, scale, output, CHANNEL_AXIS));
+        Nd4j.getExecutioner().exec(new BroadcastAddOp(output, beta, output, CHANNEL_AXIS));
+        return output;
+    }
+
+    @Override
+    public INDArray backward(INDArray outputGradient) {
+        int[] otherAxes = outputGradient.rank() == 2 ? new int[] {0} : new int[] {0, 2, 3};
+        if (gammaGradient != null) {
+            INDArray normalized = buffers.get("normalized", input.shape());
+            Nd4j.getExecutioner().exec(new BroadcastSubOp(input, mean, normalized, CHANNEL_AXIS));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(normalized, inverseStd, normalized, CHANNEL_AXIS));
+            normalized.muli(outputGradient).sum(gammaGradient, otherAxes);
+            outputGradient.sum(betaGradient, otherAxes);
+        }
+        if (first) {
+            return null;
+        }
+        INDArray inputGradient = buffers.get("input-gradient", input.shape());
+        Nd4j.getExecutioner().exec(new BroadcastMulOp(outputGradient, scale, inputGradient, CHANNEL_AXIS));
+        return inputGradient;
+    }
+}
