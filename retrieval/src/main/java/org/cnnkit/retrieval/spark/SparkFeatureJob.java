@@ -4,18 +4,26 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.expr;
 
 import java.io.IOException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.LogicalRelation;
+import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
 import org.apache.spark.storage.StorageLevel;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractorIdentity;
@@ -24,6 +32,7 @@ import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.zoo.InferenceEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Extracts the features of every image under a path Spark can read ({@code file:}, {@code hdfs://}, {@code s3a://},
@@ -39,8 +48,9 @@ import org.slf4j.LoggerFactory;
  *         .run(spark);
  * }</pre>
  *
- * <p>Zero-byte files are not in either table: Spark's file sources plan no read of an empty file (its scan keeps only
- * files longer than 0 bytes), so they never reach a task.
+ * <p>Zero-byte files are in the {@value FeatureTable#SKIPPED} table with the decoder's reason ("the file is empty
+ * (0 bytes)"): Spark's file scan never hands an empty file to a task, so the job takes them from the listing's file
+ * index, which holds every listed file's status already (no second listing, nothing read).
  *
  * <p>How it runs: Spark's {@code binaryFile} source lists the files (their bytes are not read there, nor sent to the
  * driver); files whose id, size and modification time match a row of the previous table (features or skipped) are
@@ -196,11 +206,45 @@ public final class SparkFeatureJob {
         var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
         pathGlobFilter.ifPresent(glob -> reader.option("pathGlobFilter", glob));
         Dataset<Row> files = reader.load(root);
+        Dataset<Row> statuses = files.select(col("path"), col("length"), col("modificationTime"));
+        List<Row> empty = emptyFiles(files);
+        if (!empty.isEmpty()) {
+            statuses = statuses.union(spark.createDataFrame(empty, statuses.schema()));
+        }
         Column id = root.startsWith("file:")
                 ? expr("substring(path, " + (root.length() + 2) + ")")
                 : col("path");
-        return files.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
+        return statuses.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
                 col("modificationTime").as(FeatureTable.MODIFICATION_TIME));
+    }
+
+    /**
+     * The zero-byte files of a {@code binaryFile} listing, as rows of its {@code path, length, modificationTime}.
+     * Spark's scan never hands an empty file to a task (its file index lists only files longer than 0 bytes for a
+     * scan), so they are taken from the same index's complete listing, which the driver already holds: no second
+     * listing of the storage, and only the empty files become rows.
+     */
+    static List<Row> emptyFiles(Dataset<Row> files) {
+        List<Row> empty = new ArrayList<>();
+        boolean found = false;
+        for (LogicalPlan leaf : CollectionConverters.asJava(files.queryExecution().analyzed().collectLeaves())) {
+            if (leaf instanceof LogicalRelation relation && relation.relation() instanceof HadoopFsRelation fs
+                    && fs.location() instanceof PartitioningAwareFileIndex index) {
+                found = true;
+                for (FileStatus status : CollectionConverters.asJava(index.allFiles())) {
+                    String name = status.getPath().getName();
+                    if (status.getLen() == 0 && status.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                        empty.add(RowFactory.create(status.getPath().toString(), 0L,
+                                new Timestamp(status.getModificationTime())));
+                    }
+                }
+            }
+        }
+        if (!found) {
+            LOG.warn("this Spark's file listing is not a file index cnnkit knows: zero-byte files will be in "
+                    + "neither the features nor the skipped table");
+        }
+        return empty;
     }
 
     /** Builds the extractor on an executor (where it stays for the tasks) and brings its identity back. */

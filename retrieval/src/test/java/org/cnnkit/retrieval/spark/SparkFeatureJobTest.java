@@ -127,14 +127,28 @@ class SparkFeatureJobTest {
         SparkFeatureJob.Report report = job(input, dir.resolve("out")).build().run(spark);
 
         Map<String, String> skipped = skipped(dir.resolve("out"));
-        // Spark's file scan drops zero-byte files before any task: bad/empty.png is in neither table
-        assertThat(skipped.keySet()).containsExactlyInAnyOrder("bad/notes.jpg", "bad/truncated.jpg", "bad/bomb.png");
+        assertThat(skipped.keySet()).containsExactlyInAnyOrder("bad/empty.png", "bad/notes.jpg",
+                "bad/truncated.jpg", "bad/bomb.png");
+        assertThat(skipped.get("bad/empty.png")).contains("the file is empty (0 bytes)");
         assertThat(skipped.get("bad/notes.jpg")).contains("not an image");
         assertThat(skipped.get("bad/truncated.jpg")).containsIgnoringCase("truncated");
         assertThat(skipped.get("bad/bomb.png")).contains("more than the limit");
-        assertThat(report.skipped()).isEqualTo(3);
+        assertThat(report.listed()).isEqualTo(IMAGES + 4);
+        assertThat(report.skipped()).isEqualTo(4);
         assertThat(report.vectors()).isEqualTo(IMAGES);
         assertThat(features(dir.resolve("out"))).hasSize(IMAGES).doesNotContainKey("bad/empty.png");
+    }
+
+    @Test
+    void theGlobFilterAppliesToZeroByteFilesToo() throws IOException {
+        Path input = images();
+        SparkTestImages.writeUnreadable(input);
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optPathGlobFilter("*.jpg").build().run(spark);
+
+        assertThat(skipped(dir.resolve("out")).keySet()).containsExactlyInAnyOrder("bad/notes.jpg",
+                "bad/truncated.jpg");
+        assertThat(report.listed()).isEqualTo(2);
+        assertThat(report.vectors()).isZero();
     }
 
     @Test
@@ -155,7 +169,7 @@ class SparkFeatureJobTest {
         assertThat(second.pending()).isEqualTo(3);
         assertThat(second.extracted()).isEqualTo(3);
         assertThat(second.carried()).isEqualTo(IMAGES - 2);
-        assertThat(second.skipped()).isEqualTo(3);
+        assertThat(second.skipped()).isEqualTo(4); // the zero-byte file's row carried over like the others
         Map<String, float[]> after = features(dir.resolve("run2"));
         assertThat(after).hasSize(IMAGES + 1).doesNotContainKey("b/c/img1.png").containsKeys("new/one.png",
                 "new/two.png");
