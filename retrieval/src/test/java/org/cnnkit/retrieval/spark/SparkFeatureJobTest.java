@@ -26,6 +26,7 @@ import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStores;
 import org.cnnkit.retrieval.store.StoreOptions;
+import org.cnnkit.zoo.InferenceEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,9 +95,10 @@ class SparkFeatureJobTest {
     @Test
     void vectorsEqualTheSingleProcessExtractorsWithinOneMillionth() throws IOException {
         Path input = images();
-        SparkFeatureJob.Report report = job(input, dir.resolve("out")).build().run(spark);
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optEngine(InferenceEngine.DL4J).build()
+                .run(spark);
 
-        FeatureExtractor local = spec.create(ProgressListener.none());
+        FeatureExtractor local = spec.create(ProgressListener.none(), InferenceEngine.DL4J);
         ExtractionResult expected = local.extractReadable(files(input), ProgressListener.none());
         Map<String, float[]> actual = features(dir.resolve("out"));
         assertThat(report.listed()).isEqualTo(IMAGES);
@@ -118,6 +120,42 @@ class SparkFeatureJobTest {
         assertThat(table.formatVersion()).isEqualTo(FeatureTable.FORMAT_VERSION);
         assertThat(table.extractorSpec()).contains(spec);
         assertThat(table.root()).isEqualTo("file:" + input.toAbsolutePath());
+    }
+
+    @Test
+    void onTheOnnxEngineTheVectorsEqualTheSingleProcessExtractorsOnBothEngines() throws IOException {
+        Path input = images();
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optEngine(InferenceEngine.ONNX_RUNTIME).build()
+                .run(spark);
+
+        // local[2]: the executor is this JVM, so its extractor is the one the job's tasks ran
+        assertThat(ExecutorExtractors.get(spec.toProperties(), InferenceEngine.ONNX_RUNTIME.id()).engine())
+                .isEqualTo(InferenceEngine.ONNX_RUNTIME);
+        FeatureExtractor onnx = spec.create(ProgressListener.none(), InferenceEngine.ONNX_RUNTIME);
+        FeatureExtractor dl4j = spec.create(ProgressListener.none(), InferenceEngine.DL4J);
+        assertThat(onnx.engine()).isEqualTo(InferenceEngine.ONNX_RUNTIME);
+        ExtractionResult sameEngine = onnx.extractReadable(files(input), ProgressListener.none());
+        ExtractionResult otherEngine = dl4j.extractReadable(files(input), ProgressListener.none());
+        Map<String, float[]> actual = features(dir.resolve("out"));
+        assertThat(report.vectors()).isEqualTo(IMAGES);
+        assertThat(actual).hasSize(IMAGES);
+        float scale = 0;
+        float difference = 0;
+        for (int i = 0; i < sameEngine.files().size(); i++) {
+            String id = input.relativize(sameEngine.files().get(i)).toString().replace('\\', '/');
+            float[] vector = actual.get(id);
+            assertThat(vector).as(id).hasSize(onnx.dimension());
+            for (int j = 0; j < vector.length; j++) {
+                assertThat(vector[j]).as("%s[%d]", id, j).isCloseTo(sameEngine.vectors()[i][j], within(1e-5f));
+                scale = Math.max(scale, Math.abs(otherEngine.vectors()[i][j]));
+                difference = Math.max(difference, Math.abs(otherEngine.vectors()[i][j] - vector[j]));
+            }
+        }
+        // against DL4J's engine: the engines' contract (InferenceEngineContractTest, EngineSwitchCorelTest)
+        assertThat(difference / Math.max(1f, scale)).isLessThan(1e-4f);
+        FeatureTable table = FeatureTable.of(spark.read().parquet(dir.resolve("out/features").toString()).schema(),
+                "out");
+        assertThat(table.identity()).isEqualTo(dl4j.identity());
     }
 
     @Test
@@ -285,7 +323,7 @@ class SparkFeatureJobTest {
         assertThatThrownBy(() -> SparkFeatureJobMain.parse(new String[] {"--input", "x"}))
                 .isInstanceOf(CnnkitException.class).hasMessageContaining("--output");
         List<String> ok = new ArrayList<>(List.of("--input", "a", "--output", "b", "--extractor", "mobilenetv2",
-                "--alpha", "0.35", "--image-size", "96"));
+                "--alpha", "0.35", "--image-size", "96", "--engine", "onnx"));
         assertThat(SparkFeatureJobMain.parse(ok.toArray(String[]::new))).isNotNull();
     }
 }
