@@ -1,7 +1,9 @@
 package org.cnnkit.retrieval.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
 import java.sql.Timestamp;
@@ -126,8 +128,9 @@ public final class SparkFeatureJob {
         FeatureTable table = new FeatureTable(FeatureTable.FORMAT_VERSION, identity, spec, root);
         LOG.info("extracting {} features of the images under {} into {}", identity.describe(), root, target);
 
-        Dataset<Row> listing = listing(spark, root);
-        long listed = listing.count();
+        Listing files = listing(spark, root);
+        Dataset<Row> listing = files.rows();
+        long listed = files.count() >= 0 ? files.count() : listing.count();
         Dataset<Row> toExtract = listing;
         Dataset<Row> carried = null;
         Dataset<Row> carriedSkipped = null;
@@ -174,11 +177,17 @@ public final class SparkFeatureJob {
                             col(FeatureTable.VECTOR).as(FeatureTable.VECTOR, table.metadata()))
                     .write().mode(SaveMode.Overwrite).parquet(output + "/" + FeatureTable.FEATURES);
             skipped.write().mode(SaveMode.Overwrite).parquet(output + "/" + FeatureTable.SKIPPED);
-            long extractedVectors = extracted.filter(col(FeatureTable.REASON).isNull()).count();
-            long newlySkipped = extracted.filter(col(FeatureTable.REASON).isNotNull()).count();
-            Dataset<Row> written = spark.read().parquet(output + "/" + FeatureTable.FEATURES);
-            long vectors = written.count();
-            long skippedTotal = spark.read().parquet(output + "/" + FeatureTable.SKIPPED).count();
+            // one job over the persisted extraction counts both; without a previous table they are the tables' rows
+            Row counts = extracted.agg(count(when(col(FeatureTable.REASON).isNull(), 1)),
+                    count(when(col(FeatureTable.REASON).isNotNull(), 1))).first();
+            long extractedVectors = counts.getLong(0);
+            long newlySkipped = counts.getLong(1);
+            long vectors = extractedVectors;
+            long skippedTotal = newlySkipped;
+            if (carried != null) {
+                vectors = spark.read().parquet(output + "/" + FeatureTable.FEATURES).count();
+                skippedTotal = spark.read().parquet(output + "/" + FeatureTable.SKIPPED).count();
+            }
             long loaded = 0;
             if (store.isPresent()) {
                 loaded = StoreLoad.builder().setTable(output).setStore(store.get())
@@ -201,31 +210,44 @@ public final class SparkFeatureJob {
                 .and(table.col(FeatureTable.MODIFICATION_TIME).equalTo(col("k_time")));
     }
 
+    /**
+     * The files under the input: {@code id, path, size, modification_time} rows, and their number when the file
+     * index gave it (else -1).
+     */
+    private record Listing(Dataset<Row> rows, long count) {
+    }
+
+    /** The files of a file index: the zero-byte ones as rows, and how many files it lists in all. */
+    private record IndexFiles(List<Row> empty, long count) {
+    }
+
     /** Lists the files under the root (paths, sizes and times only: the bytes are read by the tasks). */
-    private Dataset<Row> listing(SparkSession spark, String root) {
+    private Listing listing(SparkSession spark, String root) {
         var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
         pathGlobFilter.ifPresent(glob -> reader.option("pathGlobFilter", glob));
         Dataset<Row> files = reader.load(root);
         Dataset<Row> statuses = files.select(col("path"), col("length"), col("modificationTime"));
-        List<Row> empty = emptyFiles(files);
-        if (!empty.isEmpty()) {
-            statuses = statuses.union(spark.createDataFrame(empty, statuses.schema()));
+        IndexFiles index = indexFiles(files);
+        if (!index.empty().isEmpty()) {
+            statuses = statuses.union(spark.createDataFrame(index.empty(), statuses.schema()));
         }
         Column id = root.startsWith("file:")
                 ? expr("substring(path, " + (root.length() + 2) + ")")
                 : col("path");
-        return statuses.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
-                col("modificationTime").as(FeatureTable.MODIFICATION_TIME));
+        return new Listing(statuses.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
+                col("modificationTime").as(FeatureTable.MODIFICATION_TIME)), index.count());
     }
 
     /**
-     * The zero-byte files of a {@code binaryFile} listing, as rows of its {@code path, length, modificationTime}.
-     * Spark's scan never hands an empty file to a task (its file index lists only files longer than 0 bytes for a
-     * scan), so they are taken from the same index's complete listing, which the driver already holds: no second
-     * listing of the storage, and only the empty files become rows.
+     * The zero-byte files of a {@code binaryFile} listing, as rows of its {@code path, length, modificationTime}, and
+     * the number of files it lists (-1 if unknown). Spark's scan never hands an empty file to a task (its file index
+     * lists only files longer than 0 bytes for a scan), so they are taken from the same index's complete listing,
+     * which the driver already holds: no second listing of the storage, and only the empty files become rows. The
+     * count comes from there too, instead of a Spark job that would ask the storage for every file's status again.
      */
-    static List<Row> emptyFiles(Dataset<Row> files) {
+    private static IndexFiles indexFiles(Dataset<Row> files) {
         List<Row> empty = new ArrayList<>();
+        long count = 0;
         boolean found = false;
         for (LogicalPlan leaf : CollectionConverters.asJava(files.queryExecution().analyzed().collectLeaves())) {
             if (leaf instanceof LogicalRelation relation && relation.relation() instanceof HadoopFsRelation fs
@@ -233,7 +255,11 @@ public final class SparkFeatureJob {
                 found = true;
                 for (FileStatus status : CollectionConverters.asJava(index.allFiles())) {
                     String name = status.getPath().getName();
-                    if (status.getLen() == 0 && status.isFile() && !name.startsWith("_") && !name.startsWith(".")) {
+                    if (!status.isFile() || name.startsWith("_") || name.startsWith(".")) {
+                        continue; // what Spark's scan leaves out as not data
+                    }
+                    count++;
+                    if (status.getLen() == 0) {
                         empty.add(RowFactory.create(status.getPath().toString(), 0L,
                                 new Timestamp(status.getModificationTime())));
                     }
@@ -243,8 +269,9 @@ public final class SparkFeatureJob {
         if (!found) {
             LOG.warn("this Spark's file listing is not a file index cnnkit knows: zero-byte files will be in "
                     + "neither the features nor the skipped table");
+            return new IndexFiles(empty, -1);
         }
-        return empty;
+        return new IndexFiles(empty, count);
     }
 
     /** Builds the extractor on an executor (where it stays for the tasks) and brings its identity back. */
