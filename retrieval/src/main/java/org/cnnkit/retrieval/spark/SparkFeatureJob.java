@@ -68,6 +68,8 @@ public final class SparkFeatureJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkFeatureJob.class);
 
+    private static final String ADAPTIVE = "spark.sql.adaptive.enabled";
+
     /** Files per partition when the job chooses the number of partitions. */
     static final int FILES_PER_PARTITION = 512;
 
@@ -109,12 +111,30 @@ public final class SparkFeatureJob {
     /**
      * Runs the job.
      *
+     * <p>The job's queries run with Spark's adaptive query execution off ({@code spark.sql.adaptive.enabled},
+     * restored when the job ends): the job sizes its partitions itself, and AQE's separate job per shuffle stage and
+     * re-planning made up about half of the job's overhead over the extraction (docs/spark.md, "Measured").
+     *
      * @param spark the session (a cluster's, or {@code local[N]})
      * @return what the job did
      * @throws CnnkitException if the input does not exist, the previous table records another extractor, the output
      *     is the previous table, or the weights cannot be found; the message says which
      */
     public Report run(SparkSession spark) {
+        String adaptive = spark.conf().get(ADAPTIVE, null);
+        spark.conf().set(ADAPTIVE, "false");
+        try {
+            return runStatic(spark);
+        } finally {
+            if (adaptive == null) {
+                spark.conf().unset(ADAPTIVE);
+            } else {
+                spark.conf().set(ADAPTIVE, adaptive);
+            }
+        }
+    }
+
+    private Report runStatic(SparkSession spark) {
         long start = System.nanoTime();
         String root = qualified(spark, input);
         String target = qualified(spark, output);
