@@ -69,6 +69,9 @@ public final class SparkFeatureJob {
     private static final Logger LOG = LoggerFactory.getLogger(SparkFeatureJob.class);
 
     private static final String ADAPTIVE = "spark.sql.adaptive.enabled";
+    private static final String MAX_FILE_PARTITIONS = "spark.sql.files.maxPartitionNum";
+    /** Files per partition of the listing's scan (statuses only: no content is read there). */
+    static final long LISTED_FILES_PER_PARTITION = 10_000;
 
     /** Files per partition when the job chooses the number of partitions. */
     static final int FILES_PER_PARTITION = 512;
@@ -111,9 +114,11 @@ public final class SparkFeatureJob {
     /**
      * Runs the job.
      *
-     * <p>The job's queries run with Spark's adaptive query execution off ({@code spark.sql.adaptive.enabled},
-     * restored when the job ends): the job sizes its partitions itself, and AQE's separate job per shuffle stage and
-     * re-planning made up about half of the job's overhead over the extraction (docs/spark.md, "Measured").
+     * <p>The job's queries run with Spark's adaptive query execution off ({@code spark.sql.adaptive.enabled}): the
+     * job sizes its partitions itself, and AQE's separate job per shuffle stage and re-planning made up about half of
+     * the job's overhead over the extraction (docs/spark.md, "Measured"). Its file scans are capped at one partition
+     * per 10,000 listed files, at least the default parallelism ({@code spark.sql.files.maxPartitionNum}). Both
+     * settings are put back as they were when the job ends.
      *
      * @param spark the session (a cluster's, or {@code local[N]})
      * @return what the job did
@@ -121,20 +126,16 @@ public final class SparkFeatureJob {
      *     is the previous table, or the weights cannot be found; the message says which
      */
     public Report run(SparkSession spark) {
-        String adaptive = spark.conf().get(ADAPTIVE, null);
-        spark.conf().set(ADAPTIVE, "false");
+        SessionSettings settings = new SessionSettings(spark);
         try {
-            return runStatic(spark);
+            settings.set(ADAPTIVE, "false");
+            return run(spark, settings);
         } finally {
-            if (adaptive == null) {
-                spark.conf().unset(ADAPTIVE);
-            } else {
-                spark.conf().set(ADAPTIVE, adaptive);
-            }
+            settings.restore();
         }
     }
 
-    private Report runStatic(SparkSession spark) {
+    private Report run(SparkSession spark, SessionSettings settings) {
         long start = System.nanoTime();
         String root = qualified(spark, input);
         String target = qualified(spark, output);
@@ -151,6 +152,10 @@ public final class SparkFeatureJob {
         Listing files = listing(spark, root);
         Dataset<Row> listing = files.rows();
         long listed = files.count() >= 0 ? files.count() : listing.count();
+        // binaryFile charges every file Spark's 4 MB open cost, though the listing reads no content: one task per 32
+        // files (about 310,000 for ten million files) unless the number of scan partitions is capped
+        settings.set(MAX_FILE_PARTITIONS, Long.toString(Math.max(spark.sparkContext().defaultParallelism(),
+                (listed + LISTED_FILES_PER_PARTITION - 1) / LISTED_FILES_PER_PARTITION)));
         Dataset<Row> toExtract = listing;
         Dataset<Row> carried = null;
         Dataset<Row> carriedSkipped = null;

@@ -178,6 +178,20 @@ class SparkFeatureJobTest {
     }
 
     @Test
+    void theJobPutsTheSessionsSettingsBackAsTheyWere() throws IOException {
+        Path input = images();
+        spark.conf().set("spark.sql.adaptive.enabled", "true");
+        try {
+            job(input, dir.resolve("out")).build().run(spark);
+
+            assertThat(spark.conf().get("spark.sql.adaptive.enabled")).isEqualTo("true");
+            assertThat(spark.conf().getOption("spark.sql.files.maxPartitionNum").isDefined()).isFalse();
+        } finally {
+            spark.conf().unset("spark.sql.adaptive.enabled");
+        }
+    }
+
+    @Test
     void theGlobFilterAppliesToZeroByteFilesToo() throws IOException {
         Path input = images();
         SparkTestImages.writeUnreadable(input);
