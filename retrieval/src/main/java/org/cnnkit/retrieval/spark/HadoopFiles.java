@@ -42,6 +42,9 @@ final class HadoopFiles implements Serializable {
             throw new IOException("the file has " + length + " bytes, more than the limit of " + maxBytes
                     + " (raise it with the job's maximum file size)");
         }
+        if (length == 0) {
+            return new byte[0]; // nothing to open: the decoder says the file is empty
+        }
         Path path = new Path(uri);
         FileSystem fs = path.getFileSystem(configuration());
         byte[] content = new byte[(int) length];

@@ -1,21 +1,31 @@
 package org.cnnkit.retrieval.spark;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.when;
 
 import java.io.IOException;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.LogicalRelation;
+import org.apache.spark.sql.execution.datasources.PartitioningAwareFileIndex;
 import org.apache.spark.storage.StorageLevel;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.retrieval.ExtractorIdentity;
@@ -24,6 +34,7 @@ import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.zoo.InferenceEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.CollectionConverters;
 
 /**
  * Extracts the features of every image under a path Spark can read ({@code file:}, {@code hdfs://}, {@code s3a://},
@@ -39,8 +50,9 @@ import org.slf4j.LoggerFactory;
  *         .run(spark);
  * }</pre>
  *
- * <p>Zero-byte files are not in either table: Spark's file sources plan no read of an empty file (its scan keeps only
- * files longer than 0 bytes), so they never reach a task.
+ * <p>Zero-byte files are in the {@value FeatureTable#SKIPPED} table with the decoder's reason ("the file is empty
+ * (0 bytes)"): Spark's file scan never hands an empty file to a task, so the job takes them from the listing's file
+ * index, which holds every listed file's status already (no second listing, nothing read).
  *
  * <p>How it runs: Spark's {@code binaryFile} source lists the files (their bytes are not read there, nor sent to the
  * driver); files whose id, size and modification time match a row of the previous table (features or skipped) are
@@ -55,6 +67,11 @@ import org.slf4j.LoggerFactory;
 public final class SparkFeatureJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(SparkFeatureJob.class);
+
+    private static final String ADAPTIVE = "spark.sql.adaptive.enabled";
+    private static final String MAX_FILE_PARTITIONS = "spark.sql.files.maxPartitionNum";
+    /** Files per partition of the listing's scan (statuses only: no content is read there). */
+    static final long LISTED_FILES_PER_PARTITION = 10_000;
 
     /** Files per partition when the job chooses the number of partitions. */
     static final int FILES_PER_PARTITION = 512;
@@ -97,12 +114,28 @@ public final class SparkFeatureJob {
     /**
      * Runs the job.
      *
+     * <p>The job's queries run with Spark's adaptive query execution off ({@code spark.sql.adaptive.enabled}): the
+     * job sizes its partitions itself, and AQE's separate job per shuffle stage and re-planning made up about half of
+     * the job's overhead over the extraction (docs/spark.md, "Measured"). Its file scans are capped at one partition
+     * per 10,000 listed files, at least the default parallelism ({@code spark.sql.files.maxPartitionNum}). Both
+     * settings are put back as they were when the job ends.
+     *
      * @param spark the session (a cluster's, or {@code local[N]})
      * @return what the job did
      * @throws CnnkitException if the input does not exist, the previous table records another extractor, the output
      *     is the previous table, or the weights cannot be found; the message says which
      */
     public Report run(SparkSession spark) {
+        SessionSettings settings = new SessionSettings(spark);
+        try {
+            settings.set(ADAPTIVE, "false");
+            return run(spark, settings);
+        } finally {
+            settings.restore();
+        }
+    }
+
+    private Report run(SparkSession spark, SessionSettings settings) {
         long start = System.nanoTime();
         String root = qualified(spark, input);
         String target = qualified(spark, output);
@@ -116,8 +149,13 @@ public final class SparkFeatureJob {
         FeatureTable table = new FeatureTable(FeatureTable.FORMAT_VERSION, identity, spec, root);
         LOG.info("extracting {} features of the images under {} into {}", identity.describe(), root, target);
 
-        Dataset<Row> listing = listing(spark, root);
-        long listed = listing.count();
+        Listing files = listing(spark, root);
+        Dataset<Row> listing = files.rows();
+        long listed = files.count() >= 0 ? files.count() : listing.count();
+        // binaryFile charges every file Spark's 4 MB open cost, though the listing reads no content: one task per 32
+        // files (about 310,000 for ten million files) unless the number of scan partitions is capped
+        settings.set(MAX_FILE_PARTITIONS, Long.toString(Math.max(spark.sparkContext().defaultParallelism(),
+                (listed + LISTED_FILES_PER_PARTITION - 1) / LISTED_FILES_PER_PARTITION)));
         Dataset<Row> toExtract = listing;
         Dataset<Row> carried = null;
         Dataset<Row> carriedSkipped = null;
@@ -164,11 +202,17 @@ public final class SparkFeatureJob {
                             col(FeatureTable.VECTOR).as(FeatureTable.VECTOR, table.metadata()))
                     .write().mode(SaveMode.Overwrite).parquet(output + "/" + FeatureTable.FEATURES);
             skipped.write().mode(SaveMode.Overwrite).parquet(output + "/" + FeatureTable.SKIPPED);
-            long extractedVectors = extracted.filter(col(FeatureTable.REASON).isNull()).count();
-            long newlySkipped = extracted.filter(col(FeatureTable.REASON).isNotNull()).count();
-            Dataset<Row> written = spark.read().parquet(output + "/" + FeatureTable.FEATURES);
-            long vectors = written.count();
-            long skippedTotal = spark.read().parquet(output + "/" + FeatureTable.SKIPPED).count();
+            // one job over the persisted extraction counts both; without a previous table they are the tables' rows
+            Row counts = extracted.agg(count(when(col(FeatureTable.REASON).isNull(), 1)),
+                    count(when(col(FeatureTable.REASON).isNotNull(), 1))).first();
+            long extractedVectors = counts.getLong(0);
+            long newlySkipped = counts.getLong(1);
+            long vectors = extractedVectors;
+            long skippedTotal = newlySkipped;
+            if (carried != null) {
+                vectors = spark.read().parquet(output + "/" + FeatureTable.FEATURES).count();
+                skippedTotal = spark.read().parquet(output + "/" + FeatureTable.SKIPPED).count();
+            }
             long loaded = 0;
             if (store.isPresent()) {
                 loaded = StoreLoad.builder().setTable(output).setStore(store.get())
@@ -191,16 +235,68 @@ public final class SparkFeatureJob {
                 .and(table.col(FeatureTable.MODIFICATION_TIME).equalTo(col("k_time")));
     }
 
+    /**
+     * The files under the input: {@code id, path, size, modification_time} rows, and their number when the file
+     * index gave it (else -1).
+     */
+    private record Listing(Dataset<Row> rows, long count) {
+    }
+
+    /** The files of a file index: the zero-byte ones as rows, and how many files it lists in all. */
+    private record IndexFiles(List<Row> empty, long count) {
+    }
+
     /** Lists the files under the root (paths, sizes and times only: the bytes are read by the tasks). */
-    private Dataset<Row> listing(SparkSession spark, String root) {
+    private Listing listing(SparkSession spark, String root) {
         var reader = spark.read().format("binaryFile").option("recursiveFileLookup", "true");
         pathGlobFilter.ifPresent(glob -> reader.option("pathGlobFilter", glob));
         Dataset<Row> files = reader.load(root);
+        Dataset<Row> statuses = files.select(col("path"), col("length"), col("modificationTime"));
+        IndexFiles index = indexFiles(files);
+        if (!index.empty().isEmpty()) {
+            statuses = statuses.union(spark.createDataFrame(index.empty(), statuses.schema()));
+        }
         Column id = root.startsWith("file:")
                 ? expr("substring(path, " + (root.length() + 2) + ")")
                 : col("path");
-        return files.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
-                col("modificationTime").as(FeatureTable.MODIFICATION_TIME));
+        return new Listing(statuses.select(id.as(FeatureTable.ID), col("path"), col("length").as(FeatureTable.SIZE),
+                col("modificationTime").as(FeatureTable.MODIFICATION_TIME)), index.count());
+    }
+
+    /**
+     * The zero-byte files of a {@code binaryFile} listing, as rows of its {@code path, length, modificationTime}, and
+     * the number of files it lists (-1 if unknown). Spark's scan never hands an empty file to a task (its file index
+     * lists only files longer than 0 bytes for a scan), so they are taken from the same index's complete listing,
+     * which the driver already holds: no second listing of the storage, and only the empty files become rows. The
+     * count comes from there too, instead of a Spark job that would ask the storage for every file's status again.
+     */
+    private static IndexFiles indexFiles(Dataset<Row> files) {
+        List<Row> empty = new ArrayList<>();
+        long count = 0;
+        boolean found = false;
+        for (LogicalPlan leaf : CollectionConverters.asJava(files.queryExecution().analyzed().collectLeaves())) {
+            if (leaf instanceof LogicalRelation relation && relation.relation() instanceof HadoopFsRelation fs
+                    && fs.location() instanceof PartitioningAwareFileIndex index) {
+                found = true;
+                for (FileStatus status : CollectionConverters.asJava(index.allFiles())) {
+                    String name = status.getPath().getName();
+                    if (!status.isFile() || name.startsWith("_") || name.startsWith(".")) {
+                        continue; // what Spark's scan leaves out as not data
+                    }
+                    count++;
+                    if (status.getLen() == 0) {
+                        empty.add(RowFactory.create(status.getPath().toString(), 0L,
+                                new Timestamp(status.getModificationTime())));
+                    }
+                }
+            }
+        }
+        if (!found) {
+            LOG.warn("this Spark's file listing is not a file index cnnkit knows: zero-byte files will be in "
+                    + "neither the features nor the skipped table");
+            return new IndexFiles(empty, -1);
+        }
+        return new IndexFiles(empty, count);
     }
 
     /** Builds the extractor on an executor (where it stays for the tasks) and brings its identity back. */

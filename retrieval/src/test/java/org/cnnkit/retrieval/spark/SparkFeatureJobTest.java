@@ -26,6 +26,7 @@ import org.cnnkit.retrieval.store.StoreSpec;
 import org.cnnkit.retrieval.store.VectorStore;
 import org.cnnkit.retrieval.store.VectorStores;
 import org.cnnkit.retrieval.store.StoreOptions;
+import org.cnnkit.zoo.InferenceEngine;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,9 +95,10 @@ class SparkFeatureJobTest {
     @Test
     void vectorsEqualTheSingleProcessExtractorsWithinOneMillionth() throws IOException {
         Path input = images();
-        SparkFeatureJob.Report report = job(input, dir.resolve("out")).build().run(spark);
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optEngine(InferenceEngine.DL4J).build()
+                .run(spark);
 
-        FeatureExtractor local = spec.create(ProgressListener.none());
+        FeatureExtractor local = spec.create(ProgressListener.none(), InferenceEngine.DL4J);
         ExtractionResult expected = local.extractReadable(files(input), ProgressListener.none());
         Map<String, float[]> actual = features(dir.resolve("out"));
         assertThat(report.listed()).isEqualTo(IMAGES);
@@ -121,20 +123,84 @@ class SparkFeatureJobTest {
     }
 
     @Test
+    void onTheOnnxEngineTheVectorsEqualTheSingleProcessExtractorsOnBothEngines() throws IOException {
+        Path input = images();
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optEngine(InferenceEngine.ONNX_RUNTIME).build()
+                .run(spark);
+
+        // local[2]: the executor is this JVM, so its extractor is the one the job's tasks ran
+        assertThat(ExecutorExtractors.get(spec.toProperties(), InferenceEngine.ONNX_RUNTIME.id()).engine())
+                .isEqualTo(InferenceEngine.ONNX_RUNTIME);
+        FeatureExtractor onnx = spec.create(ProgressListener.none(), InferenceEngine.ONNX_RUNTIME);
+        FeatureExtractor dl4j = spec.create(ProgressListener.none(), InferenceEngine.DL4J);
+        assertThat(onnx.engine()).isEqualTo(InferenceEngine.ONNX_RUNTIME);
+        ExtractionResult sameEngine = onnx.extractReadable(files(input), ProgressListener.none());
+        ExtractionResult otherEngine = dl4j.extractReadable(files(input), ProgressListener.none());
+        Map<String, float[]> actual = features(dir.resolve("out"));
+        assertThat(report.vectors()).isEqualTo(IMAGES);
+        assertThat(actual).hasSize(IMAGES);
+        float scale = 0;
+        float difference = 0;
+        for (int i = 0; i < sameEngine.files().size(); i++) {
+            String id = input.relativize(sameEngine.files().get(i)).toString().replace('\\', '/');
+            float[] vector = actual.get(id);
+            assertThat(vector).as(id).hasSize(onnx.dimension());
+            for (int j = 0; j < vector.length; j++) {
+                assertThat(vector[j]).as("%s[%d]", id, j).isCloseTo(sameEngine.vectors()[i][j], within(1e-5f));
+                scale = Math.max(scale, Math.abs(otherEngine.vectors()[i][j]));
+                difference = Math.max(difference, Math.abs(otherEngine.vectors()[i][j] - vector[j]));
+            }
+        }
+        // against DL4J's engine: the engines' contract (InferenceEngineContractTest, EngineSwitchCorelTest)
+        assertThat(difference / Math.max(1f, scale)).isLessThan(1e-4f);
+        FeatureTable table = FeatureTable.of(spark.read().parquet(dir.resolve("out/features").toString()).schema(),
+                "out");
+        assertThat(table.identity()).isEqualTo(dl4j.identity());
+    }
+
+    @Test
     void unreadableFilesAreRecordedInTheSkippedTableWithTheirReasonAndTheJobGoesOn() throws IOException {
         Path input = images();
         SparkTestImages.writeUnreadable(input);
         SparkFeatureJob.Report report = job(input, dir.resolve("out")).build().run(spark);
 
         Map<String, String> skipped = skipped(dir.resolve("out"));
-        // Spark's file scan drops zero-byte files before any task: bad/empty.png is in neither table
-        assertThat(skipped.keySet()).containsExactlyInAnyOrder("bad/notes.jpg", "bad/truncated.jpg", "bad/bomb.png");
+        assertThat(skipped.keySet()).containsExactlyInAnyOrder("bad/empty.png", "bad/notes.jpg",
+                "bad/truncated.jpg", "bad/bomb.png");
+        assertThat(skipped.get("bad/empty.png")).contains("the file is empty (0 bytes)");
         assertThat(skipped.get("bad/notes.jpg")).contains("not an image");
         assertThat(skipped.get("bad/truncated.jpg")).containsIgnoringCase("truncated");
         assertThat(skipped.get("bad/bomb.png")).contains("more than the limit");
-        assertThat(report.skipped()).isEqualTo(3);
+        assertThat(report.listed()).isEqualTo(IMAGES + 4);
+        assertThat(report.skipped()).isEqualTo(4);
         assertThat(report.vectors()).isEqualTo(IMAGES);
         assertThat(features(dir.resolve("out"))).hasSize(IMAGES).doesNotContainKey("bad/empty.png");
+    }
+
+    @Test
+    void theJobPutsTheSessionsSettingsBackAsTheyWere() throws IOException {
+        Path input = images();
+        spark.conf().set("spark.sql.adaptive.enabled", "true");
+        try {
+            job(input, dir.resolve("out")).build().run(spark);
+
+            assertThat(spark.conf().get("spark.sql.adaptive.enabled")).isEqualTo("true");
+            assertThat(spark.conf().getOption("spark.sql.files.maxPartitionNum").isDefined()).isFalse();
+        } finally {
+            spark.conf().unset("spark.sql.adaptive.enabled");
+        }
+    }
+
+    @Test
+    void theGlobFilterAppliesToZeroByteFilesToo() throws IOException {
+        Path input = images();
+        SparkTestImages.writeUnreadable(input);
+        SparkFeatureJob.Report report = job(input, dir.resolve("out")).optPathGlobFilter("*.jpg").build().run(spark);
+
+        assertThat(skipped(dir.resolve("out")).keySet()).containsExactlyInAnyOrder("bad/notes.jpg",
+                "bad/truncated.jpg");
+        assertThat(report.listed()).isEqualTo(2);
+        assertThat(report.vectors()).isZero();
     }
 
     @Test
@@ -155,7 +221,7 @@ class SparkFeatureJobTest {
         assertThat(second.pending()).isEqualTo(3);
         assertThat(second.extracted()).isEqualTo(3);
         assertThat(second.carried()).isEqualTo(IMAGES - 2);
-        assertThat(second.skipped()).isEqualTo(3);
+        assertThat(second.skipped()).isEqualTo(4); // the zero-byte file's row carried over like the others
         Map<String, float[]> after = features(dir.resolve("run2"));
         assertThat(after).hasSize(IMAGES + 1).doesNotContainKey("b/c/img1.png").containsKeys("new/one.png",
                 "new/two.png");
@@ -271,7 +337,7 @@ class SparkFeatureJobTest {
         assertThatThrownBy(() -> SparkFeatureJobMain.parse(new String[] {"--input", "x"}))
                 .isInstanceOf(CnnkitException.class).hasMessageContaining("--output");
         List<String> ok = new ArrayList<>(List.of("--input", "a", "--output", "b", "--extractor", "mobilenetv2",
-                "--alpha", "0.35", "--image-size", "96"));
+                "--alpha", "0.35", "--image-size", "96", "--engine", "onnx"));
         assertThat(SparkFeatureJobMain.parse(ok.toArray(String[]::new))).isNotNull();
     }
 }
