@@ -5,6 +5,7 @@ import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.cnnkit.core.CnnkitException;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.eigen.Eigen;
@@ -19,6 +20,9 @@ final class FittedPipeline {
 
     /** Rows per chunk when the covariance matrix is accumulated, to bound temporary memory. */
     private static final int FIT_CHUNK_ROWS = 8192;
+
+    /** Largest error allowed in the products of two fitted PCA axes (1 with itself, 0 with another). */
+    private static final double ORTHONORMAL_TOLERANCE = 1e-3;
 
     private final List<Stage> stages;
     private final int inputDimension;
@@ -153,7 +157,11 @@ final class FittedPipeline {
             Nd4j.gemm(chunk, chunk, cov, true, false, 1.0, 1.0);
         }
         cov.divi(Math.max(1, n - 1));
-        // Eigenvalues come back ascending; cov is overwritten by the eigenvectors, one per column.
+        // The covariance is summed in double, decomposed in float: ND4J's double eigensolver (OpenBLAS 0.3.19 dsyev)
+        // returns wrong eigenvectors for 200 or more dimensions on AVX-512 CPUs (its SkylakeX kernels), while the
+        // float one is right on every CPU. Eigenvalues come back ascending; the matrix is overwritten by the
+        // eigenvectors, one per column.
+        cov = cov.castTo(DataType.FLOAT);
         INDArray values = Eigen.symmetricGeneralizedEigenvalues(cov, true);
         if (varianceFraction > 0) {
             double total = 0;
@@ -180,7 +188,20 @@ final class FittedPipeline {
             double variance = Math.max(values.getDouble(source), 0.0);
             scale[j] = whiten ? (float) (1.0 / Math.sqrt(variance + 1e-6 * largest + 1e-12)) : 1f;
         }
+        checkOrthonormal(axes);
         return new PcaStage(toFloats(mean), axes, scale);
+    }
+
+    /** Refuses axes that a faulty native eigensolver returned, rather than searching with them. */
+    private static void checkOrthonormal(INDArray axes) {
+        INDArray gram = axes.transpose().mmul(axes);
+        long keep = axes.columns();
+        double worst = Nd4j.eye(keep).castTo(DataType.FLOAT).subi(gram).amaxNumber().doubleValue();
+        if (!(worst < ORTHONORMAL_TOLERANCE)) {
+            throw new CnnkitException("PCA fit failed: the native eigensolver returned axes that are not orthonormal"
+                    + " (largest error " + worst + " in their products, tolerance " + ORTHONORMAL_TOLERANCE
+                    + "); the ND4J/OpenBLAS build is faulty on this CPU");
+        }
     }
 
     private static float[] toFloats(INDArray array) {
