@@ -140,45 +140,30 @@ final class FittedPipeline {
     /**
      * Fits PCA on rows: keeps {@code wanted} components, or (when {@code varianceFraction > 0}) the fewest that
      * explain that share of the variance; always at least 1 and at most {@code min(d, n - 1)}.
-     *
-     * <p>With {@code n} rows of {@code d} values the covariance has rank at most {@code n - 1}. When {@code n <= d}
-     * the components come from the {@code n x n} Gram matrix of the centred rows instead of the {@code d x d}
-     * covariance (the same non-zero eigenvalues; component {@code v = X^T u / sqrt((n - 1) lambda)} for an
-     * eigenvector {@code u} of the Gram matrix): the eigendecomposition, which dominates the fit, then costs
-     * {@code (n / d)^3} of the covariance's (a 500-row half of Corel-1K's 1,280-value features: about 1/17).
      */
     private static PcaStage fitPca(INDArray rows, int wanted, double varianceFraction, boolean whiten) {
         int n = (int) rows.rows();
         int d = (int) rows.columns();
         INDArray mean = rows.mean(0).reshape(1, d).castTo(DataType.DOUBLE);
-        boolean dual = n <= d;
-        INDArray centered = null;
-        INDArray matrix;
-        if (dual) {
-            centered = rows.castTo(DataType.DOUBLE).subRowVector(mean);
-            matrix = centered.mmul(centered.transpose());
-        } else {
-            matrix = Nd4j.zeros(DataType.DOUBLE, d, d);
-            for (int start = 0; start < n; start += FIT_CHUNK_ROWS) {
-                int end = Math.min(n, start + FIT_CHUNK_ROWS);
-                INDArray chunk = rows.get(NDArrayIndex.interval(start, end), NDArrayIndex.all())
-                        .castTo(DataType.DOUBLE).subRowVector(mean);
-                Nd4j.gemm(chunk, chunk, matrix, true, false, 1.0, 1.0);
-            }
+        INDArray cov = Nd4j.zeros(DataType.DOUBLE, d, d);
+        for (int start = 0; start < n; start += FIT_CHUNK_ROWS) {
+            int end = Math.min(n, start + FIT_CHUNK_ROWS);
+            INDArray chunk = rows.get(NDArrayIndex.interval(start, end), NDArrayIndex.all())
+                    .castTo(DataType.DOUBLE).subRowVector(mean);
+            Nd4j.gemm(chunk, chunk, cov, true, false, 1.0, 1.0);
         }
-        matrix.divi(Math.max(1, n - 1));
-        int m = (int) matrix.rows();
-        // Eigenvalues come back ascending; the matrix is overwritten by the eigenvectors, one per column.
-        INDArray values = Eigen.symmetricGeneralizedEigenvalues(matrix, true);
+        cov.divi(Math.max(1, n - 1));
+        // Eigenvalues come back ascending; cov is overwritten by the eigenvectors, one per column.
+        INDArray values = Eigen.symmetricGeneralizedEigenvalues(cov, true);
         if (varianceFraction > 0) {
             double total = 0;
-            for (int i = 0; i < m; i++) {
+            for (int i = 0; i < d; i++) {
                 total += Math.max(values.getDouble(i), 0.0);
             }
             double explained = 0;
             wanted = d;
-            for (int j = 0; j < m; j++) {
-                explained += Math.max(values.getDouble(m - 1 - j), 0.0);
+            for (int j = 0; j < d; j++) {
+                explained += Math.max(values.getDouble(d - 1 - j), 0.0);
                 if (explained >= varianceFraction * total) {
                     wanted = j + 1;
                     break;
@@ -188,19 +173,11 @@ final class FittedPipeline {
         int keep = Math.max(1, Math.min(wanted, Math.min(d, Math.max(1, n - 1))));
         INDArray axes = Nd4j.create(DataType.FLOAT, d, keep);
         float[] scale = new float[keep];
-        double largest = Math.max(values.getDouble(m - 1), 0.0);
+        double largest = Math.max(values.getDouble(d - 1), 0.0);
         for (int j = 0; j < keep; j++) {
-            int source = m - 1 - j;
+            int source = d - 1 - j;
+            axes.getColumn(j).assign(cov.getColumn(source).castTo(DataType.FLOAT));
             double variance = Math.max(values.getDouble(source), 0.0);
-            INDArray axis = matrix.getColumn(source);
-            if (dual) {
-                // a direction of no variance has no component to recover: it stays zero
-                double norm = Math.sqrt(variance * Math.max(1, n - 1));
-                axis = variance > 1e-12 * largest && norm > 0
-                        ? centered.transpose().mmul(axis.reshape(n, 1)).divi(norm).reshape(d)
-                        : Nd4j.zeros(DataType.DOUBLE, d);
-            }
-            axes.getColumn(j).assign(axis.castTo(DataType.FLOAT));
             scale[j] = whiten ? (float) (1.0 / Math.sqrt(variance + 1e-6 * largest + 1e-12)) : 1f;
         }
         return new PcaStage(toFloats(mean), axes, scale);

@@ -181,38 +181,6 @@ class FeatureIndexTest {
     }
 
     @Test
-    void pcaFittedOnFewerRowsThanDimensionsGivesTheComponentsOfTheCovariance() {
-        // 60 rows of 64 values are fitted through their Gram matrix; the same rows twice (120) through the covariance,
-        // whose eigenvectors are the same: the distances after PCA agree
-        Random random = new Random(12);
-        float[][] rows = new float[60][64];
-        for (int i = 0; i < rows.length; i++) {
-            for (int j = 0; j < 64; j++) {
-                rows[i][j] = (float) (random.nextGaussian() * (1.0 + 8.0 / (1 + j)) + 0.5);
-            }
-        }
-        float[][] twice = new float[120][];
-        for (int i = 0; i < 120; i++) {
-            twice[i] = rows[i % 60];
-        }
-        for (VectorTransform pca : List.of(VectorTransform.pca(10), VectorTransform.pcaVariance(0.6))) {
-            float[][] dual = indexOf(rows, FeatureIndex.builder().setDimension(64).addTransform(pca))
-                    .pairwiseDistances();
-            float[][] covariance = indexOf(twice, FeatureIndex.builder().setDimension(64).addTransform(pca))
-                    .pairwiseDistances();
-            for (int i = 0; i < 60; i++) {
-                for (int j = 0; j < 60; j++) {
-                    if (i == j) {
-                        continue; // a self-distance is float noise of the expansion |a|^2 + |b|^2 - 2ab
-                    }
-                    assertThat(dual[i][j]).as("%s, %d-%d", pca, i, j).isCloseTo(covariance[i][j], within(1e-3f));
-                }
-            }
-            assertThat(dual[0][1]).isPositive();
-        }
-    }
-
-    @Test
     void pcaByVarianceShareKeepsTheFewestComponentsThatExplainIt() {
         Random random = new Random(10);
         float[][] data = new float[400][10];
