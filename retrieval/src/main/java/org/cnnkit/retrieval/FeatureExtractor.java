@@ -95,4 +95,20 @@ public interface FeatureExtractor {
      * @return the feature vector
      */
     float[] extract(BufferedImage image);
+
+    /**
+     * Extracts the features of several decoded images (any sizes), in order. Implementations run them through the
+     * network in batches, which costs far less than one call of {@link #extract(BufferedImage)} per image; this
+     * default extracts one image at a time.
+     *
+     * @param images the images, with their original pixels
+     * @return one vector per image, in the order of {@code images}
+     */
+    default float[][] extractImages(List<BufferedImage> images) {
+        float[][] vectors = new float[images.size()][];
+        for (int i = 0; i < vectors.length; i++) {
+            vectors[i] = extract(images.get(i));
+        }
+        return vectors;
+    }
 }

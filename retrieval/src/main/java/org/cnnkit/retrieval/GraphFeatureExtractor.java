@@ -2,6 +2,7 @@ package org.cnnkit.retrieval;
 
 import java.awt.image.BufferedImage;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,6 +20,7 @@ import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceSession;
+import org.cnnkit.zoo.ReusedOutput;
 import org.cnnkit.zoo.onnx.OnnxExport;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -116,7 +118,30 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         InputShape shape = identity.inputShape();
         float[] pixels = decoder.decode(Objects.requireNonNull(image, "image"), shape);
         identity.preprocessing().applyInPlace(pixels, shape.channels());
-        return forward(Nd4j.create(pixels, new long[] {1, shape.channels(), shape.height(), shape.width()}, 'c'))[0];
+        return forward(Nd4j.create(pixels, new long[] {1, shape.channels(), shape.height(), shape.width()}, 'c'),
+                new ReusedOutput(session))[0];
+    }
+
+    /** Resizes and preprocesses the images into batches of the extractor's batch size, each run as one batch. */
+    @Override
+    public float[][] extractImages(List<BufferedImage> images) {
+        Objects.requireNonNull(images, "images");
+        InputShape shape = identity.inputShape();
+        float[][] vectors = new float[images.size()][];
+        ReusedOutput outputs = new ReusedOutput(session);
+        for (int start = 0; start < images.size(); start += batchSize) {
+            int count = Math.min(batchSize, images.size() - start);
+            INDArray batch = Nd4j.createUninitializedDetached(DataType.FLOAT, count, shape.channels(), shape.height(),
+                    shape.width());
+            FloatBuffer target = batch.data().asNioFloat();
+            for (int i = start; i < start + count; i++) {
+                float[] pixels = decoder.decode(Objects.requireNonNull(images.get(i), "image " + i), shape);
+                identity.preprocessing().applyInPlace(pixels, shape.channels());
+                target.put(pixels);
+            }
+            System.arraycopy(forward(batch, outputs), 0, vectors, start, count);
+        }
+        return vectors;
     }
 
     /** Decodes in batches of the extractor's batch size, the next batch while the network runs on this one. */
@@ -142,12 +167,13 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         for (int start = 0; start < items.size(); start += batchSize) {
             batches.add(items.subList(start, Math.min(items.size(), start + batchSize)));
         }
+        ReusedOutput outputs = new ReusedOutput(session);
         PipelinedBatches.run(batches, decode, decoded -> {
             for (BatchDecoder.Unreadable unreadable : decoded.skipped()) {
                 skipped.add(new ExtractionResult.SkippedFile(unreadable.file(), unreadable.reason()));
             }
             if (!decoded.files().isEmpty()) {
-                vectors.addAll(List.of(forward(decoded.images())));
+                vectors.addAll(List.of(forward(decoded.images(), outputs)));
                 read.addAll(decoded.files());
             }
             tracker.advance(decoded.files().size() + decoded.skipped().size());
@@ -156,9 +182,10 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
     }
 
-    private float[][] forward(INDArray images) {
+    /** Runs a batch; its output goes into the pass's reused array, read into Java arrays before the next batch. */
+    private float[][] forward(INDArray images, ReusedOutput outputs) {
         long rows = images.size(0);
-        INDArray features = toFeatures(session.output(images)).castTo(DataType.FLOAT);
+        INDArray features = toFeatures(outputs.output(images)).castTo(DataType.FLOAT);
         if (features.rows() != rows || features.columns() != identity.dimension()) {
             throw new CnnkitException(name + " produced features of shape "
                     + java.util.Arrays.toString(features.shape()) + ", expected [" + rows + ", " + identity.dimension()

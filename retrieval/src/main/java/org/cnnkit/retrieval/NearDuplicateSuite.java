@@ -22,6 +22,7 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.ImageDecoder;
+import org.cnnkit.core.image.PipelinedBatches;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
 
@@ -114,8 +115,13 @@ public final class NearDuplicateSuite {
         };
     }
 
+    /** How many sampled images are distorted and extracted together: 5 x 6 copies, about one network batch. */
+    static final int IMAGES_PER_GROUP = 5;
+
     /**
-     * Builds the queries: reads every sampled file, makes its distorted copies and extracts their features. Unreadable
+     * Builds the queries: reads every sampled file, makes its distorted copies and extracts their features, a group of
+     * sampled images at a time ({@link FeatureExtractor#extractImages}: their copies run through the network as one
+     * batch), the next group read and distorted on a background thread while the network runs on this one. Unreadable
      * sampled files fail the suite (the collection's features were extracted from them).
      *
      * @param files the collection's images, in the order of its vectors
@@ -136,19 +142,39 @@ public final class NearDuplicateSuite {
         List<Distortion> distortions = new ArrayList<>(vectors.length);
         ProgressTracker tracker = ProgressTracker.start("extracting near-duplicate copies", sample.length,
                 listener == null ? ProgressListener.none() : listener);
-        int q = 0;
-        for (int position : sample) {
-            BufferedImage original = decoder.read(files.get(position));
-            for (Distortion kind : kinds) {
-                vectors[q] = extractor.extract(distort(original, position, kind));
-                originals[q] = position;
-                distortions.add(kind);
-                q++;
-            }
-            tracker.advance(1);
+        List<int[]> groups = new ArrayList<>();
+        for (int start = 0; start < sample.length; start += IMAGES_PER_GROUP) {
+            groups.add(Arrays.copyOfRange(sample, start, Math.min(sample.length, start + IMAGES_PER_GROUP)));
         }
+        int[] q = {0};
+        PipelinedBatches.run(groups, group -> copies(files, group, kinds), copies -> {
+            float[][] extracted = extractor.extractImages(copies.images());
+            System.arraycopy(extracted, 0, vectors, q[0], extracted.length);
+            for (int i = 0; i < extracted.length; i++) {
+                originals[q[0] + i] = copies.positions()[i / kinds.length];
+                distortions.add(kinds[i % kinds.length]);
+            }
+            q[0] += extracted.length;
+            tracker.advance(copies.positions().length);
+        });
         tracker.finish();
         return new Queries(vectors, originals, distortions);
+    }
+
+    /** Reads the sampled images of a group and makes their copies: per image, one copy per distortion in order. */
+    private Copies copies(List<Path> files, int[] positions, Distortion[] kinds) {
+        List<BufferedImage> images = new ArrayList<>(positions.length * kinds.length);
+        for (int position : positions) {
+            BufferedImage original = decoder.read(files.get(position));
+            for (Distortion kind : kinds) {
+                images.add(distort(original, position, kind));
+            }
+        }
+        return new Copies(positions, images);
+    }
+
+    /** The distorted copies of a group of sampled images, image by image, distortion by distortion. */
+    private record Copies(int[] positions, List<BufferedImage> images) {
     }
 
     private static double uniform(Random random, double low, double high) {

@@ -50,6 +50,32 @@ class ExtractorsTest {
     }
 
     @Test
+    void imagesExtractedTogetherEqualEachImageExtractedAlone() throws Exception {
+        List<java.awt.image.BufferedImage> images = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Path file = TinyExtractor.drawPng(dir.resolve(i + ".png"), new Color(40 * i, 200 - 30 * i, 90),
+                    Color.WHITE, i % 2 == 0, 30 + 11 * i);
+            images.add(ImageIO.read(file.toFile()));
+        }
+        // batches of 2, 2 and 1 images; VGG16 runs on ONNX Runtime, the tiny extractor's average pooling on DL4J
+        List<FeatureExtractor> extractors = List.of(new TinyExtractor(2),
+                Vgg16Fc2.builder().optPretrained(false).optInputSize(32).optBatchSize(2).build());
+        for (FeatureExtractor extractor : extractors) {
+            float[][] together = extractor.extractImages(images);
+            assertThat(together).hasNumberOfRows(5);
+            for (int i = 0; i < images.size(); i++) {
+                float[] alone = extractor.extract(images.get(i));
+                assertThat(together[i]).hasSameSizeAs(alone);
+                for (int j = 0; j < alone.length; j++) {
+                    assertThat(together[i][j]).as("%s, image %d, value %d", extractor.name(), i, j)
+                            .isCloseTo(alone[j], org.assertj.core.api.Assertions.within(1e-4f + Math.abs(alone[j]) * 1e-4f));
+                }
+            }
+            assertThat(together[0]).isNotEqualTo(together[1]);
+        }
+    }
+
+    @Test
     void mobileNetV2PooledLoadsTheAssetWeightsAndRecordsTheirChecksum() throws Exception {
         Path weights = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"))
                 .resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");

@@ -2,6 +2,7 @@ package org.cnnkit.retrieval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -101,6 +102,32 @@ class NearDuplicateSuiteTest {
         int[] sample = suite.sample(files.size());
         assertThat(queries.originals()[0]).isEqualTo(sample[0]);
         assertThat(queries.originals()[kinds]).isEqualTo(sample[1]);
+    }
+
+    @Test
+    void queriesExtractedInGroupsEqualEachCopyExtractedAlone() {
+        // 12 sampled images: groups of 5, 5 and 2, their copies in batches of 4 images
+        List<Path> files = new ArrayList<>();
+        for (int i = 0; i < 14; i++) {
+            Color background = new Color(Color.HSBtoRGB(i / 14f, 0.8f, 0.9f));
+            files.add(TinyExtractor.drawPng(dir.resolve(i + ".png"), background, Color.BLACK, i % 2 == 0, 48 + i));
+        }
+        NearDuplicateSuite suite = NearDuplicateSuite.builder().optSampleSize(12).optSeed(3).build();
+        TinyExtractor extractor = new TinyExtractor(4);
+        NearDuplicateSuite.Queries queries = suite.extract(files, extractor, ProgressListener.none());
+
+        NearDuplicateSuite.Distortion[] kinds = NearDuplicateSuite.Distortion.values();
+        int[] sample = suite.sample(files.size());
+        assertThat(queries.size()).isEqualTo(12 * kinds.length);
+        org.cnnkit.core.image.ImageDecoder decoder = new org.cnnkit.core.image.ImageDecoder();
+        for (int q = 0; q < queries.size(); q++) {
+            int position = sample[q / kinds.length];
+            NearDuplicateSuite.Distortion kind = kinds[q % kinds.length];
+            assertThat(queries.originals()[q]).isEqualTo(position);
+            assertThat(queries.distortions().get(q)).isEqualTo(kind);
+            float[] alone = extractor.extract(suite.distort(decoder.read(files.get(position)), position, kind));
+            assertThat(queries.vectors()[q]).as("query %d", q).containsExactly(alone, within(1e-5f));
+        }
     }
 
     @Test

@@ -288,12 +288,16 @@ public final class ImageClassifier {
         for (int start = 0; start < images.size(); start += BATCH_SIZE) {
             batches.add(images.subList(start, Math.min(images.size(), start + BATCH_SIZE)));
         }
+        if (batches.isEmpty()) {
+            return new PredictionResult(predictions, skipped);
+        }
+        ReusedOutput outputs = new ReusedOutput(session());
         PipelinedBatches.run(batches, files -> batchDecoder.decode(files, skipUnreadable), decoded -> {
             skipped.addAll(decoded.skipped());
             if (decoded.files().isEmpty()) {
                 return;
             }
-            INDArray probabilities = probabilities(decoded.images());
+            INDArray probabilities = probabilities(decoded.images(), outputs);
             for (int i = 0; i < decoded.files().size(); i++) {
                 predictions.add(toPrediction(decoded.files().get(i), probabilities.getRow(i).toFloatVector(), topK));
             }
@@ -402,6 +406,7 @@ public final class ImageClassifier {
         }
         List<int[]> actual = new ArrayList<>();
         List<int[]> predicted = new ArrayList<>();
+        ReusedOutput outputs = null;
         int total = 0;
         while (data.hasNext()) {
             DataSet batch = data.next();
@@ -410,7 +415,10 @@ public final class ImageClassifier {
                 throw new CnnkitException("evaluation labels have shape " + java.util.Arrays.toString(labels.shape())
                         + " but the model has " + numClasses() + " classes " + classNames);
             }
-            INDArray probabilities = probabilities(batch.getFeatures());
+            if (outputs == null) {
+                outputs = new ReusedOutput(session());
+            }
+            INDArray probabilities = probabilities(batch.getFeatures(), outputs);
             actual.add(labels.argMax(1).toIntVector());
             predicted.add(probabilities.argMax(1).toIntVector());
             total += (int) labels.size(0);
@@ -429,6 +437,11 @@ public final class ImageClassifier {
      * @throws CnnkitException if the batch does not have this model's input shape
      */
     INDArray probabilities(INDArray batch) {
+        return probabilities(batch, new ReusedOutput(session()));
+    }
+
+    /** As {@link #probabilities(INDArray)}, the output written into the pass's reused array. */
+    private INDArray probabilities(INDArray batch, ReusedOutput outputs) {
         long[] shape = batch.shape();
         if (shape.length != 4 || shape[1] != inputShape.channels() || shape[2] != inputShape.height()
                 || shape[3] != inputShape.width()) {
@@ -436,7 +449,7 @@ public final class ImageClassifier {
                     + " do not fit the model's input [n, " + inputShape.channels() + ", " + inputShape.height()
                     + ", " + inputShape.width() + "]");
         }
-        return session().output(batch);
+        return outputs.output(batch);
     }
 
     /** The engine's session on the network, opened at the first call. */

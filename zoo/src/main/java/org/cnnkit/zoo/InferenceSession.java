@@ -27,8 +27,8 @@ public interface InferenceSession extends AutoCloseable {
      * Runs inference on a batch and writes the output into an array the caller keeps between batches. A new output
      * array costs more than its copy: allocating it took 38-66 ms for MobileNetV2's 2.6 MB output of
      * 32 images at 100x100 on the 2 loaded cores where a copy into reused memory took 0.3-0.5 ms (see
-     * docs/performance.md). This default copies {@link #output(INDArray)}; the ONNX Runtime session copies straight
-     * from the engine's memory.
+     * docs/performance.md). This default copies {@link #output(INDArray)}; ONNX Runtime writes its output straight
+     * into {@code into}. {@link ReusedOutput} keeps such an array over a pass of many batches.
      *
      * @param images {@code [n, channels, height, width]} preprocessed images
      * @param into a float array of the output's shape ({@code n} rows), C order, not a view

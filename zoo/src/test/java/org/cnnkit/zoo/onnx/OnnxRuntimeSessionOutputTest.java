@@ -3,6 +3,11 @@ package org.cnnkit.zoo.onnx;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import onnx.Onnx;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -11,11 +16,15 @@ import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.SeedCnn;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Writing outputs into an array the caller reuses, on both engines. */
+/**
+ * Writing outputs into an array the caller reuses, on both engines; ONNX Runtime writes into it directly (a pinned
+ * output) or, when the model leaves the output's size free, its output is copied.
+ */
 class OnnxRuntimeSessionOutputTest {
 
     private static final InputShape SHAPE = new InputShape(28, 28, 1);
@@ -33,6 +42,38 @@ class OnnxRuntimeSessionOutputTest {
                     assertThat(into.sub(expected).amaxNumber().doubleValue()).as(engine.id()).isLessThan(1e-6);
                 }
             }
+        }
+    }
+
+    @Test
+    void aModelWhoseOutputSizeIsNotFixedGetsTheSameOutputsCopiedFromOnnxRuntime(@TempDir Path dir) throws IOException {
+        ComputationGraph network = SeedCnn.NOTEBOOK.create(SHAPE, 3, 7);
+        OnnxExport export = OnnxExport.builder().setNetwork(network).setInputShape(SHAPE)
+                .setPreprocessing(Preprocessing.NONE).build();
+        Path fixed = dir.resolve("fixed.onnx");
+        export.write(fixed);
+        // the same model with its output declared [batch, classes] where classes is a free dimension
+        Onnx.ModelProto.Builder model = export.model().toBuilder();
+        Onnx.ValueInfoProto.Builder output = model.getGraphBuilder().getOutputBuilder(0);
+        output.getTypeBuilder().getTensorTypeBuilder().getShapeBuilder().getDimBuilder(1).clearDimValue()
+                .setDimParam("classes");
+        Path free = dir.resolve("free.onnx");
+        try (OutputStream out = Files.newOutputStream(free)) {
+            model.build().writeTo(out);
+        }
+        try (OnnxRuntimeSession pinned = OnnxRuntimeSession.open(fixed);
+                OnnxRuntimeSession copied = OnnxRuntimeSession.open(free)) {
+            INDArray into = Nd4j.createUninitialized(DataType.FLOAT, 5, 3);
+            for (int batch = 0; batch < 2; batch++) {
+                INDArray images = Nd4j.rand(DataType.FLOAT, 5, 1, 28, 28);
+                INDArray expected = network.outputSingle(false, images.dup());
+                assertThat(copied.output(images, into)).isSameAs(into);
+                assertThat(into.sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+                assertThat(copied.output(images).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+                assertThat(pinned.output(images).sub(expected).amaxNumber().doubleValue()).isLessThan(1e-5);
+            }
+            assertThatThrownBy(() -> copied.output(Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28), into))
+                    .isInstanceOf(CnnkitException.class).hasMessageContaining("[5, 3]").hasMessageContaining("[4, 3]");
         }
     }
 
