@@ -67,13 +67,13 @@ final class ServeSearchWorkload {
             encoded.add(new EncodedImage(query, read(query)));
         }
 
-        libraryPerSecond(search, encoded.subList(0, 32));
-        double libraryBefore = libraryPerSecond(search, encoded);
+        library(search, encoded.subList(0, 32));
+        LibraryRun libraryBefore = library(search, encoded);
 
         try (search; SearchServer server = SearchServer.builder().setSearch(search).optPort(0)
                 .optStoreName("exact (bench)").build().start()) {
             ClientRun run = runClients(server.port(), queries);
-            double libraryAfter = libraryPerSecond(search, encoded);
+            LibraryRun libraryAfter = library(search, encoded);
             double[] single = run.single();
             Arrays.sort(single);
             double singleMs = single[single.length / 2];
@@ -90,10 +90,14 @@ final class ServeSearchWorkload {
             extra.put("single_ms", round(singleMs));
             extra.put("p95_over_single", round(percentile(latencies, 0.95) / singleMs));
             extra.put("errors", run.errors());
-            extra.put("library_batched_per_s", round(libraryBefore));
-            extra.put("library_batched_after_per_s", round(libraryAfter));
-            extra.put("ratio_to_library", round(value / ((libraryBefore + libraryAfter) / 2)));
-            int cores = Runtime.getRuntime().availableProcessors();
+            extra.put("library_batched_per_s", round(libraryBefore.perSecond()));
+            extra.put("library_batched_after_per_s", round(libraryAfter.perSecond()));
+            extra.put("ratio_to_library", round(value / ((libraryBefore.perSecond() + libraryAfter.perSecond()) / 2)));
+            extra.put("cpu_ms_per_search", round(1000 * (run.clientCpuSeconds() + run.serverCpuSeconds())
+                    / latencies.length));
+            extra.put("server_cpu_ms_per_search", round(1000 * run.serverCpuSeconds() / latencies.length));
+            extra.put("library_cpu_ms_per_search", round((libraryBefore.cpuMsPerSearch()
+                    + libraryAfter.cpuMsPerSearch()) / 2));
             extra.put("client_cpu_s", round(run.clientCpuSeconds()));
             extra.put("server_cpu_s", round(run.serverCpuSeconds()));
             extra.put("client_cpu_share", round(run.clientCpuSeconds()
@@ -126,14 +130,24 @@ final class ServeSearchWorkload {
      * The library's own batched search over encoded images, in searches per second: the same work per query as the
      * server's (decode the same bytes, batched extraction, one store search), without HTTP.
      */
-    private static double libraryPerSecond(ImageSearch search, List<EncodedImage> images) {
+    private static LibraryRun library(ImageSearch search, List<EncodedImage> images) {
+        long cpu = cpuNanos();
         long start = System.nanoTime();
         ExtractionResult extracted = search.extractor().extractEncoded(images);
         if (!extracted.skipped().isEmpty()) {
             throw new CnnkitException(NAME + ": cannot decode " + extracted.skipped().get(0).path());
         }
         search.searchStore(extracted.vectors(), TOP);
-        return images.size() / seconds(start);
+        return new LibraryRun(images.size() / seconds(start), (cpuNanos() - cpu) / 1e6 / images.size());
+    }
+
+    /** This process's CPU time (all threads, native ones included). */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    /** The library's batched search: searches per second, and CPU milliseconds per search. */
+    private record LibraryRun(double perSecond, double cpuMsPerSearch) {
     }
 
     /** Runs {@link ServeLoadClient} in a JVM of its own against the server and reads what it measured. */
