@@ -28,11 +28,14 @@ import org.cnnkit.retrieval.SearchSettings;
  * {@code serve-search}: {@code cnnkit serve}'s search API under load. Corel-1K is indexed with MobileNetV2 alpha 0.35
  * (224 x 224, the assets' Keras weights); then 8 concurrent clients each POST 200 Corel images to
  * {@code /api/search} (top 12) on loopback, from a JVM of their own ({@link ServeLoadClient}: their threads and
- * garbage collections are not the server's), after a warm-up of single and concurrent searches. The line gives
- * requests/s ({@code value}), latency percentiles and mean, {@code single_ms} (the median of one search at a time, no
- * other load), {@code p95_over_single}, {@code errors} (non-200 answers), the batches the server formed, and,
- * for the goal, {@code library_batched_per_s}: the library's own {@link ImageSearch#search(List, int,
- * ProgressListener)} over the same 200 images in one call (batched extraction, single-image queries).
+ * garbage collections are not the server's), after a warm-up of single and concurrent searches, and then two
+ * open-loop phases send searches at 50% and 80% of the closed loop's rate. The line gives requests/s
+ * ({@code value}), latency percentiles and mean, {@code single_ms} (the median of one search at a time, no other
+ * load), {@code p95_over_single}, {@code errors} (non-200 answers), the CPU per search of the server and its clients,
+ * the open-loop latencies, the batches the server formed, and, for the goal, {@code library_batched_per_s}: the
+ * library's own batched search over the same 200 encoded images ({@link
+ * org.cnnkit.retrieval.FeatureExtractor#extractEncoded} and one {@link ImageSearch#searchStore} call), before and
+ * after the clients run.
  *
  * <p>The assets folder comes from {@code -Dcnnkit.assets} (default {@code ../shared/assets}).
  */

@@ -124,6 +124,11 @@ final class SearchQueue implements AutoCloseable {
         return admitted.get();
     }
 
+    /** Returns how many searches are decoded and wait for the network. */
+    int decodedWaiting() {
+        return decoded.size();
+    }
+
     /** Returns how many batches the worker has run. */
     long batches() {
         return batches.get();

@@ -161,7 +161,7 @@ public final class SearchServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + port() + "/");
     }
 
-    /** Returns how many uploaded searches wait for the extractor right now. */
+    /** Returns how many uploaded searches wait right now: being decoded, or decoded and waiting for the network. */
     public int searchesWaiting() {
         return searches.waiting();
     }

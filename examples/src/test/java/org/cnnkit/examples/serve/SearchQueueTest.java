@@ -48,7 +48,9 @@ class SearchQueueTest {
                     queue.submit(bytesOf(query), 3), queue.submit(bytesOf(query), 3));
             // the network still holds the first search: the three others are decoded meanwhile
             assertThat(extractor.prepared.await(30, TimeUnit.SECONDS)).isTrue();
+            waitUntil(() -> queue.decodedWaiting() == 3);
             assertThat(queue.waiting()).isEqualTo(3);
+            assertThat(extractor.batchSizes).containsExactly(1);
             extractor.release.countDown();
             assertThat(first.get(30, TimeUnit.SECONDS)).hasSize(3);
             for (CompletableFuture<List<Match>> job : next) {
@@ -72,6 +74,7 @@ class SearchQueueTest {
             List<CompletableFuture<List<Match>>> next = List.of(queue.submit(bytesOf(query), 3),
                     queue.submit(bytesOf(query), 3), queue.submit(bytesOf(query), 3));
             assertThat(extractor.prepared.await(30, TimeUnit.SECONDS)).isTrue();
+            waitUntil(() -> queue.decodedWaiting() == 3);
             extractor.release.countDown();
             first.get(30, TimeUnit.SECONDS);
             for (CompletableFuture<List<Match>> job : next) {
@@ -145,6 +148,14 @@ class SearchQueueTest {
             assertThatThrownBy(() -> text.get(30, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .hasCauseInstanceOf(ImageDecodingException.class);
             assertThat(queue.submit(bytesOf(query), 3).get(30, TimeUnit.SECONDS)).hasSize(3);
+        }
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("condition within 30 s").isLessThan(deadline);
+            Thread.sleep(5);
         }
     }
 
