@@ -89,6 +89,43 @@ public interface FeatureExtractor {
     }
 
     /**
+     * Makes one encoded image ready for {@link #extractPrepared(List)}, so that images can be decoded on other threads
+     * while the network runs on an earlier batch (a server decodes each upload as it arrives). The network extractors
+     * decode, resize and preprocess the image here; this default keeps it encoded and decodes it in
+     * {@link #extractPrepared(List)}. Thread-safe.
+     *
+     * @param image the encoded image
+     * @return the prepared image
+     * @throws ImageDecodingException if the image cannot be decoded (not an image, damaged, over the pixel limit),
+     *     for extractors that decode here
+     */
+    default PreparedImage prepare(EncodedImage image) {
+        return PreparedImage.encoded(java.util.Objects.requireNonNull(image, "image"));
+    }
+
+    /**
+     * Extracts the features of images made ready by this extractor's {@link #prepare(EncodedImage)}, in as few
+     * network batches as the extractor's batch size allows, skipping images that cannot be decoded (images this
+     * extractor left encoded). This default hands the encoded images to {@link #extractEncoded(List)}.
+     *
+     * @param images the prepared images
+     * @return the vectors of the images extracted ({@link ExtractionResult#files()} holds their names), in order, and
+     *     the others with the reason
+     * @throws IllegalArgumentException if an image was prepared by another kind of extractor
+     */
+    default ExtractionResult extractPrepared(List<PreparedImage> images) {
+        List<EncodedImage> encoded = new ArrayList<>(images.size());
+        for (PreparedImage image : images) {
+            if (image.encodedImage() == null) {
+                throw new IllegalArgumentException(name() + " cannot extract " + image.name()
+                        + ": it was prepared (decoded) by another extractor");
+            }
+            encoded.add(image.encodedImage());
+        }
+        return extractEncoded(encoded);
+    }
+
+    /**
      * Extracts the features of one decoded image (any size: it is resized to the extractor's input).
      *
      * @param image the image, with its original pixels

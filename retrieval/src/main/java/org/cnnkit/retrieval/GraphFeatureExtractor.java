@@ -151,6 +151,57 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
         return run(images, ProgressListener.none(), batchDecoder::decodeEncoded);
     }
 
+    /** Decodes, resizes and preprocesses the image to the network's input, on the calling thread. */
+    @Override
+    public PreparedImage prepare(EncodedImage image) {
+        Objects.requireNonNull(image, "image");
+        InputShape shape = identity.inputShape();
+        float[] pixels = decoder.decode(decoder.read(image.name(), image.content()), shape);
+        identity.preprocessing().applyInPlace(pixels, shape.channels());
+        return PreparedImage.pixels(image.name(), pixels, identity);
+    }
+
+    /**
+     * Runs the network on prepared images, up to the extractor's batch size per call, each batch written straight
+     * into one off-heap array; images still encoded are decoded first (those that cannot be are skipped).
+     */
+    @Override
+    public ExtractionResult extractPrepared(List<PreparedImage> images) {
+        Objects.requireNonNull(images, "images");
+        InputShape shape = identity.inputShape();
+        List<Path> read = new ArrayList<>(images.size());
+        List<float[]> inputs = new ArrayList<>(images.size());
+        List<ExtractionResult.SkippedFile> skipped = new ArrayList<>();
+        for (PreparedImage image : images) {
+            float[] pixels = image.pixels();
+            if (pixels == null) {
+                try {
+                    pixels = prepare(image.encodedImage()).pixels();
+                } catch (CnnkitException e) {
+                    skipped.add(new ExtractionResult.SkippedFile(image.name(), e.getMessage()));
+                    continue;
+                }
+            } else if (!identity.equals(image.preparedFor())) {
+                throw new IllegalArgumentException(name + " cannot extract " + image.name()
+                        + ": it was prepared for another extractor (" + image.preparedFor().model() + ")");
+            }
+            inputs.add(pixels);
+            read.add(image.name());
+        }
+        List<float[]> vectors = new ArrayList<>(inputs.size());
+        for (int start = 0; start < inputs.size(); start += batchSize) {
+            int end = Math.min(inputs.size(), start + batchSize);
+            INDArray batch = Nd4j.createUninitializedDetached(DataType.FLOAT, end - start, shape.channels(),
+                    shape.height(), shape.width());
+            FloatBuffer target = batch.data().asNioFloat();
+            for (float[] pixels : inputs.subList(start, end)) {
+                target.put(pixels);
+            }
+            vectors.addAll(List.of(forward(batch)));
+        }
+        return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
+    }
+
     private ExtractionResult run(List<Path> files, ProgressListener listener, boolean failOnUnreadable) {
         Objects.requireNonNull(files, "files");
         return run(files, listener, batch -> batchDecoder.decode(batch, !failOnUnreadable));

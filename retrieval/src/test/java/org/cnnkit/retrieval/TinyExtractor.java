@@ -21,8 +21,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 class TinyExtractor extends GraphFeatureExtractor {
 
     TinyExtractor(int batchSize) {
+        this(batchSize, Preprocessing.RESCALE);
+    }
+
+    /** With another preprocessing, which makes another extractor identity. */
+    TinyExtractor(int batchSize, Preprocessing preprocessing) {
         super("tiny-colour-layout", buildNetwork(), new ExtractorIdentity("test/colour-layout", "none", InputShape.rgb(16),
-                Preprocessing.RESCALE, 12), batchSize);
+                preprocessing, 12), batchSize);
     }
 
     private static ComputationGraph buildNetwork() {

@@ -2,10 +2,10 @@ package org.cnnkit.examples.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,57 +13,72 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The clients of {@code serve-search}, run as a process of their own so that their threads, allocations and garbage
  * collections are not the server's: uploads images to {@code POST /api/search} and prints what it measured, one
  * value per line, for {@link ServeSearchWorkload} to read:
  * <pre>
- * single MS          one search at a time, after warm-up searches (32 lines)
- * load MS STATUS     each search of the clients in flight together (CLIENTS x SEARCHES lines)
- * wall SECONDS       the time the load phase took
+ * single MS                 one search at a time, after warm-up searches (32 lines)
+ * load MS STATUS            each search of the clients in flight together (CLIENTS x SEARCHES lines)
+ * wall SECONDS              the time the load phase took
+ * cpu CLIENT_S SERVER_S     the CPU time this process and the server's process used during the load phase
+ * open RATE MS STATUS       open loop: searches sent at RATE per second (Poisson arrivals), latency from the
+ *                           moment each was due (lines for each rate asked)
+ * open_wall RATE SECONDS    the time an open-loop phase took
  * </pre>
- * Arguments: {@code PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST}, where the list file names one image per line.
- * Before timing it warms the server up: 16 searches one at a time, then every client 10 searches at once (the
- * batched path), neither counted.
+ * Arguments: {@code PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST SERVER_PID [OPEN_COUNT OPEN_FRACTION...]}, where
+ * the list file names one image per line; each open-loop phase sends {@code OPEN_COUNT} searches at
+ * {@code OPEN_FRACTION} times the closed loop's measured rate. Before timing it warms the server up: 16 searches one
+ * at a time, then every client 10 searches at once (the batched path), neither counted.
+ *
+ * <p>The client is kept cheap, since it shares the cores with the server: every request (multipart body and
+ * headers) is encoded once before any timing, and sent with the JDK's plain blocking {@link HttpURLConnection} over
+ * kept-alive connections.
  */
 public final class ServeLoadClient {
 
     private static final int SINGLE_WARM_UP = 16;
     private static final int SINGLE_TIMED = 32;
     private static final int LOAD_WARM_UP = 10;
+    private static final String BOUNDARY = "----cnnkitbench7d1e4f";
+    private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final URI uri;
-    private final int top;
+    private final URL url;
 
-    private ServeLoadClient(int port, int top) {
-        this.uri = URI.create("http://127.0.0.1:" + port + "/api/search");
-        this.top = top;
+    private ServeLoadClient(int port) throws IOException {
+        this.url = new URL("http://127.0.0.1:" + port + "/api/search");
     }
 
     /**
      * Runs the clients.
      *
-     * @param args {@code PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST}
+     * @param args {@code PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST SERVER_PID [OPEN_COUNT OPEN_FRACTION...]}
      * @throws Exception if a query cannot be read or a client thread fails
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 5) {
-            System.err.println("usage: ServeLoadClient PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST");
+        if (args.length < 6) {
+            System.err.println("usage: ServeLoadClient PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST SERVER_PID"
+                    + " [OPEN_COUNT OPEN_FRACTION...]");
             System.exit(2);
         }
+        // keep a connection per client thread alive between requests (the JDK keeps 5 by default)
+        System.setProperty("http.maxConnections", "256");
         int port = Integer.parseInt(args[0]);
         int clients = Integer.parseInt(args[1]);
         int searches = Integer.parseInt(args[2]);
-        ServeLoadClient client = new ServeLoadClient(port, Integer.parseInt(args[3]));
+        int top = Integer.parseInt(args[3]);
+        ProcessHandle server = ProcessHandle.of(Long.parseLong(args[5])).orElseThrow();
+        ServeLoadClient client = new ServeLoadClient(port);
         List<byte[]> bodies = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(args[4]))) {
             if (!line.isBlank()) {
-                bodies.add(Files.readAllBytes(Path.of(line)));
+                bodies.add(multipart(Files.readAllBytes(Path.of(line)), top));
             }
         }
         StringBuilder out = new StringBuilder();
@@ -76,10 +91,19 @@ public final class ServeLoadClient {
             out.append("single ").append(millis(start)).append('\n');
         }
         client.load(clients, LOAD_WARM_UP, bodies, null);
+        Duration clientCpu = cpu(ProcessHandle.current());
+        Duration serverCpu = cpu(server);
         long loadStart = System.nanoTime();
         client.load(clients, searches, bodies, out);
-        out.append("wall ").append(String.format(Locale.ROOT, "%.6f", (System.nanoTime() - loadStart) / 1e9))
-                .append('\n');
+        double wall = (System.nanoTime() - loadStart) / 1e9;
+        out.append("wall ").append(String.format(Locale.ROOT, "%.6f", wall)).append('\n');
+        out.append("cpu ").append(seconds(cpu(ProcessHandle.current()).minus(clientCpu))).append(' ')
+                .append(seconds(cpu(server).minus(serverCpu))).append('\n');
+        double closedRate = clients * searches / wall;
+        for (int i = 7; i < args.length; i++) {
+            double rate = closedRate * Double.parseDouble(args[i]);
+            client.openLoop(rate, Integer.parseInt(args[6]), bodies, out);
+        }
         System.out.print(out);
         System.out.flush();
     }
@@ -113,32 +137,91 @@ public final class ServeLoadClient {
         }
     }
 
-    private void expectOk(byte[] image) {
-        int status = status(image);
+    /**
+     * Sends {@code count} searches at {@code rate} per second on average, with exponential gaps (a fixed seed), each
+     * as it falls due whatever the searches before it are doing; a search's latency counts from when it was due, so
+     * a server that falls behind is not flattered by requests sent late.
+     */
+    private void openLoop(double rate, int count, List<byte[]> bodies, StringBuilder out) throws Exception {
+        ExecutorService pool = Executors.newCachedThreadPool();
+        Random random = new Random(17);
+        String label = String.format(Locale.ROOT, "%.3f", rate);
+        try {
+            List<Future<String>> sent = new ArrayList<>(count);
+            long start = System.nanoTime();
+            double at = 0;
+            for (int i = 0; i < count; i++) {
+                at += -Math.log(1 - random.nextDouble()) / rate;
+                long due = start + (long) (at * 1e9);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                byte[] body = bodies.get((i * 13) % bodies.size());
+                sent.add(pool.submit(() -> {
+                    int status = status(body);
+                    return "open " + label + " " + millis(due) + " " + status + "\n";
+                }));
+            }
+            for (Future<String> line : sent) {
+                out.append(line.get());
+            }
+            out.append("open_wall ").append(label).append(' ')
+                    .append(String.format(Locale.ROOT, "%.6f", (System.nanoTime() - start) / 1e9)).append('\n');
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private void expectOk(byte[] body) {
+        int status = status(body);
         if (status != 200) {
             throw new IllegalStateException("a search answered " + status);
         }
     }
 
-    private int status(byte[] image) {
-        String boundary = "----cnnkitbench" + System.nanoTime();
-        ByteArrayOutputStream body = new ByteArrayOutputStream(image.length + 512);
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"top\"\r\n\r\n" + top
-                + "\r\n--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.jpg\""
-                + "\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(image);
-        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build();
+    /** Sends one encoded request and reads the answer to its end (so that the connection is reused). */
+    private int status(byte[] body) {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+            connection.setConnectTimeout((int) TIMEOUT.toMillis());
+            connection.setReadTimeout((int) TIMEOUT.toMillis());
+            connection.setDoOutput(true);
+            connection.setRequestMethod("POST");
+            connection.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + BOUNDARY);
+            connection.setFixedLengthStreamingMode(body.length);
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write(body);
+            }
+            int status = connection.getResponseCode();
+            try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
+                if (in != null) {
+                    in.transferTo(OutputStream.nullOutputStream());
+                }
+            }
+            return status;
         } catch (IOException e) {
             return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
         }
+    }
+
+    /** The whole multipart body of a search with {@code image} and {@code top}, made once per image. */
+    private static byte[] multipart(byte[] image, int top) {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(image.length + 512);
+        body.writeBytes(("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"top\"\r\n\r\n" + top
+                + "\r\n--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.jpg\""
+                + "\r\nContent-Type: image/jpeg\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.writeBytes(image);
+        body.writeBytes(("\r\n--" + BOUNDARY + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return body.toByteArray();
+    }
+
+    private static Duration cpu(ProcessHandle process) {
+        return process.info().totalCpuDuration().orElse(Duration.ZERO);
+    }
+
+    private static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.3f", duration.toNanos() / 1e9);
     }
 
     private static String millis(long start) {

@@ -16,8 +16,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.cnnkit.core.CnnkitException;
+import org.cnnkit.core.image.EncodedImage;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.examples.serve.SearchServer;
+import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ExtractorSpec;
 import org.cnnkit.retrieval.ImageSearch;
 import org.cnnkit.retrieval.SearchSettings;
@@ -26,11 +28,14 @@ import org.cnnkit.retrieval.SearchSettings;
  * {@code serve-search}: {@code cnnkit serve}'s search API under load. Corel-1K is indexed with MobileNetV2 alpha 0.35
  * (224 x 224, the assets' Keras weights); then 8 concurrent clients each POST 200 Corel images to
  * {@code /api/search} (top 12) on loopback, from a JVM of their own ({@link ServeLoadClient}: their threads and
- * garbage collections are not the server's), after a warm-up of single and concurrent searches. The line gives
- * requests/s ({@code value}), latency percentiles and mean, {@code single_ms} (the median of one search at a time, no
- * other load), {@code p95_over_single}, {@code errors} (non-200 answers), the batches the server formed, and,
- * for the goal, {@code library_batched_per_s}: the library's own {@link ImageSearch#search(List, int,
- * ProgressListener)} over the same 200 images in one call (batched extraction, single-image queries).
+ * garbage collections are not the server's), after a warm-up of single and concurrent searches, and then two
+ * open-loop phases send searches at 50% and 80% of the closed loop's rate. The line gives requests/s
+ * ({@code value}), latency percentiles and mean, {@code single_ms} (the median of one search at a time, no other
+ * load), {@code p95_over_single}, {@code errors} (non-200 answers), the CPU per search of the server and its clients,
+ * the open-loop latencies, the batches the server formed, and, for the goal, {@code library_batched_per_s}: the
+ * library's own batched search over the same 200 encoded images ({@link
+ * org.cnnkit.retrieval.FeatureExtractor#extractEncoded} and one {@link ImageSearch#searchStore} call), before and
+ * after the clients run.
  *
  * <p>The assets folder comes from {@code -Dcnnkit.assets} (default {@code ../shared/assets}).
  */
@@ -42,6 +47,9 @@ final class ServeSearchWorkload {
     private static final int SEARCHES_PER_CLIENT = 200;
     private static final int QUERIES = 200;
     private static final int TOP = 12;
+    /** Searches per open-loop phase, and the phases' rates as fractions of the closed loop's measured rate. */
+    private static final int OPEN_COUNT = 400;
+    private static final List<Double> OPEN_FRACTIONS = List.of(0.5, 0.8);
 
     private ServeSearchWorkload() {
     }
@@ -57,25 +65,25 @@ final class ServeSearchWorkload {
                 SearchSettings.defaults(), ProgressListener.none());
         search.indexFolder(corel, ProgressListener.none());
         List<Path> queries = queries(corel);
-        List<byte[]> bodies = new ArrayList<>();
+        List<EncodedImage> encoded = new ArrayList<>();
         for (Path query : queries) {
-            bodies.add(read(query));
+            encoded.add(new EncodedImage(query, read(query)));
         }
 
-        search.search(queries.subList(0, 32), TOP, ProgressListener.none());
-        long libraryStart = System.nanoTime();
-        search.search(queries, TOP, ProgressListener.none());
-        double libraryPerSecond = queries.size() / seconds(libraryStart);
+        library(search, encoded.subList(0, 32));
+        LibraryRun libraryBefore = library(search, encoded);
 
         try (search; SearchServer server = SearchServer.builder().setSearch(search).optPort(0)
                 .optStoreName("exact (bench)").build().start()) {
             ClientRun run = runClients(server.port(), queries);
+            LibraryRun libraryAfter = library(search, encoded);
             double[] single = run.single();
             Arrays.sort(single);
             double singleMs = single[single.length / 2];
             double[] latencies = run.load();
             Arrays.sort(latencies);
             double mean = Arrays.stream(latencies).average().orElse(Double.NaN);
+            double value = latencies.length / run.wallSeconds();
             Map<String, Object> stats = stats(server.port());
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("p50_ms", round(percentile(latencies, 0.50)));
@@ -85,7 +93,29 @@ final class ServeSearchWorkload {
             extra.put("single_ms", round(singleMs));
             extra.put("p95_over_single", round(percentile(latencies, 0.95) / singleMs));
             extra.put("errors", run.errors());
-            extra.put("library_batched_per_s", round(libraryPerSecond));
+            extra.put("library_batched_per_s", round(libraryBefore.perSecond()));
+            extra.put("library_batched_after_per_s", round(libraryAfter.perSecond()));
+            extra.put("ratio_to_library", round(value / ((libraryBefore.perSecond() + libraryAfter.perSecond()) / 2)));
+            extra.put("cpu_ms_per_search", round(1000 * (run.clientCpuSeconds() + run.serverCpuSeconds())
+                    / latencies.length));
+            extra.put("server_cpu_ms_per_search", round(1000 * run.serverCpuSeconds() / latencies.length));
+            extra.put("library_cpu_ms_per_search", round((libraryBefore.cpuMsPerSearch()
+                    + libraryAfter.cpuMsPerSearch()) / 2));
+            extra.put("client_cpu_s", round(run.clientCpuSeconds()));
+            extra.put("server_cpu_s", round(run.serverCpuSeconds()));
+            extra.put("client_cpu_share", round(run.clientCpuSeconds()
+                    / (run.clientCpuSeconds() + run.serverCpuSeconds())));
+            extra.put("cores_busy", round((run.clientCpuSeconds() + run.serverCpuSeconds()) / run.wallSeconds()));
+            for (OpenPhase open : run.open()) {
+                String key = "open_" + Math.round(open.fraction() * 100);
+                double[] sorted = open.latencies().clone();
+                Arrays.sort(sorted);
+                extra.put(key + "_per_s", round(sorted.length / open.wallSeconds()));
+                extra.put(key + "_p50_ms", round(percentile(sorted, 0.50)));
+                extra.put(key + "_p95_ms", round(percentile(sorted, 0.95)));
+                extra.put(key + "_p95_over_single", round(percentile(sorted, 0.95) / singleMs));
+                extra.put(key + "_errors", open.errors());
+            }
             extra.put("server_batches", stats.get("search_batches"));
             extra.put("server_searches", stats.get("batched_searches"));
             extra.put("clients", CLIENTS);
@@ -94,9 +124,33 @@ final class ServeSearchWorkload {
             extra.put("images", search.store().size());
             extra.put("top", TOP);
             extra.put("load_average", loadAverage());
-            return new BenchResult(NAME, latencies.length / run.wallSeconds(), "requests/s", peer,
+            return new BenchResult(NAME, value, "requests/s", peer,
                     PeakMemory.peakRssMib(), extra);
         }
+    }
+
+    /**
+     * The library's own batched search over encoded images, in searches per second: the same work per query as the
+     * server's (decode the same bytes, batched extraction, one store search), without HTTP.
+     */
+    private static LibraryRun library(ImageSearch search, List<EncodedImage> images) {
+        long cpu = cpuNanos();
+        long start = System.nanoTime();
+        ExtractionResult extracted = search.extractor().extractEncoded(images);
+        if (!extracted.skipped().isEmpty()) {
+            throw new CnnkitException(NAME + ": cannot decode " + extracted.skipped().get(0).path());
+        }
+        search.searchStore(extracted.vectors(), TOP);
+        return new LibraryRun(images.size() / seconds(start), (cpuNanos() - cpu) / 1e6 / images.size());
+    }
+
+    /** This process's CPU time (all threads, native ones included). */
+    private static long cpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
+    }
+
+    /** The library's batched search: searches per second, and CPU milliseconds per search. */
+    private record LibraryRun(double perSecond, double cpuMsPerSearch) {
     }
 
     /** Runs {@link ServeLoadClient} in a JVM of its own against the server and reads what it measured. */
@@ -109,7 +163,8 @@ final class ServeSearchWorkload {
                 ProcessBuilder builder = new ProcessBuilder(java.toString(), "-Xmx256m", "-cp",
                         System.getProperty("java.class.path"), ServeLoadClient.class.getName(), String.valueOf(port),
                         String.valueOf(CLIENTS), String.valueOf(SEARCHES_PER_CLIENT), String.valueOf(TOP),
-                        list.toString());
+                        list.toString(), String.valueOf(ProcessHandle.current().pid()), String.valueOf(OPEN_COUNT));
+                OPEN_FRACTIONS.forEach(fraction -> builder.command().add(String.valueOf(fraction)));
                 builder.redirectError(ProcessBuilder.Redirect.INHERIT);
                 Process process = builder.start();
                 List<String> lines;
@@ -150,13 +205,19 @@ final class ServeSearchWorkload {
     }
 
     /** What the client process measured. */
-    private record ClientRun(double[] single, double[] load, int errors, double wallSeconds) {
+    private record ClientRun(double[] single, double[] load, int errors, double wallSeconds, double clientCpuSeconds,
+                             double serverCpuSeconds, List<OpenPhase> open) {
 
         static ClientRun parse(List<String> lines) {
             List<Double> single = new ArrayList<>();
             List<Double> load = new ArrayList<>();
             int errors = 0;
             double wall = Double.NaN;
+            double clientCpu = Double.NaN;
+            double serverCpu = Double.NaN;
+            Map<String, List<Double>> openLatencies = new LinkedHashMap<>();
+            Map<String, Integer> openErrors = new LinkedHashMap<>();
+            Map<String, Double> openWalls = new LinkedHashMap<>();
             for (String line : lines) {
                 String[] parts = line.trim().split(" ");
                 switch (parts[0]) {
@@ -168,16 +229,38 @@ final class ServeSearchWorkload {
                         }
                     }
                     case "wall" -> wall = Double.parseDouble(parts[1]);
+                    case "cpu" -> {
+                        clientCpu = Double.parseDouble(parts[1]);
+                        serverCpu = Double.parseDouble(parts[2]);
+                    }
+                    case "open" -> {
+                        openLatencies.computeIfAbsent(parts[1], rate -> new ArrayList<>())
+                                .add(Double.parseDouble(parts[2]));
+                        openErrors.merge(parts[1], parts[3].equals("200") ? 0 : 1, Integer::sum);
+                    }
+                    case "open_wall" -> openWalls.put(parts[1], Double.parseDouble(parts[2]));
                     default -> throw new CnnkitException(NAME + ": unexpected line from the client: " + line);
                 }
             }
-            if (single.isEmpty() || load.size() != CLIENTS * SEARCHES_PER_CLIENT || Double.isNaN(wall)) {
+            if (single.isEmpty() || load.size() != CLIENTS * SEARCHES_PER_CLIENT || Double.isNaN(wall)
+                    || Double.isNaN(clientCpu) || openWalls.size() != OPEN_FRACTIONS.size()) {
                 throw new CnnkitException(NAME + ": the client process reported " + single.size() + " single and "
-                        + load.size() + " load searches");
+                        + load.size() + " load searches and " + openWalls.size() + " open-loop phases");
+            }
+            List<OpenPhase> open = new ArrayList<>();
+            int i = 0;
+            for (Map.Entry<String, Double> phase : openWalls.entrySet()) {
+                open.add(new OpenPhase(OPEN_FRACTIONS.get(i++), openLatencies.get(phase.getKey()).stream()
+                        .mapToDouble(Double::doubleValue).toArray(), openErrors.get(phase.getKey()), phase.getValue()));
             }
             return new ClientRun(single.stream().mapToDouble(Double::doubleValue).toArray(),
-                    load.stream().mapToDouble(Double::doubleValue).toArray(), errors, wall);
+                    load.stream().mapToDouble(Double::doubleValue).toArray(), errors, wall, clientCpu, serverCpu,
+                    open);
         }
+    }
+
+    /** An open-loop phase: searches sent at a fraction of the closed loop's rate, as they fell due. */
+    private record OpenPhase(double fraction, double[] latencies, int errors, double wallSeconds) {
     }
 
     private static List<Path> queries(Path corel) {

@@ -161,7 +161,7 @@ public final class SearchServer implements AutoCloseable {
         return URI.create("http://" + host + ":" + port() + "/");
     }
 
-    /** Returns how many uploaded searches wait for the extractor right now. */
+    /** Returns how many uploaded searches wait right now: being decoded, or decoded and waiting for the network. */
     public int searchesWaiting() {
         return searches.waiting();
     }
@@ -304,20 +304,22 @@ public final class SearchServer implements AutoCloseable {
     }
 
     private void searchUpload(Context ctx) throws Exception {
-        Upload upload = receive(ctx);
-        try {
-            int top = top(ctx);
-            long start = System.nanoTime();
-            List<Match> matches = await(searches.submit(upload.file(), top), upload);
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("query", Map.of("name", upload.name()));
-            body.put("top", top);
-            body.put("took_ms", (System.nanoTime() - start) / 1e6);
-            body.put("results", results(matches));
-            ctx.json(body);
-        } finally {
-            upload.delete();
-        }
+        UploadedFile part = imagePart(ctx);
+        String name = nameOf(part);
+        int top = top(ctx);
+        long start = System.nanoTime();
+        // the part stays readable until this request ends, and this thread waits for the search's answer
+        List<Match> matches = await(searches.submit(() -> {
+            try (InputStream in = part.content()) {
+                return in.readAllBytes();
+            }
+        }, top), name);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("query", Map.of("name", name));
+        body.put("top", top);
+        body.put("took_ms", (System.nanoTime() - start) / 1e6);
+        body.put("results", results(matches));
+        ctx.json(body);
     }
 
     private void searchById(Context ctx) {
@@ -348,7 +350,7 @@ public final class SearchServer implements AutoCloseable {
         try {
             int top = Math.min(top(ctx, 5), model.numClasses());
             Future<Prediction> prediction = classifications.submit(() -> model.predict(upload.file(), top));
-            Prediction result = await(prediction, upload);
+            Prediction result = await(prediction, upload.name());
             List<Map<String, Object>> labels = new ArrayList<>();
             for (ScoredLabel label : result.top()) {
                 Map<String, Object> entry = new LinkedHashMap<>();
@@ -446,8 +448,8 @@ public final class SearchServer implements AutoCloseable {
         throw new BadRequestResponse("top must be a whole number from 1 to " + MAX_TOP + ", got '" + text + "'");
     }
 
-    /** Saves the multipart part {@code image} to a file of its own in the upload folder. */
-    private Upload receive(Context ctx) {
+    /** The multipart part {@code image}, checked: present, within the limits, not empty. */
+    private UploadedFile imagePart(Context ctx) {
         if (!ctx.isMultipartFormData()) {
             throw new BadRequestResponse("send the image as multipart/form-data, in a part named 'image'");
         }
@@ -464,17 +466,25 @@ public final class SearchServer implements AutoCloseable {
         if (part == null) {
             throw new BadRequestResponse("the form has no file part named 'image'");
         }
-        String name = part.filename() == null || part.filename().isBlank() ? "upload" : part.filename();
+        if (part.size() == 0) {
+            throw new BadRequestResponse("the uploaded file '" + nameOf(part) + "' is empty");
+        }
+        return part;
+    }
+
+    private static String nameOf(UploadedFile part) {
+        return part.filename() == null || part.filename().isBlank() ? "upload" : displayName(part.filename());
+    }
+
+    /** Saves the multipart part {@code image} to a file of its own in the upload folder. */
+    private Upload receive(Context ctx) {
+        UploadedFile part = imagePart(ctx);
         try {
             Path file = Files.createTempFile(uploads, "query-", ".upload");
             try (InputStream in = part.content()) {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            if (Files.size(file) == 0) {
-                Files.deleteIfExists(file);
-                throw new BadRequestResponse("the uploaded file '" + name + "' is empty");
-            }
-            return new Upload(file, displayName(name));
+            return new Upload(file, nameOf(part));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot store the upload", e);
         }
@@ -499,7 +509,7 @@ public final class SearchServer implements AutoCloseable {
     }
 
     /** Waits for queued work up to the request timeout; failures come back as the exception they were. */
-    private <T> T await(Future<T> future, Upload upload) throws Exception {
+    private <T> T await(Future<T> future, String uploadName) throws Exception {
         try {
             return future.get(requestTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
@@ -508,17 +518,17 @@ public final class SearchServer implements AutoCloseable {
                     + requestTimeout.toSeconds() + " s for its turn");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ImageDecodingException decoding) {
-                throw new BadRequestResponse(describeUnreadable(decoding, upload));
+                throw new BadRequestResponse(describeUnreadable(decoding, uploadName));
             }
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 
-    private static String describeUnreadable(ImageDecodingException e, Upload upload) {
+    private static String describeUnreadable(ImageDecodingException e, String uploadName) {
         String prefix = "cannot decode image " + e.path() + ": ";
         String message = e.getMessage();
         String reason = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
-        return "the uploaded file '" + upload.name() + "' is not a usable image: " + reason;
+        return "the uploaded file '" + uploadName + "' is not a usable image: " + reason;
     }
 
     private void failure(Exception e, Context ctx) {

@@ -205,6 +205,39 @@ class SearchServerApiTest {
         }
     }
 
+    @Test
+    void concurrentSearchesWithDifferentImagesEachGetTheirOwnAnswerAndABadUploadFailsAlone() throws Exception {
+        List<Path> images;
+        try (var files = Files.walk(gallery.folder)) {
+            images = files.filter(f -> f.toString().endsWith(".png")).sorted().limit(12).toList();
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<HttpResponse<byte[]>>> calls = new ArrayList<>();
+            for (int i = 0; i < 48; i++) {
+                byte[] bytes = i % 8 == 7 ? "not an image".getBytes(StandardCharsets.UTF_8)
+                        : Files.readAllBytes(images.get(i % images.size()));
+                String top = String.valueOf(1 + i % 5);
+                calls.add(pool.submit(() -> client.upload("/api/search", "q.png", bytes, top)));
+            }
+            for (int i = 0; i < calls.size(); i++) {
+                HttpResponse<byte[]> response = calls.get(i).get();
+                if (i % 8 == 7) {
+                    assertError(response, 400, "not a usable image");
+                    continue;
+                }
+                assertThat(response.statusCode()).isEqualTo(200);
+                JsonNode results = HttpTestClient.json(response).get("results");
+                assertThat(results).hasSize(1 + i % 5);
+                assertThat(results.get(0).get("id").asText())
+                        .isEqualTo(images.get(i % images.size()).toAbsolutePath().normalize().toString());
+                assertThat(results.get(0).get("distance").asDouble()).isZero();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     static void assertError(HttpResponse<byte[]> response, int status, String message) throws Exception {
         String text = new String(response.body(), StandardCharsets.UTF_8);
         assertThat(response.statusCode()).as(text).isEqualTo(status);

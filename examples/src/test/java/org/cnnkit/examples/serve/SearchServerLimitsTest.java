@@ -16,6 +16,7 @@ import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.retrieval.ExtractionResult;
 import org.cnnkit.retrieval.ExtractorIdentity;
 import org.cnnkit.retrieval.FeatureExtractor;
+import org.cnnkit.retrieval.PreparedImage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -145,13 +146,18 @@ class SearchServerLimitsTest {
 
         @Override
         public ExtractionResult extractReadable(List<Path> files, ProgressListener listener) {
+            return delegate.extractReadable(files, listener);
+        }
+
+        @Override
+        public ExtractionResult extractPrepared(List<PreparedImage> images) {
             entered.countDown();
             try {
                 release.await(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            return delegate.extractReadable(files, listener);
+            return FeatureExtractor.super.extractPrepared(images);
         }
 
         @Override

@@ -147,6 +147,9 @@ public final class OnnxRuntimeSession implements InferenceSession {
             options.setInterOpNumThreads(1);
             options.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // Idle intra-op threads sleep instead of spinning: cnnkit decodes the next images on other threads while
+            // the network runs (PipelinedBatches, cnnkit serve), and spinning threads took their cores (performance.md)
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             return environment.createSession(file.toString(), options);
         } catch (OrtException e) {
             throw new CnnkitException("ONNX Runtime cannot load " + source + " (a damaged file, or not an ONNX model): "
