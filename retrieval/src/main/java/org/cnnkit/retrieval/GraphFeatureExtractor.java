@@ -189,6 +189,7 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
             read.add(image.name());
         }
         List<float[]> vectors = new ArrayList<>(inputs.size());
+        ReusedOutput outputs = new ReusedOutput(session);
         for (int start = 0; start < inputs.size(); start += batchSize) {
             int end = Math.min(inputs.size(), start + batchSize);
             INDArray batch = Nd4j.createUninitializedDetached(DataType.FLOAT, end - start, shape.channels(),
@@ -197,7 +198,7 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
             for (float[] pixels : inputs.subList(start, end)) {
                 target.put(pixels);
             }
-            vectors.addAll(List.of(forward(batch)));
+            vectors.addAll(List.of(forward(batch, outputs)));
         }
         return new ExtractionResult(read, vectors.toArray(new float[0][]), skipped);
     }
