@@ -108,6 +108,7 @@ public final class LuceneVectorStore implements VectorStore {
     private volatile long lastRefresh = System.nanoTime();
     private final ExecutorService mergeWorkers;
     private final Queue<GraphSearch> graphSearches = new ConcurrentLinkedQueue<>();
+    private final SegmentGraphCache decodedSegments;
     private IndexWriter writer;
     private volatile boolean closed;
 
@@ -122,6 +123,7 @@ public final class LuceneVectorStore implements VectorStore {
         this.parameters = parameters;
         this.options = options;
         this.writer = writer;
+        this.decodedSegments = new SegmentGraphCache(parameters.searchCacheMb() * 1024L * 1024L, parameters.m());
         this.searchers = new SearcherManager(directory, null);
     }
 
@@ -533,6 +535,11 @@ public final class LuceneVectorStore implements VectorStore {
         return withReader(reader -> reader.leaves().size());
     }
 
+    /** The segments decoded for search (for tests). */
+    SegmentGraphCache decodedSegments() {
+        return decodedSegments;
+    }
+
     /** {@inheritDoc} */
     @Override
     public List<List<Match>> search(float[][] queries, int k) {
@@ -573,7 +580,7 @@ public final class LuceneVectorStore implements VectorStore {
             }
         }
         return withGraphSearch(graphSearch -> withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments);
             List<List<Match>> results = new ArrayList<>(transformed.length);
             for (float[] query : transformed) {
                 results.add(nearest.search(query, k, effort, rescoreAll(), null));
@@ -595,7 +602,7 @@ public final class LuceneVectorStore implements VectorStore {
             FloatVectorValues values = reader.leaves().get(where[0]).reader().getFloatVectorValues(VECTOR_FIELD);
             values.advance(where[1]);
             float[] query = values.vectorValue().clone();
-            return new NearestSearch(reader, schema.metric(), graphSearch)
+            return new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments)
                     .search(query, k, parameters.ef(), rescoreAll(), where);
         }));
     }
@@ -627,7 +634,7 @@ public final class LuceneVectorStore implements VectorStore {
         }
         StoreChecks.requireSpaceVectors(vectors, fitted.outputDimension());
         return withGraphSearch(graphSearch -> withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments);
             for (float[] vector : vectors) {
                 results.add(nearest.search(vector.clone(), k, parameters.ef(), rescoreAll(), null));
             }
