@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@code ef} (search effort: candidates gathered per segment, default 64), {@code quantization} ({@code none},
  * {@code int8} or {@code int4}: the graph scores Lucene's scalar-quantised copies, results are re-ranked on the
  * float vectors), {@code merge-threads} (threads building a merged segment's graph and indexing a large batch,
- * default the cores up to 4) and {@code ram-buffer-mb} (indexing buffer, default 256).
+ * default the cores up to 4), {@code ram-buffer-mb} (indexing buffer, default 256) and {@code search-cache-mb} (heap
+ * for segments decoded for search, default a quarter of the maximum heap; a segment beyond it is searched where
+ * Lucene keeps it).
  *
  * <h2>Writes and readers</h2>
  * Each {@link #write} is one Lucene commit: the documents are updated or deleted, the schema, the pipeline and the
