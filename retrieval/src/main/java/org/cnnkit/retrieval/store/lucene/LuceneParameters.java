@@ -49,7 +49,7 @@ record LuceneParameters(int m, int beamWidth, int ef, Quantization quantization,
                 options.intParameter("search-cache-mb", defaultSearchCacheMb(), 0, 1_000_000));
     }
 
-    /** A quarter of the heap the JVM may grow to: about 1.4 million 128-d vectors with their graph a GiB. */
+    /** A quarter of the heap the JVM may grow to (a GiB holds about 1.6 million decoded 128-d vectors). */
     static int defaultSearchCacheMb() {
         return (int) Math.min(1_000_000, Runtime.getRuntime().maxMemory() / 4 / (1024 * 1024));
     }

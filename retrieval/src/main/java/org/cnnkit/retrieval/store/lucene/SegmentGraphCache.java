@@ -54,16 +54,20 @@ final class SegmentGraphCache {
         if (cached != null) {
             return cached;
         }
+        FloatVectorValues values = leaf.getFloatVectorValues(field);
+        if (values == null || values.size() == 0 || !(values instanceof RandomAccessVectorValues.Floats vectors)) {
+            return null;
+        }
+        long estimate = SegmentGraph.estimateBytes(values.size(), values.dimension(), m);
+        if (usedBytes.get() + estimate > budgetBytes) {
+            return null;
+        }
         synchronized (this) {
             cached = segments.get(helper.getKey());
             if (cached != null) {
                 return cached;
             }
-            FloatVectorValues values = leaf.getFloatVectorValues(field);
-            if (values == null || values.size() == 0 || !(values instanceof RandomAccessVectorValues.Floats vectors)) {
-                return null;
-            }
-            if (usedBytes.get() + SegmentGraph.estimateBytes(values.size(), values.dimension(), m) > budgetBytes) {
+            if (usedBytes.get() + estimate > budgetBytes) {
                 return null;
             }
             HnswGraph graph = provider.getGraph(field);
