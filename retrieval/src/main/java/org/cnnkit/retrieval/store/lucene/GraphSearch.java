@@ -27,7 +27,11 @@ import org.apache.lucene.util.quantization.QuantizedVectorsReader;
  * distances, so the candidates need no second pass over their vectors. One instance serves one search at a time;
  * the store keeps a few of them in a pool.
  *
- * <p>It serves segments whose graph scores float vectors ({@link #supports}); segments of a quantised format are
+ * <p>It searches a segment either over its {@link SegmentGraph} (neighbour lists and vectors decoded once onto the
+ * heap; the bottom level then measures each expanded node's unvisited neighbours four at a time) or, for a segment
+ * that does not fit the store's cache, over the graph and vectors as Lucene reads them. Both give the same results.
+ *
+ * <p>It serves segments whose graph scores float vectors ({@link #floatGraph}); segments of a quantised format are
  * searched through Lucene's own {@code searchNearestVectors}.
  */
 final class GraphSearch {
@@ -36,6 +40,8 @@ final class GraphSearch {
     private int searchNumber;
     private final LongHeap candidates = new LongHeap(64);
     private final LongHeap results = new LongHeap(64);
+    private int[] batch = new int[64];
+    private float[] batchDistances = new float[64];
 
     /**
      * Returns the graph of a segment's vector field when it is a float HNSW graph this class can search.
@@ -151,6 +157,105 @@ final class GraphSearch {
         return found;
     }
 
+    /**
+     * Finds the nearest accepted vectors of one segment from its decoded structure: the same search as {@link
+     * #search(LeafReader, String, HnswGraphProvider, float[], boolean, int, int, int[], float[])}, reading
+     * neighbour lists and vectors from the heap.
+     *
+     * @param graph the segment's decoded graph and vectors
+     * @param live the segment's live documents, or null when none is deleted
+     * @param query the query after the store's pipeline
+     * @param cosine whether distances are {@code 1 - q.x} (unit vectors) rather than squared Euclidean
+     * @param ef how many nearest nodes the bottom-level search keeps (at least the k wanted)
+     * @param excludedDoc a document to leave out of the results, or -1
+     * @param docs receives the documents, nearest first (length at least ef)
+     * @param distances receives their distances: squared Euclidean, or {@code 1 - q.x} clamped to [0, 2]
+     * @return how many were found
+     */
+    int search(SegmentGraph graph, Bits live, float[] query, boolean cosine, int ef, int excludedDoc, int[] docs,
+               float[] distances) {
+        float[][] vectors = graph.vectors;
+        int[] ordToDoc = graph.ordToDoc;
+        int entry = graph.entryNode;
+        float entryDistance = distance(query, vectors[entry], cosine);
+        for (int level = graph.numLevels() - 1; level >= 1; level--) {
+            int[] neighbours = graph.neighbours(level);
+            boolean closer = true;
+            while (closer) {
+                closer = false;
+                long range = graph.range(level, entry);
+                int end = (int) range;
+                for (int i = (int) (range >>> 32); i < end; i++) {
+                    int node = neighbours[i];
+                    float d = distance(query, vectors[node], cosine);
+                    if (d < entryDistance) {
+                        entryDistance = d;
+                        entry = node;
+                        closer = true;
+                    }
+                }
+            }
+        }
+        int[] start0 = graph.start0;
+        int[] neighbours0 = graph.neighbours0;
+        int mark = nextSearchNumber(vectors.length);
+        int[] seen = visited;
+        candidates.clear();
+        results.clear();
+        seen[entry] = mark;
+        candidates.push(pack(entryDistance, entry));
+        if (accepted(ordToDoc[entry], live, excludedDoc)) {
+            results.push(Long.MAX_VALUE - pack(entryDistance, entry));
+        }
+        float worst = results.size() < ef ? Float.POSITIVE_INFINITY : entryDistance;
+        while (candidates.size() > 0) {
+            long nearest = candidates.top();
+            if (distanceOf(nearest) > worst) {
+                break;
+            }
+            candidates.pop();
+            int from = (int) nearest;
+            int end = start0[from + 1];
+            int count = 0;
+            if (batch.length < end - start0[from]) {
+                batch = new int[end - start0[from]];
+                batchDistances = new float[batch.length];
+            }
+            for (int i = start0[from]; i < end; i++) {
+                int node = neighbours0[i];
+                if (seen[node] != mark) {
+                    seen[node] = mark;
+                    batch[count++] = node;
+                }
+            }
+            distances(query, vectors, batch, count, cosine, batchDistances);
+            for (int j = 0; j < count; j++) {
+                int node = batch[j];
+                float d = batchDistances[j];
+                if (d < worst) {
+                    long packed = pack(d, node);
+                    candidates.push(packed);
+                    if (accepted(ordToDoc[node], live, excludedDoc)) {
+                        results.push(Long.MAX_VALUE - packed);
+                        if (results.size() > ef) {
+                            results.pop();
+                        }
+                        if (results.size() >= ef) {
+                            worst = distanceOf(Long.MAX_VALUE - results.top());
+                        }
+                    }
+                }
+            }
+        }
+        int found = results.size();
+        for (int i = found - 1; i >= 0; i--) {
+            long packed = Long.MAX_VALUE - results.pop();
+            docs[i] = ordToDoc[(int) packed];
+            distances[i] = distanceOf(packed);
+        }
+        return found;
+    }
+
     private static boolean accepted(int doc, Bits live, int excludedDoc) {
         return doc != excludedDoc && (live == null || live.get(doc));
     }
@@ -166,6 +271,58 @@ final class GraphSearch {
             searchNumber = 0;
         }
         return ++searchNumber;
+    }
+
+    /**
+     * Measures a query against several vectors, four at a time: one pass over the query reads four vectors side by
+     * side, so the memory system fetches four vectors at once instead of one after another (a graph's neighbours lie
+     * scattered over the segment, and a search waits on memory more than it computes).
+     */
+    private static void distances(float[] query, float[][] vectors, int[] nodes, int count, boolean cosine,
+                                  float[] out) {
+        int j = 0;
+        for (; j + 4 <= count; j += 4) {
+            float[] a = vectors[nodes[j]];
+            float[] b = vectors[nodes[j + 1]];
+            float[] c = vectors[nodes[j + 2]];
+            float[] e = vectors[nodes[j + 3]];
+            float s0 = 0;
+            float s1 = 0;
+            float s2 = 0;
+            float s3 = 0;
+            if (cosine) {
+                for (int i = 0; i < query.length; i++) {
+                    float q = query[i];
+                    s0 += q * a[i];
+                    s1 += q * b[i];
+                    s2 += q * c[i];
+                    s3 += q * e[i];
+                }
+                out[j] = Math.max(0f, Math.min(2f, 1f - s0));
+                out[j + 1] = Math.max(0f, Math.min(2f, 1f - s1));
+                out[j + 2] = Math.max(0f, Math.min(2f, 1f - s2));
+                out[j + 3] = Math.max(0f, Math.min(2f, 1f - s3));
+            } else {
+                for (int i = 0; i < query.length; i++) {
+                    float q = query[i];
+                    float d0 = q - a[i];
+                    float d1 = q - b[i];
+                    float d2 = q - c[i];
+                    float d3 = q - e[i];
+                    s0 += d0 * d0;
+                    s1 += d1 * d1;
+                    s2 += d2 * d2;
+                    s3 += d3 * d3;
+                }
+                out[j] = s0;
+                out[j + 1] = s1;
+                out[j + 2] = s2;
+                out[j + 3] = s3;
+            }
+        }
+        for (; j < count; j++) {
+            out[j] = distance(query, vectors[nodes[j]], cosine);
+        }
     }
 
     private static float distance(float[] query, float[] stored, boolean cosine) {

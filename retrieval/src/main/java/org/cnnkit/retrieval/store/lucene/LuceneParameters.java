@@ -15,10 +15,14 @@ import org.cnnkit.retrieval.store.StoreSpec;
  * @param quantization the vectors the graph scores
  * @param mergeThreads threads that build one merged segment's graph, and indexing threads of a large batch
  * @param ramBufferMb the indexing buffer; a larger one makes fewer, larger segments (fewer merges)
+ * @param searchCacheMb the heap for segments decoded for search ({@link SegmentGraph}); 0 searches every segment
+ *     where Lucene keeps it
  */
-record LuceneParameters(int m, int beamWidth, int ef, Quantization quantization, int mergeThreads, int ramBufferMb) {
+record LuceneParameters(int m, int beamWidth, int ef, Quantization quantization, int mergeThreads, int ramBufferMb,
+                        int searchCacheMb) {
 
-    static final Set<String> NAMES = Set.of("m", "beam-width", "ef", "quantization", "merge-threads", "ram-buffer-mb");
+    static final Set<String> NAMES = Set.of("m", "beam-width", "ef", "quantization", "merge-threads", "ram-buffer-mb",
+            "search-cache-mb");
 
     static final int DEFAULT_M = 16;
     static final int DEFAULT_BEAM_WIDTH = 100;
@@ -41,6 +45,12 @@ record LuceneParameters(int m, int beamWidth, int ef, Quantization quantization,
                 options.intParameter("ef", DEFAULT_EF, 1, 10_000),
                 options.parameter("quantization").map(Quantization::parse).orElse(Quantization.NONE),
                 options.intParameter("merge-threads", Math.min(cores, 4), 1, 64),
-                options.intParameter("ram-buffer-mb", DEFAULT_RAM_BUFFER_MB, 16, 1900));
+                options.intParameter("ram-buffer-mb", DEFAULT_RAM_BUFFER_MB, 16, 1900),
+                options.intParameter("search-cache-mb", defaultSearchCacheMb(), 0, 1_000_000));
+    }
+
+    /** A quarter of the heap the JVM may grow to (a GiB holds about 1.6 million decoded 128-d vectors). */
+    static int defaultSearchCacheMb() {
+        return (int) Math.min(1_000_000, Runtime.getRuntime().maxMemory() / 4 / (1024 * 1024));
     }
 }

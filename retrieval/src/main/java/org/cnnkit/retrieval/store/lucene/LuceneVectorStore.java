@@ -71,7 +71,9 @@ import org.slf4j.LoggerFactory;
  * {@code ef} (search effort: candidates gathered per segment, default 64), {@code quantization} ({@code none},
  * {@code int8} or {@code int4}: the graph scores Lucene's scalar-quantised copies, results are re-ranked on the
  * float vectors), {@code merge-threads} (threads building a merged segment's graph and indexing a large batch,
- * default the cores up to 4) and {@code ram-buffer-mb} (indexing buffer, default 256).
+ * default the cores up to 4), {@code ram-buffer-mb} (indexing buffer, default 256) and {@code search-cache-mb} (heap
+ * for segments decoded for search, default a quarter of the maximum heap; a segment beyond it is searched where
+ * Lucene keeps it).
  *
  * <h2>Writes and readers</h2>
  * Each {@link #write} is one Lucene commit: the documents are updated or deleted, the schema, the pipeline and the
@@ -108,6 +110,7 @@ public final class LuceneVectorStore implements VectorStore {
     private volatile long lastRefresh = System.nanoTime();
     private final ExecutorService mergeWorkers;
     private final Queue<GraphSearch> graphSearches = new ConcurrentLinkedQueue<>();
+    private final SegmentGraphCache decodedSegments;
     private IndexWriter writer;
     private volatile boolean closed;
 
@@ -122,6 +125,7 @@ public final class LuceneVectorStore implements VectorStore {
         this.parameters = parameters;
         this.options = options;
         this.writer = writer;
+        this.decodedSegments = new SegmentGraphCache(parameters.searchCacheMb() * 1024L * 1024L, parameters.m());
         this.searchers = new SearcherManager(directory, null);
     }
 
@@ -533,6 +537,11 @@ public final class LuceneVectorStore implements VectorStore {
         return withReader(reader -> reader.leaves().size());
     }
 
+    /** The segments decoded for search (for tests). */
+    SegmentGraphCache decodedSegments() {
+        return decodedSegments;
+    }
+
     /** {@inheritDoc} */
     @Override
     public List<List<Match>> search(float[][] queries, int k) {
@@ -573,7 +582,7 @@ public final class LuceneVectorStore implements VectorStore {
             }
         }
         return withGraphSearch(graphSearch -> withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments);
             List<List<Match>> results = new ArrayList<>(transformed.length);
             for (float[] query : transformed) {
                 results.add(nearest.search(query, k, effort, rescoreAll(), null));
@@ -595,7 +604,7 @@ public final class LuceneVectorStore implements VectorStore {
             FloatVectorValues values = reader.leaves().get(where[0]).reader().getFloatVectorValues(VECTOR_FIELD);
             values.advance(where[1]);
             float[] query = values.vectorValue().clone();
-            return new NearestSearch(reader, schema.metric(), graphSearch)
+            return new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments)
                     .search(query, k, parameters.ef(), rescoreAll(), where);
         }));
     }
@@ -627,7 +636,7 @@ public final class LuceneVectorStore implements VectorStore {
         }
         StoreChecks.requireSpaceVectors(vectors, fitted.outputDimension());
         return withGraphSearch(graphSearch -> withReader(reader -> {
-            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch);
+            NearestSearch nearest = new NearestSearch(reader, schema.metric(), graphSearch, decodedSegments);
             for (float[] vector : vectors) {
                 results.add(nearest.search(vector.clone(), k, parameters.ef(), rescoreAll(), null));
             }

@@ -24,7 +24,9 @@ import org.cnnkit.retrieval.Metric;
  * vectors of a cosine store); the k nearest get their ids from doc values.
  *
  * <p>A segment whose graph scores float vectors (no quantisation) is searched by {@link GraphSearch}, which walks
- * Lucene's graph with reused state and measures the exact distances as it goes. A quantised segment goes through
+ * Lucene's graph with reused state and measures the exact distances as it goes: over the segment's
+ * {@link SegmentGraph} (decoded once, from the store's {@link SegmentGraphCache}) when it fits in the cache's
+ * budget, else over the graph and vectors as Lucene reads them. A quantised segment goes through
  * {@link LeafReader#searchNearestVectors} (with the effort as the graph's candidate list size, deleted documents
  * skipped) and its candidates are re-measured on the stored float vectors: Lucene's scores are
  * {@code 1 / (1 + d^2)} for Euclidean and {@code (1 + dot) / 2} for dot product, and quantised scores are
@@ -35,6 +37,7 @@ final class NearestSearch {
     private final IndexReader reader;
     private final Metric metric;
     private final GraphSearch graphSearch;
+    private final SegmentGraphCache decoded;
 
     /**
      * Prepares searches over a reader.
@@ -42,11 +45,13 @@ final class NearestSearch {
      * @param reader the point-in-time reader
      * @param metric the store's metric (cosine vectors are stored unit length and compared by dot product)
      * @param graphSearch the reusable state for float graphs, used by one search at a time
+     * @param decoded the store's decoded segments
      */
-    NearestSearch(IndexReader reader, Metric metric, GraphSearch graphSearch) {
+    NearestSearch(IndexReader reader, Metric metric, GraphSearch graphSearch, SegmentGraphCache decoded) {
         this.reader = reader;
         this.metric = metric;
         this.graphSearch = graphSearch;
+        this.decoded = decoded;
     }
 
     /**
@@ -73,8 +78,12 @@ final class NearestSearch {
             int excludedDoc = excluded != null && excluded[0] == ord ? excluded[1] : -1;
             HnswGraphProvider graph = GraphSearch.floatGraph(leaf, LuceneVectorStore.VECTOR_FIELD);
             if (graph != null) {
-                int found = graphSearch.search(leaf, LuceneVectorStore.VECTOR_FIELD, graph, query,
-                        metric == Metric.COSINE, ef, excludedDoc, docs, distances);
+                SegmentGraph segment = decoded.get(leaf, LuceneVectorStore.VECTOR_FIELD, graph);
+                int found = segment != null
+                        ? graphSearch.search(segment, leaf.getLiveDocs(), query, metric == Metric.COSINE, ef,
+                                excludedDoc, docs, distances)
+                        : graphSearch.search(leaf, LuceneVectorStore.VECTOR_FIELD, graph, query,
+                                metric == Metric.COSINE, ef, excludedDoc, docs, distances);
                 for (int i = 0; i < Math.min(found, k); i++) {
                     Candidate c = new Candidate(ord, docs[i], Float.NaN);
                     c.distance = metric == Metric.COSINE ? distances[i] : (float) Math.sqrt(distances[i]);

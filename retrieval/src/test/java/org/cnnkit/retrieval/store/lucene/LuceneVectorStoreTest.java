@@ -271,6 +271,71 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
     }
 
     @Test
+    void aSegmentDecodedForSearchFindsWhatTheSegmentAsLuceneKeepsItFinds() {
+        float[][] vectors = gaussian(3000, 32, 41);
+        float[][] queries = gaussian(50, 32, 42);
+        StoreBatch.Builder removals = StoreBatch.builder();
+        for (int i = 0; i < vectors.length; i += 5) {
+            removals.addRemove("v" + i);
+        }
+        List<List<Match>> decoded;
+        try (LuceneVectorStore store = open(schema(32, Metric.EUCLIDEAN), "merge-threads", "1")) {
+            store.write(puts(vectors, "v"));
+            store.write(removals.build());
+            decoded = store.search(queries, 10, 40);
+            assertThat(store.decodedSegments().size()).isEqualTo(store.segmentCount());
+        }
+        try (LuceneVectorStore store = LuceneVectorStore.open(
+                new StoreSpec(StoreSpec.Kind.LUCENE, dir.resolve("store").toString()),
+                StoreOptions.builder().addParameter("search-cache-mb", "0").build())) {
+            List<List<Match>> asStored = store.search(queries, 10, 40);
+            assertThat(store.decodedSegments().size()).isZero();
+            for (int q = 0; q < queries.length; q++) {
+                assertThat(decoded.get(q)).extracting(Match::id)
+                        .containsExactlyElementsOf(asStored.get(q).stream().map(Match::id).toList());
+                for (int i = 0; i < 10; i++) {
+                    assertThat(decoded.get(q).get(i).distance()).isCloseTo(asStored.get(q).get(i).distance(),
+                            org.assertj.core.data.Offset.offset(1e-5f));
+                }
+            }
+        }
+    }
+
+    @Test
+    void aDecodedSegmentIsDroppedWhenMergingClosesIt() {
+        float[][] vectors = gaussian(2000, 16, 43);
+        try (LuceneVectorStore store = open(schema(16, Metric.EUCLIDEAN), "merge-threads", "1")) {
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 0, 1000), "a"));
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 1000, 2000), "b"));
+            store.search(new float[][] {vectors[0]}, 1);
+            assertThat(store.decodedSegments().size()).isEqualTo(2);
+            long twoSegments = store.decodedSegments().usedBytes();
+            store.forceMerge(1);
+            assertThat(store.decodedSegments().size()).isZero();
+            assertThat(store.decodedSegments().usedBytes()).isZero();
+            assertThat(store.search(new float[][] {vectors[1500]}, 1).get(0).get(0).id()).isEqualTo("b500");
+            assertThat(store.decodedSegments().size()).isEqualTo(1);
+            assertThat(store.decodedSegments().usedBytes()).isBetween(twoSegments * 9 / 10, twoSegments * 11 / 10);
+        }
+    }
+
+    @Test
+    void segmentsBeyondTheSearchCacheBudgetAreSearchedWhereLuceneKeepsThem() {
+        float[][] vectors = gaussian(6000, 32, 44);
+        try (LuceneVectorStore store = open(schema(32, Metric.EUCLIDEAN), "merge-threads", "1",
+                "search-cache-mb", "1", "ef", "100")) {
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 0, 3000), "a"));
+            store.write(puts(java.util.Arrays.copyOfRange(vectors, 3000, 6000), "b"));
+            assertThat(store.segmentCount()).isEqualTo(2);
+            List<Match> found = store.search(new float[][] {vectors[4500]}, 1).get(0);
+            assertThat(store.decodedSegments().size()).isEqualTo(1);
+            assertThat(store.decodedSegments().usedBytes()).isLessThanOrEqualTo(1024 * 1024);
+            assertThat(found.get(0).id()).isEqualTo("b1500");
+            assertThat(store.search(new float[][] {vectors[1500]}, 1).get(0).get(0).id()).isEqualTo("a1500");
+        }
+    }
+
+    @Test
     void aForcedMergeBuildsTheMergedGraphOnTheStoresMergeWorkers() {
         float[][] vectors = gaussian(2000, 16, 31);
         try (LuceneVectorStore store = open(schema(16, Metric.EUCLIDEAN), "merge-threads", "2")) {
