@@ -134,17 +134,7 @@ final class GraphSearch {
                 visited[node] = mark;
                 float d = distance(query, vectors.vectorValue(node), cosine);
                 if (d < worst) {
-                    long packed = pack(d, node);
-                    candidates.push(packed);
-                    if (accepted(vectors.ordToDoc(node), live, excludedDoc)) {
-                        results.push(Long.MAX_VALUE - packed);
-                        if (results.size() > ef) {
-                            results.pop();
-                        }
-                        if (results.size() >= ef) {
-                            worst = distanceOf(Long.MAX_VALUE - results.top());
-                        }
-                    }
+                    worst = offer(pack(d, node), vectors.ordToDoc(node), live, excludedDoc, ef, worst);
                 }
             }
         }
@@ -233,17 +223,7 @@ final class GraphSearch {
                 int node = batch[j];
                 float d = batchDistances[j];
                 if (d < worst) {
-                    long packed = pack(d, node);
-                    candidates.push(packed);
-                    if (accepted(ordToDoc[node], live, excludedDoc)) {
-                        results.push(Long.MAX_VALUE - packed);
-                        if (results.size() > ef) {
-                            results.pop();
-                        }
-                        if (results.size() >= ef) {
-                            worst = distanceOf(Long.MAX_VALUE - results.top());
-                        }
-                    }
+                    worst = offer(pack(d, node), ordToDoc[node], live, excludedDoc, ef, worst);
                 }
             }
         }
@@ -330,6 +310,24 @@ final class GraphSearch {
             return Math.max(0f, Math.min(2f, 1f - VectorUtil.dotProduct(query, stored)));
         }
         return VectorUtil.squareDistance(query, stored);
+    }
+
+    /**
+     * Takes a node nearer than the results' worst into the search: a candidate to expand and, when its document is
+     * accepted, a result (the farthest dropped beyond {@code ef}).
+     *
+     * @return the distance a later node must beat: the farthest result's once {@code ef} are held, else {@code worst}
+     */
+    private float offer(long packed, int doc, Bits live, int excludedDoc, int ef, float worst) {
+        candidates.push(packed);
+        if (!accepted(doc, live, excludedDoc)) {
+            return worst;
+        }
+        results.push(Long.MAX_VALUE - packed);
+        if (results.size() > ef) {
+            results.pop();
+        }
+        return results.size() >= ef ? distanceOf(Long.MAX_VALUE - results.top()) : worst;
     }
 
     /** A distance (never negative, so its bits order like it) and a node in one long that orders by distance. */
