@@ -115,11 +115,8 @@ final class GraphSearch {
         candidates.clear();
         results.clear();
         visited[entry] = mark;
-        candidates.push(pack(entryDistance, entry));
-        if (accepted(vectors.ordToDoc(entry), live, excludedDoc)) {
-            results.push(Long.MAX_VALUE - pack(entryDistance, entry));
-        }
-        float worst = results.size() < ef ? Float.POSITIVE_INFINITY : entryDistance;
+        float worst = offer(pack(entryDistance, entry), vectors.ordToDoc(entry), live, excludedDoc, ef,
+                Float.POSITIVE_INFINITY);
         while (candidates.size() > 0) {
             long nearest = candidates.top();
             if (distanceOf(nearest) > worst) {
@@ -193,11 +190,8 @@ final class GraphSearch {
         candidates.clear();
         results.clear();
         seen[entry] = mark;
-        candidates.push(pack(entryDistance, entry));
-        if (accepted(ordToDoc[entry], live, excludedDoc)) {
-            results.push(Long.MAX_VALUE - pack(entryDistance, entry));
-        }
-        float worst = results.size() < ef ? Float.POSITIVE_INFINITY : entryDistance;
+        float worst = offer(pack(entryDistance, entry), ordToDoc[entry], live, excludedDoc, ef,
+                Float.POSITIVE_INFINITY);
         while (candidates.size() > 0) {
             long nearest = candidates.top();
             if (distanceOf(nearest) > worst) {
