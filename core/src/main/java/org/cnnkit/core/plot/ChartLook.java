@@ -7,16 +7,26 @@ import java.awt.Stroke;
 import java.util.List;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.Axis;
+import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.block.BlockBorder;
+import org.jfree.chart.labels.CategoryItemLabelGenerator;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.Plot;
+import org.jfree.chart.plot.PlotOrientation;
 import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.title.LegendTitle;
 import org.jfree.chart.title.TextTitle;
 import org.jfree.chart.ui.HorizontalAlignment;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.CategoryDataset;
 
 /**
  * The one look every cnnkit chart shares: size, fonts, colours, grid and margins, so that the training curves, the
@@ -180,6 +190,46 @@ public final class ChartLook {
         plot.setRangeGridlineStroke(new BasicStroke(1f));
         plot.setDomainGridlinesVisible(false);
         plot.setAxisOffset(RectangleInsets.ZERO_INSETS);
+        return plot;
+    }
+
+    /**
+     * Makes a horizontal bar plot in the shared look: one group of bars per category (top to bottom), one bar per
+     * series in the palette's colours, flat bars, each labelled just past its end, the value axis at the bottom.
+     *
+     * @param data the bars: series (rows) by category (columns)
+     * @param categoryLabel the label of the category axis, such as {@code workload}
+     * @param categoryMargin the share of the category axis left between groups of bars
+     * @param valueAxis the value axis, made with {@link #numberAxis(String)} and given its range
+     * @param barLabels the text at the end of each bar
+     * @param barLabelFont the font of that text
+     * @return the plot, ready for {@link #chart(String, String, Plot, boolean)}
+     */
+    public static CategoryPlot horizontalBars(CategoryDataset data, String categoryLabel, double categoryMargin,
+                                              NumberAxis valueAxis, CategoryItemLabelGenerator barLabels,
+                                              Font barLabelFont) {
+        CategoryAxis categoryAxis = style(new CategoryAxis(categoryLabel));
+        categoryAxis.setCategoryMargin(categoryMargin);
+        categoryAxis.setLowerMargin(0.02);
+        categoryAxis.setUpperMargin(0.02);
+        BarRenderer renderer = new BarRenderer();
+        renderer.setBarPainter(new StandardBarPainter());
+        renderer.setShadowVisible(false);
+        renderer.setDrawBarOutline(false);
+        renderer.setItemMargin(0.05);
+        for (int series = 0; series < data.getRowCount(); series++) {
+            renderer.setSeriesPaint(series, color(series));
+        }
+        renderer.setDefaultItemLabelGenerator(barLabels);
+        renderer.setDefaultItemLabelsVisible(true);
+        renderer.setDefaultItemLabelFont(barLabelFont);
+        renderer.setDefaultItemLabelPaint(Color.BLACK);
+        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3,
+                TextAnchor.CENTER_LEFT));
+        renderer.setItemLabelAnchorOffset(4);
+        CategoryPlot plot = style(new CategoryPlot(data, categoryAxis, valueAxis, renderer));
+        plot.setOrientation(PlotOrientation.HORIZONTAL);
+        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
         return plot;
     }
 }

@@ -1,6 +1,5 @@
 package org.cnnkit.examples.bench;
 
-import java.awt.Color;
 import java.awt.Font;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,18 +13,10 @@ import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.plot.ChartFile;
 import org.cnnkit.core.plot.ChartLook;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.AxisLocation;
-import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
-import org.jfree.chart.labels.ItemLabelAnchor;
-import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.renderer.category.BarRenderer;
-import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.CategoryDataset;
 import org.jfree.data.category.DefaultCategoryDataset;
 
@@ -96,32 +87,12 @@ public final class BenchChart {
     }
 
     private static JFreeChart chart(DefaultCategoryDataset shares, Map<String, String> labels, int peers) {
-        CategoryAxis workloadAxis = ChartLook.style(new CategoryAxis("workload"));
-        workloadAxis.setCategoryMargin(0.25);
-        workloadAxis.setLowerMargin(0.02);
-        workloadAxis.setUpperMargin(0.02);
         NumberAxis shareAxis = ChartLook.numberAxis("throughput, % of the fastest in the workload (higher is better)");
         shareAxis.setRange(0, 128);
         shareAxis.setTickUnit(new NumberTickUnit(20));
-        BarRenderer renderer = new BarRenderer();
-        renderer.setBarPainter(new StandardBarPainter());
-        renderer.setShadowVisible(false);
-        renderer.setDrawBarOutline(false);
-        renderer.setItemMargin(0.05);
-        for (int s = 0; s < peers; s++) {
-            renderer.setSeriesPaint(s, ChartLook.color(s));
-        }
-        renderer.setDefaultItemLabelGenerator(new ValueLabels(labels));
-        renderer.setDefaultItemLabelsVisible(true);
         int rows = shares.getColumnCount() * Math.max(1, peers);
-        renderer.setDefaultItemLabelFont(new Font(ChartLook.FONT_FAMILY, Font.PLAIN, rows > 24 ? 11 : 13));
-        renderer.setDefaultItemLabelPaint(Color.BLACK);
-        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3,
-                TextAnchor.CENTER_LEFT));
-        renderer.setItemLabelAnchorOffset(4);
-        CategoryPlot plot = ChartLook.style(new CategoryPlot(shares, workloadAxis, shareAxis, renderer));
-        plot.setOrientation(PlotOrientation.HORIZONTAL);
-        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
+        CategoryPlot plot = ChartLook.horizontalBars(shares, "workload", 0.25, shareAxis, new ValueLabels(labels),
+                new Font(ChartLook.FONT_FAMILY, Font.PLAIN, rows > 24 ? 11 : 13));
         return ChartLook.chart("Benchmark: cnnkit and its peers", "each workload run in its own process; "
                 + "bar labels give the measured throughput", plot, true);
     }

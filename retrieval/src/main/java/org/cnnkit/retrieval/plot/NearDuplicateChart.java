@@ -1,6 +1,5 @@
 package org.cnnkit.retrieval.plot;
 
-import java.awt.Color;
 import java.awt.Font;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -12,18 +11,10 @@ import org.cnnkit.core.plot.ChartLibrary;
 import org.cnnkit.core.plot.ChartLook;
 import org.cnnkit.retrieval.NearDuplicateMetrics;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.AxisLocation;
-import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
-import org.jfree.chart.labels.ItemLabelAnchor;
-import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
-import org.jfree.chart.plot.PlotOrientation;
-import org.jfree.chart.renderer.category.BarRenderer;
-import org.jfree.chart.renderer.category.StandardBarPainter;
-import org.jfree.chart.ui.TextAnchor;
 import org.jfree.data.category.DefaultCategoryDataset;
 
 /**
@@ -101,32 +92,14 @@ public final class NearDuplicateChart {
         recall.addValue(100 * metrics.recallAt1(), RECALL_AT_1, all);
         recall.addValue(100 * metrics.recallAt4(), RECALL_AT_4, all);
 
-        CategoryAxis distortionAxis = ChartLook.style(new CategoryAxis("distortion (copies)"));
-        distortionAxis.setCategoryMargin(0.3);
-        distortionAxis.setLowerMargin(0.02);
-        distortionAxis.setUpperMargin(0.02);
         NumberAxis recallAxis = ChartLook.numberAxis("copies whose original was found (%)");
         // Room to the right of a full bar for its label.
         recallAxis.setRange(0, 112);
         recallAxis.setTickUnit(new NumberTickUnit(10, new PercentTicks()));
-        BarRenderer renderer = new BarRenderer();
-        renderer.setBarPainter(new StandardBarPainter());
-        renderer.setShadowVisible(false);
-        renderer.setDrawBarOutline(false);
-        renderer.setItemMargin(0.05);
-        renderer.setSeriesPaint(0, ChartLook.color(0));
-        renderer.setSeriesPaint(1, ChartLook.color(1));
-        renderer.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}%",
-                new java.text.DecimalFormat("0.0", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT))));
-        renderer.setDefaultItemLabelsVisible(true);
-        renderer.setDefaultItemLabelFont(new Font(ChartLook.FONT_FAMILY, Font.PLAIN, 13));
-        renderer.setDefaultItemLabelPaint(Color.BLACK);
-        renderer.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.OUTSIDE3,
-                TextAnchor.CENTER_LEFT));
-        renderer.setItemLabelAnchorOffset(4);
-        CategoryPlot plot = ChartLook.style(new CategoryPlot(recall, distortionAxis, recallAxis, renderer));
-        plot.setOrientation(PlotOrientation.HORIZONTAL);
-        plot.setRangeAxisLocation(AxisLocation.BOTTOM_OR_RIGHT);
+        CategoryPlot plot = ChartLook.horizontalBars(recall, "distortion (copies)", 0.3, recallAxis,
+                new StandardCategoryItemLabelGenerator("{2}%",
+                        new java.text.DecimalFormat("0.0", java.text.DecimalFormatSymbols.getInstance(Locale.ROOT))),
+                new Font(ChartLook.FONT_FAMILY, Font.PLAIN, 13));
         String subtitle = String.format(Locale.ROOT,
                 "each copy searched for its original; overall recall@1 %.1f%%, recall@4 %.1f%% over %d copies",
                 100 * metrics.recallAt1(), 100 * metrics.recallAt4(), metrics.queries());
