@@ -101,6 +101,14 @@ final class ServeSearchWorkload {
             extra.put("server_cpu_ms_per_search", round(1000 * run.serverCpuSeconds() / latencies.length));
             extra.put("library_cpu_ms_per_search", round((libraryBefore.cpuMsPerSearch()
                     + libraryAfter.cpuMsPerSearch()) / 2));
+            for (String group : ThreadCpu.GROUPS) {
+                extra.put("server_cpu_ms_" + group, round(1000 * run.serverThreadSeconds().getOrDefault(group, 0.0)
+                        / latencies.length));
+            }
+            for (String group : ThreadCpu.GROUPS) {
+                extra.put("library_cpu_ms_" + group, round((libraryBefore.cpuMsByGroup().getOrDefault(group, 0.0)
+                        + libraryAfter.cpuMsByGroup().getOrDefault(group, 0.0)) / 2));
+            }
             extra.put("client_cpu_s", round(run.clientCpuSeconds()));
             extra.put("server_cpu_s", round(run.serverCpuSeconds()));
             extra.put("client_cpu_share", round(run.clientCpuSeconds()
@@ -134,6 +142,8 @@ final class ServeSearchWorkload {
      * server's (decode the same bytes, batched extraction, one store search), without HTTP.
      */
     private static LibraryRun library(ImageSearch search, List<EncodedImage> images) {
+        long self = ProcessHandle.current().pid();
+        Map<String, ThreadCpu.Sample> threads = ThreadCpu.snapshot(self);
         long cpu = cpuNanos();
         long start = System.nanoTime();
         ExtractionResult extracted = search.extractor().extractEncoded(images);
@@ -141,7 +151,12 @@ final class ServeSearchWorkload {
             throw new CnnkitException(NAME + ": cannot decode " + extracted.skipped().get(0).path());
         }
         search.searchStore(extracted.vectors(), TOP);
-        return new LibraryRun(images.size() / seconds(start), (cpuNanos() - cpu) / 1e6 / images.size());
+        double perSecond = images.size() / seconds(start);
+        double cpuMs = (cpuNanos() - cpu) / 1e6 / images.size();
+        Map<String, Double> groups = new LinkedHashMap<>();
+        ThreadCpu.secondsByGroup(threads, ThreadCpu.snapshot(self))
+                .forEach((group, seconds) -> groups.put(group, 1000 * seconds / images.size()));
+        return new LibraryRun(perSecond, cpuMs, groups);
     }
 
     /** This process's CPU time (all threads, native ones included). */
@@ -149,8 +164,11 @@ final class ServeSearchWorkload {
         return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
-    /** The library's batched search: searches per second, and CPU milliseconds per search. */
-    private record LibraryRun(double perSecond, double cpuMsPerSearch) {
+    /**
+     * The library's batched search: searches per second, CPU milliseconds per search, and those milliseconds by
+     * {@link ThreadCpu} group.
+     */
+    private record LibraryRun(double perSecond, double cpuMsPerSearch, Map<String, Double> cpuMsByGroup) {
     }
 
     /** Runs {@link ServeLoadClient} in a JVM of its own against the server and reads what it measured. */
@@ -206,7 +224,7 @@ final class ServeSearchWorkload {
 
     /** What the client process measured. */
     private record ClientRun(double[] single, double[] load, int errors, double wallSeconds, double clientCpuSeconds,
-                             double serverCpuSeconds, List<OpenPhase> open) {
+                             double serverCpuSeconds, Map<String, Double> serverThreadSeconds, List<OpenPhase> open) {
 
         static ClientRun parse(List<String> lines) {
             List<Double> single = new ArrayList<>();
@@ -218,6 +236,7 @@ final class ServeSearchWorkload {
             Map<String, List<Double>> openLatencies = new LinkedHashMap<>();
             Map<String, Integer> openErrors = new LinkedHashMap<>();
             Map<String, Double> openWalls = new LinkedHashMap<>();
+            Map<String, Double> threads = new LinkedHashMap<>();
             for (String line : lines) {
                 String[] parts = line.trim().split(" ");
                 switch (parts[0]) {
@@ -239,6 +258,7 @@ final class ServeSearchWorkload {
                         openErrors.merge(parts[1], parts[3].equals("200") ? 0 : 1, Integer::sum);
                     }
                     case "open_wall" -> openWalls.put(parts[1], Double.parseDouble(parts[2]));
+                    case "threads" -> threads.put(parts[1], Double.parseDouble(parts[2]));
                     default -> throw new CnnkitException(NAME + ": unexpected line from the client: " + line);
                 }
             }
@@ -255,7 +275,7 @@ final class ServeSearchWorkload {
             }
             return new ClientRun(single.stream().mapToDouble(Double::doubleValue).toArray(),
                     load.stream().mapToDouble(Double::doubleValue).toArray(), errors, wall, clientCpu, serverCpu,
-                    open);
+                    threads, open);
         }
     }
 
