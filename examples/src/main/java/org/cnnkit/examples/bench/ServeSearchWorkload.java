@@ -101,11 +101,11 @@ final class ServeSearchWorkload {
             extra.put("server_cpu_ms_per_search", round(1000 * run.serverCpuSeconds() / latencies.length));
             extra.put("library_cpu_ms_per_search", round((libraryBefore.cpuMsPerSearch()
                     + libraryAfter.cpuMsPerSearch()) / 2));
-            for (String group : ThreadCpu.GROUPS) {
-                extra.put("server_cpu_ms_" + group, round(1000 * run.serverThreadSeconds().getOrDefault(group, 0.0)
-                        / latencies.length));
-            }
-            for (String group : ThreadCpu.GROUPS) {
+            Map<String, Double> serverThreads = ThreadCpu.withEnded(run.serverThreadSeconds(),
+                    run.serverCpuSeconds());
+            serverThreads.forEach((group, groupSeconds) -> extra.put("server_cpu_ms_" + group,
+                    round(1000 * groupSeconds / latencies.length)));
+            for (String group : libraryBefore.cpuMsByGroup().keySet()) { // none without /proc
                 extra.put("library_cpu_ms_" + group, round((libraryBefore.cpuMsByGroup().getOrDefault(group, 0.0)
                         + libraryAfter.cpuMsByGroup().getOrDefault(group, 0.0)) / 2));
             }
@@ -154,8 +154,9 @@ final class ServeSearchWorkload {
         double perSecond = images.size() / seconds(start);
         double cpuMs = (cpuNanos() - cpu) / 1e6 / images.size();
         Map<String, Double> groups = new LinkedHashMap<>();
-        ThreadCpu.secondsByGroup(threads, ThreadCpu.snapshot(self))
-                .forEach((group, seconds) -> groups.put(group, 1000 * seconds / images.size()));
+        Map<String, Double> byGroup = ThreadCpu.secondsByGroup(threads, ThreadCpu.snapshot(self));
+        ThreadCpu.withEnded(byGroup, cpuMs * images.size() / 1000)
+                .forEach((group, groupSeconds) -> groups.put(group, 1000 * groupSeconds / images.size()));
         return new LibraryRun(perSecond, cpuMs, groups);
     }
 

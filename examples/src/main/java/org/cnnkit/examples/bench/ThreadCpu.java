@@ -26,6 +26,11 @@ final class ThreadCpu {
 
     /** The groups, in the order they are reported. */
     static final List<String> GROUPS = List.of("decode", "network", "native", "http", "jit", "gc", "other");
+    /**
+     * The CPU of threads that ended before the later snapshot ({@link #withEnded}): the process's CPU less that of
+     * the threads still there, such as the library's {@code cnnkit-prepare-next-batch}, made for each call.
+     */
+    static final String ENDED = "ended";
 
     private static final long TICKS_PER_SECOND = 100;
 
@@ -64,9 +69,13 @@ final class ThreadCpu {
      *
      * @param before the earlier snapshot
      * @param after the later snapshot
-     * @return seconds per group, every group of {@link #GROUPS} present in order
+     * @return seconds per group, every group of {@link #GROUPS} present in order; empty when the later snapshot is
+     *     (no {@code /proc})
      */
     static Map<String, Double> secondsByGroup(Map<String, Sample> before, Map<String, Sample> after) {
+        if (after.isEmpty()) {
+            return Map.of();
+        }
         Map<String, Double> seconds = new LinkedHashMap<>();
         GROUPS.forEach(group -> seconds.put(group, 0.0));
         after.forEach((tid, sample) -> {
@@ -75,6 +84,24 @@ final class ThreadCpu {
             seconds.merge(groupOf(sample.name()), (double) ticks / TICKS_PER_SECOND, Double::sum);
         });
         return seconds;
+    }
+
+    /**
+     * Adds {@link #ENDED} to the groups' seconds: what the whole process used beyond the threads still there.
+     *
+     * @param seconds seconds per group, from {@link #secondsByGroup}
+     * @param processSeconds the process's CPU seconds over the same time (its ended threads included)
+     * @return the groups' seconds and {@code ended} (never negative: the process's and the threads' clock ticks are
+     *     rounded apart); empty when {@code seconds} is
+     */
+    static Map<String, Double> withEnded(Map<String, Double> seconds, double processSeconds) {
+        if (seconds.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Double> all = new LinkedHashMap<>(seconds);
+        double threads = seconds.values().stream().mapToDouble(Double::doubleValue).sum();
+        all.put(ENDED, Math.max(0.0, processSeconds - threads));
+        return all;
     }
 
     /** The group of a thread by its system name. */

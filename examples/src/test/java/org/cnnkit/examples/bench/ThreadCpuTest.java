@@ -47,6 +47,26 @@ class ThreadCpuTest {
     }
 
     @Test
+    void endedIsTheProcessCpuBeyondTheThreadsStillThere() {
+        Map<String, Double> seconds = ThreadCpu.secondsByGroup(Map.of(),
+                Map.of("1", new ThreadCpu.Sample("cnnkit-serve-de", 150)));
+
+        Map<String, Double> all = ThreadCpu.withEnded(seconds, 2.0);
+
+        assertThat(all.get(ThreadCpu.ENDED)).isEqualTo(0.5);
+        assertThat(all.get("decode")).isEqualTo(1.5);
+        assertThat(ThreadCpu.withEnded(seconds, 1.4).get(ThreadCpu.ENDED)).as("ticks rounded apart").isZero();
+    }
+
+    @Test
+    void withoutProcThereAreNoGroups() {
+        Map<String, Double> seconds = ThreadCpu.secondsByGroup(Map.of(), Map.of());
+
+        assertThat(seconds).isEmpty();
+        assertThat(ThreadCpu.withEnded(seconds, 3.0)).isEmpty();
+    }
+
+    @Test
     void aSnapshotOfThisProcessNamesItsThreadsOnLinux() {
         assumeTrue(Files.isDirectory(Path.of("/proc/self/task")), "no /proc: not Linux");
 
