@@ -74,7 +74,8 @@ class ThreadCpuTest {
 
         assertThat(threads).isNotEmpty();
         assertThat(threads.values()).allSatisfy(sample -> assertThat(sample.ticks()).isNotNegative());
-        assertThat(threads.values()).anySatisfy(sample -> assertThat(ThreadCpu.groupOf(sample.name())).isEqualTo("jit"));
+        assertThat(threads.values()).anySatisfy(sample ->
+                assertThat(ThreadCpu.groupOf(sample.name())).isEqualTo("jit"));
     }
 
     @Test
