@@ -94,7 +94,7 @@ final class ConvolutionStage implements TrainingStage {
         if (relu) {
             activateBackward.run(new INDArray[] {preActivation, outputGradient}, gradient);
         }
-        if (first && ShiftedRowsWeightGradient.applies(kernel, stride, padding, input, gradient)) {
+        if (first && ShiftedRowsWeightGradient.applies(kernel, stride, padding, input, gradient, weightGradient)) {
             shiftedRows.compute(input, gradient, weightGradient, biasGradient);
             return null;
         }
