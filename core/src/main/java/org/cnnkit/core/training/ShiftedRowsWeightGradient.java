@@ -22,8 +22,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>DL4J's path ({@code conv2d_bp}) and the transposed-convolution path both reorder the full-size output gradient
  * into oneDNN's blocked layout (twice) and compute an input gradient or a forward convolution on the side; on the
- * notebook CNN's first layer (16 images of 3x100x100, 24 filters of 5x5) that was 40-45 ms of CPU per step on one
- * thread against about 20 here.
+ * notebook CNN's first layer (16 images of 3x100x100, 24 filters of 5x5) that was 44-47 ms of CPU per step on one
+ * thread against 13-17 here.
  */
 final class ShiftedRowsWeightGradient {
 
