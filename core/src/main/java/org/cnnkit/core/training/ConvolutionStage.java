@@ -7,10 +7,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * or without bias) with an optional ReLU, trained with libnd4j's {@code conv2d} and {@code conv2d_bp}.
  *
  * <p>The first stage of a network needs no input gradient, which {@code conv2d_bp} always computes (for the notebook
- * CNN's first convolution that is most of its backward time). There the weight gradient comes from
- * {@code deconv2d_bp} instead: a transposed convolution whose input is this convolution's output gradient and whose
- * output gradient is this convolution's input has exactly this convolution's weight gradient, and what it computes
- * on the side is a forward convolution, cheaper than an input gradient. The bias gradient is then a sum.
+ * CNN's first convolution that is most of its backward time). With a kernel larger than 1x1, stride 1 and no padding
+ * its weight and bias gradients come from one matrix product per image ({@link ShiftedRowsWeightGradient}).
+ * Otherwise the weight gradient comes from {@code deconv2d_bp}: a transposed convolution whose input is this
+ * convolution's output gradient and whose output gradient is this convolution's input has exactly this convolution's
+ * weight gradient, and what it computes on the side is a forward convolution, cheaper than an input gradient. The
+ * bias gradient is then a sum.
  *
  * <p>When the ReLU is deferred (the next stage is a max pooling, which applies it after pooling:
  * {@code max(relu(x)) == relu(max(x))}, and the gradients agree too), this stage outputs the pre-activation.
@@ -20,6 +22,7 @@ final class ConvolutionStage implements TrainingStage {
     private final NativeOps convolution;
     private final NativeOps convolutionBackward;
     private final NativeOps transposedBackward;
+    private final ShiftedRowsWeightGradient shiftedRows;
     private final NativeOps activate;
     private final NativeOps activateBackward;
     private final INDArray weights;
@@ -65,6 +68,7 @@ final class ConvolutionStage implements TrainingStage {
         this.convolution = NativeOps.bind(where, "conv2d", arguments);
         this.convolutionBackward = NativeOps.bind(where, "conv2d_bp", arguments);
         this.transposedBackward = NativeOps.bind(where, "deconv2d_bp", arguments);
+        this.shiftedRows = first ? new ShiftedRowsWeightGradient(where, kernel[0], kernel[1]) : null;
         this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
         this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
     }
@@ -89,6 +93,10 @@ final class ConvolutionStage implements TrainingStage {
         INDArray gradient = outputGradient;
         if (relu) {
             activateBackward.run(new INDArray[] {preActivation, outputGradient}, gradient);
+        }
+        if (first && ShiftedRowsWeightGradient.applies(kernel, stride, padding, input, gradient, weightGradient)) {
+            shiftedRows.compute(input, gradient, weightGradient, biasGradient);
+            return null;
         }
         if (first && transposedConvolutionFits()) {
             // the pre-activation is not needed any more: it takes the forward convolution computed on the side

