@@ -17,12 +17,16 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code duplicates}: the groups of near-duplicate images of an index (the same photo cropped, rotated, resized,
- * re-saved or brightened a little), largest first, found by {@link DuplicateFinder} through the store's own
- * nearest-neighbour search; {@code --picture DIR} draws one contact sheet per group.
+ * re-saved or brightened a little), largest first, found by {@link DuplicateFinder}: candidates from the store's own
+ * nearest-neighbour search, each pair verified on the images' pixels when the indexed files can be read (else, or
+ * with {@code --features-only}, decided on the features alone); {@code --picture DIR} draws one contact sheet per
+ * group.
  *
- * <p>Report keys: {@code groups[]} (each {@code files[]} with {@code file} and {@code distance}, and with
- * {@code --picture} {@code picture}), {@code group_count}, {@code grouped_images}, {@code indexed},
- * {@code threshold}, {@code neighbours}, {@code store}, {@code root}.
+ * <p>Report keys: {@code groups[]} (each {@code files[]} with {@code file}, {@code distance} and, when decided on
+ * pixels, {@code correlation}, and with {@code --picture} {@code picture}), {@code group_count},
+ * {@code grouped_images}, {@code indexed}, {@code decision} ({@code pixels} or {@code features}),
+ * {@code verified_pairs}, {@code unreadable}, {@code min_correlation}, {@code threshold}, {@code neighbours},
+ * {@code store}, {@code root}.
  */
 @Command(name = "duplicates", mixinStandardHelpOptions = true,
         description = "Lists the groups of near-duplicate images of an index, largest first.")
@@ -42,10 +46,22 @@ public final class DuplicatesCommand extends CliCommand {
             description = "Resolve the stored image paths against DIR instead of the root the store records.")
     private Path root;
 
+    @Option(names = "--min-correlation", paramLabel = "C",
+            defaultValue = "" + DuplicateFinder.DEFAULT_MIN_CORRELATION,
+            description = "On pixels: near-duplicate when the aligned thumbnails correlate at least C, C in (0, 1]."
+                    + " Default: ${DEFAULT-VALUE}.")
+    private double minCorrelation;
+
     @Option(names = "--threshold", paramLabel = "R", defaultValue = "" + DuplicateFinder.DEFAULT_THRESHOLD,
-            description = "Near-duplicate when the distance is at most R times the distance to the farthest of the"
-                    + " --neighbours nearest entries, R in (0, 1]. Default: ${DEFAULT-VALUE}.")
+            description = "On features (images unreadable, or --features-only): near-duplicate when the distance is at"
+                    + " most R times the distance to the farthest of the --neighbours nearest entries, R in (0, 1]."
+                    + " Default: ${DEFAULT-VALUE}.")
     private double threshold;
+
+    @Option(names = "--features-only",
+            description = "Decide on the features alone, without reading the images (faster, misses many cropped or"
+                    + " rotated copies).")
+    private boolean featuresOnly;
 
     @Option(names = "--neighbours", paramLabel = "K", defaultValue = "" + DuplicateFinder.DEFAULT_NEIGHBOURS,
             description = "Nearest entries each image is compared with. Default: ${DEFAULT-VALUE}.")
@@ -64,15 +80,25 @@ public final class DuplicatesCommand extends CliCommand {
         if (!(threshold > 0 && threshold <= 1)) {
             throw usageError("--threshold must be in (0, 1]: " + threshold);
         }
+        if (!(minCorrelation > 0 && minCorrelation <= 1)) {
+            throw usageError("--min-correlation must be in (0, 1]: " + minCorrelation);
+        }
         if (neighbours < 2) {
             throw usageError("--neighbours must be at least 2: " + neighbours);
         }
         StoreSpec spec = stores.spec(index, "--index").orElseThrow(() -> usageError("give --store SPEC or --index FILE"));
-        DuplicateFinder finder = DuplicateFinder.builder().optThreshold(threshold).optNeighbours(neighbours).build();
+        DuplicateFinder finder = DuplicateFinder.builder().optThreshold(threshold).optNeighbours(neighbours)
+                .optMinCorrelation(minCorrelation).build();
         try (ImageSearch opened = ImageSearch.open(spec, stores.options().build(), progress(),
                 engine.engineOrDefault())) {
             ImageSearch search = root == null ? opened : opened.withRoot(root);
-            List<DuplicateFinder.DuplicateGroup> groups = finder.find(search.store(), progress());
+            DuplicateFinder.Result result = featuresOnly ? finder.find(search.store(), progress())
+                    : finder.find(search, progress());
+            List<DuplicateFinder.DuplicateGroup> groups = result.groups();
+            out().println(result.decision() == DuplicateFinder.Decision.PIXELS
+                    ? "decided on pixels: " + result.verifiedPairs() + " candidate pairs aligned"
+                    + (result.unreadable() > 0 ? ", " + result.unreadable() + " unreadable image(s) on features" : "")
+                    : "decided on features alone (ratio " + threshold + ")");
             if (picture != null) {
                 try {
                     Files.createDirectories(picture);
@@ -91,8 +117,16 @@ public final class DuplicatesCommand extends CliCommand {
                 List<ImageSearch.ImageMatch> others = new ArrayList<>();
                 for (DuplicateFinder.Member member : group.members()) {
                     Path file = search.fileOf(member.id());
-                    files.add(Map.of("file", file.toString(), "distance", member.distance()));
-                    out().printf("  %s  %.4f%n", file, member.distance());
+                    Map<String, Object> described = new LinkedHashMap<>();
+                    described.put("file", file.toString());
+                    described.put("distance", member.distance());
+                    if (!Double.isNaN(member.correlation())) {
+                        described.put("correlation", member.correlation());
+                        out().printf("  %s  %.4f  correlation %.3f%n", file, member.distance(), member.correlation());
+                    } else {
+                        out().printf("  %s  %.4f%n", file, member.distance());
+                    }
+                    files.add(described);
                     if (files.size() > 1) {
                         others.add(new ImageSearch.ImageMatch(file, (float) member.distance()));
                     }
@@ -113,6 +147,10 @@ public final class DuplicatesCommand extends CliCommand {
             report.put("group_count", groups.size());
             report.put("grouped_images", grouped);
             report.put("indexed", search.store().size());
+            report.put("decision", result.decision().key());
+            report.put("verified_pairs", result.verifiedPairs());
+            report.put("unreadable", result.unreadable());
+            report.put("min_correlation", minCorrelation);
             report.put("threshold", threshold);
             report.put("neighbours", neighbours);
             report.put("store", spec.toString());

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.cnnkit.examples.PatternGallery;
+import org.cnnkit.retrieval.NearDuplicateSuite;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -129,8 +130,15 @@ class RetrievalCommandsTest {
     void duplicatesGroupsACopyWithItsOriginalAndDrawsTheGroup() throws Exception {
         Path weights = CliRunner.mobileNetWeights();
         Path gallery = dir.resolve("gallery");
-        PatternGallery.write(gallery, 1, 48, 2);
-        Files.copy(gallery.resolve("rings/rings-00.png"), gallery.resolve("rings/rings-copy.png"));
+        PatternGallery.write(gallery, 1, 96, 2);
+        BufferedImage original = ImageIO.read(gallery.resolve("circles/circles-00.png").toFile());
+        NearDuplicateSuite suite = NearDuplicateSuite.builder().build();
+        ImageIO.write(suite.distort(original, 0, NearDuplicateSuite.Distortion.CROP), "png",
+                gallery.resolve("circles/circles-crop.png").toFile());
+        ImageIO.write(suite.distort(original, 0, NearDuplicateSuite.Distortion.ROTATION), "png",
+                gallery.resolve("circles/circles-rotation.png").toFile());
+        ImageIO.write(suite.distort(original, 0, NearDuplicateSuite.Distortion.JPEG), "jpeg",
+                gallery.resolve("circles/circles-jpeg.jpg").toFile());
         Path index = dir.resolve("gallery.cfi");
         assertThat(run("index", "--data", gallery.toString(), "--out", index.toString(), "--extractor", "mobilenetv2",
                 "--alpha", "0.35", "--weights", weights.toString(), "--image-size", "48")).as(err.toString()).isZero();
@@ -139,27 +147,27 @@ class RetrievalCommandsTest {
         assertThat(run("duplicates", "--index", index.toString(), "--picture", pictures.toString(), "--report",
                 report.toString())).as(err.toString()).isZero();
         JsonNode groups = new ObjectMapper().readTree(report.toFile());
-        assertThat(groups.get("indexed").asInt()).isEqualTo(PatternGallery.FAMILIES.size() + 1);
-        assertThat(groups.get("group_count").asInt()).isGreaterThanOrEqualTo(1);
-        // The group that holds the copy holds its original and nothing else. (In a store this small, fewer entries
-        // than the 10 neighbours the ratio is measured against, other groups may join distinct patterns.)
-        JsonNode withCopy = null;
+        assertThat(groups.get("indexed").asInt()).isEqualTo(PatternGallery.FAMILIES.size() + 3);
+        assertThat(groups.get("decision").asText()).isEqualTo("pixels");
+        // Verified on the pixels, the one group is the pattern and its three copies; distinct patterns are alone.
+        assertThat(groups.get("group_count").asInt()).as(groups.toString()).isEqualTo(1);
+        JsonNode group = groups.get("groups").get(0);
         java.util.List<String> files = new java.util.ArrayList<>();
-        for (JsonNode group : groups.get("groups")) {
-            java.util.List<String> names = new java.util.ArrayList<>();
-            group.get("files").forEach(f -> names.add(Path.of(f.get("file").asText()).getFileName().toString()));
-            if (names.contains("rings-copy.png")) {
-                withCopy = group;
-                files = names;
-            }
-        }
-        assertThat(withCopy).as(groups.toString()).isNotNull();
-        assertThat(files).containsExactlyInAnyOrder("rings-00.png", "rings-copy.png");
-        BufferedImage sheet = ImageIO.read(Path.of(withCopy.get("picture").asText()).toFile());
+        group.get("files").forEach(f -> files.add(Path.of(f.get("file").asText()).getFileName().toString()));
+        assertThat(files).containsExactlyInAnyOrder("circles-00.png", "circles-crop.png", "circles-rotation.png",
+                "circles-jpeg.jpg");
+        group.get("files").forEach(f -> assertThat(f.get("correlation").asDouble()).isGreaterThan(0.9));
+        BufferedImage sheet = ImageIO.read(Path.of(group.get("picture").asText()).toFile());
         assertThat(sheet.getWidth()).isPositive();
-        assertThat(out.toString()).contains("group 1");
+        assertThat(out.toString()).contains("group 1").contains("decided on pixels");
 
+        Path featuresReport = dir.resolve("features.json");
+        assertThat(run("duplicates", "--index", index.toString(), "--features-only", "--report",
+                featuresReport.toString())).as(err.toString()).isZero();
+        assertThat(new ObjectMapper().readTree(featuresReport.toFile()).get("decision").asText())
+                .isEqualTo("features");
         assertThat(run("duplicates", "--index", index.toString(), "--threshold", "1.5")).isEqualTo(2);
+        assertThat(run("duplicates", "--index", index.toString(), "--min-correlation", "0")).isEqualTo(2);
     }
 
     @Test
