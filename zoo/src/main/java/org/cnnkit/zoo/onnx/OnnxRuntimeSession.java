@@ -27,12 +27,14 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * The {@link InferenceEngine#ONNX_RUNTIME} engine: an ONNX Runtime session (CPU) on a cnnkit ONNX model, with as many
  * intra-op threads as cores, all graph optimizations (ONNX Runtime folds batch normalization into convolutions and
- * fuses activations itself) and sequential execution. Batches are fed as NCHW float tensors wrapping the batch's
+ * fuses activations itself), sequential execution, and idle threads that spin or sleep as the session was opened
+ * ({@link IdleThreads}; they sleep unless asked to spin). Batches are fed as NCHW float tensors wrapping the batch's
  * own native memory (no copy when it is a contiguous float array), and ONNX Runtime writes the output straight into
  * the returned array's native memory (a pinned output: no copy at all). A model whose output shape is not fixed
  * apart from the batch gets its output copied once from ONNX Runtime's memory instead ({@link OutputMemory}).
  *
- * <p>{@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
+ * <p>{@link #run(FloatBuffer, long[], FloatBuffer)} runs batches held in native float buffers without ND4J.
+ * {@link #open(Path)} opens a model file and refuses one that is damaged or that cnnkit did not export.
  * Thread-safe: ONNX Runtime runs concurrent calls on one session. {@link #close()} releases the native session; a
  * session that is no longer referenced is closed when the garbage collector finds it (classifiers and extractors
  * keep theirs for their whole life and do not close them).
