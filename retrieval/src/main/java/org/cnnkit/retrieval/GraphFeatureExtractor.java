@@ -18,6 +18,7 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.PipelinedBatches;
 import org.cnnkit.core.progress.ProgressListener;
 import org.cnnkit.core.progress.ProgressTracker;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.ReusedOutput;
@@ -46,20 +47,24 @@ abstract class GraphFeatureExtractor implements FeatureExtractor {
     private final ImageDecoder decoder = new ImageDecoder();
 
     GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize) {
-        this(name, network, identity, batchSize, null);
+        this(name, network, identity, batchSize, null, IdleThreads.SLEEP);
     }
 
-    /** As the other constructor, on {@code engine} (null: {@link InferenceEngine#openFastest}). */
+    /**
+     * As the other constructor, on {@code engine} (null: {@link InferenceEngine#openFastest}), with the session's idle
+     * threads doing {@code idleThreads}.
+     */
     GraphFeatureExtractor(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize,
-            InferenceEngine engine) {
+            InferenceEngine engine, IdleThreads idleThreads) {
         this.name = Objects.requireNonNull(name, "name");
         this.network = Objects.requireNonNull(network, "network");
         this.identity = Objects.requireNonNull(identity, "identity");
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, got " + batchSize);
         }
-        this.session = engine != null ? engine.open(network, identity.inputShape(), identity.preprocessing())
-                : InferenceEngine.openFastest(network, identity.inputShape(), identity.preprocessing());
+        this.session = engine != null
+                ? engine.open(network, identity.inputShape(), identity.preprocessing(), idleThreads)
+                : InferenceEngine.openFastest(network, identity.inputShape(), identity.preprocessing(), idleThreads);
         this.batchSize = batchSize;
         this.batchDecoder = BatchDecoder.of(decoder, identity.inputShape(), identity.preprocessing());
     }

@@ -3,6 +3,7 @@ package org.cnnkit.retrieval;
 import java.util.Locale;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.MobileNetV2;
@@ -21,8 +22,8 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 public final class MobileNetV2Pooled extends GraphFeatureExtractor {
 
     private MobileNetV2Pooled(String name, ComputationGraph network, ExtractorIdentity identity, int batchSize,
-            InferenceEngine engine) {
-        super(name, network, identity, batchSize, engine);
+            InferenceEngine engine, IdleThreads idleThreads) {
+        super(name, network, identity, batchSize, engine, idleThreads);
     }
 
     /** {@return a builder} */
@@ -86,7 +87,7 @@ public final class MobileNetV2Pooled extends GraphFeatureExtractor {
             // Inference only: the global average pooling inside the graph (computed channels-last, with no permute
             // of the feature map back to NCHW), batch normalization and padding folded into the convolutions.
             ComputationGraph pooled = InferenceFolding.fold(MobileNetV2.withGlobalAveragePooling(graph), shape);
-            return new MobileNetV2Pooled(name, pooled, identity, batchSize(), engine());
+            return new MobileNetV2Pooled(name, pooled, identity, batchSize(), engine(), idleThreads());
         }
     }
 

@@ -2,6 +2,7 @@ package org.cnnkit.retrieval;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -25,6 +26,7 @@ abstract class PretrainedExtractorBuilder<B extends PretrainedExtractorBuilder<B
     private int batchSize;
     private ProgressListener downloadListener = ProgressListener.none();
     private InferenceEngine engine;
+    private IdleThreads idleThreads = IdleThreads.SLEEP;
 
     PretrainedExtractorBuilder(int defaultBatchSize) {
         this.batchSize = defaultBatchSize;
@@ -102,6 +104,25 @@ abstract class PretrainedExtractorBuilder<B extends PretrainedExtractorBuilder<B
         Objects.requireNonNull(engine, "engine").requireAvailable();
         this.engine = engine;
         return self();
+    }
+
+    /**
+     * Chooses what the engine's idle threads do ({@link IdleThreads}): {@link IdleThreads#SLEEP} by default, since
+     * extraction over files decodes the next batch while the network runs on this one and the search server decodes
+     * uploads meanwhile (spinning threads took their cores: docs/performance.md); {@link IdleThreads#SPIN} for an
+     * extractor that only runs images already in memory ({@code extractImages}, {@code extract(BufferedImage)}).
+     *
+     * @param idleThreads spin or sleep
+     * @return this builder
+     */
+    public B optIdleThreads(IdleThreads idleThreads) {
+        this.idleThreads = Objects.requireNonNull(idleThreads, "idleThreads");
+        return self();
+    }
+
+    /** Returns what the engine's idle threads do. */
+    IdleThreads idleThreads() {
+        return idleThreads;
     }
 
     /** Returns the engine chosen, or null for the default. */

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.Vgg16;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -21,8 +22,9 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
     /** The name recorded as the model of this extractor's identity. */
     public static final String MODEL = "vgg16/fc2";
 
-    private Vgg16Fc2(ComputationGraph network, ExtractorIdentity identity, int batchSize, InferenceEngine engine) {
-        super("vgg16-fc2", network, identity, batchSize, engine);
+    private Vgg16Fc2(ComputationGraph network, ExtractorIdentity identity, int batchSize, InferenceEngine engine,
+            IdleThreads idleThreads) {
+        super("vgg16-fc2", network, identity, batchSize, engine, idleThreads);
     }
 
     /** {@return a builder} */
@@ -75,7 +77,7 @@ public final class Vgg16Fc2 extends GraphFeatureExtractor {
             }
             ExtractorIdentity identity = new ExtractorIdentity(MODEL, checksum,
                     InputShape.rgb(inputSize), Preprocessing.VGG16_CAFFE, Vgg16.FC_WIDTH);
-            return new Vgg16Fc2(network, identity, batchSize(), engine());
+            return new Vgg16Fc2(network, identity, batchSize(), engine(), idleThreads());
         }
     }
 }

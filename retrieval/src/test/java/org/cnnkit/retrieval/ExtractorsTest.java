@@ -12,6 +12,7 @@ import javax.imageio.ImageIO;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.ImageDecodingException;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.zoo.IdleThreads;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -73,6 +74,23 @@ class ExtractorsTest {
             }
             assertThat(together[0]).isNotEqualTo(together[1]);
         }
+    }
+
+    @Test
+    void anExtractorWhoseIdleThreadsSpinGivesTheVectorsOfOneWhoseThreadsSleep() throws Exception {
+        List<Path> files = List.of(
+                TinyExtractor.drawPng(dir.resolve("a.png"), Color.WHITE, Color.RED, true, 50),
+                TinyExtractor.drawPng(dir.resolve("b.png"), Color.BLACK, Color.GREEN, false, 70),
+                TinyExtractor.drawPng(dir.resolve("c.png"), Color.BLUE, Color.YELLOW, true, 40));
+        MobileNetV2Pooled.Builder builder = MobileNetV2Pooled.builder().optAlpha(0.35).optImageSize(48)
+                .optPretrained(false).optSeed(3).optBatchSize(2);
+        float[][] sleeping = builder.build().extract(files, null);
+        float[][] spinning = builder.optIdleThreads(IdleThreads.SPIN).build().extract(files, null);
+        assertThat(spinning).hasDimensions(3, sleeping[0].length);
+        for (int i = 0; i < files.size(); i++) {
+            assertThat(spinning[i]).containsExactly(sleeping[i], org.assertj.core.api.Assertions.within(1e-6f));
+        }
+        assertThat(sleeping[0]).isNotEqualTo(sleeping[1]);
     }
 
     @Test

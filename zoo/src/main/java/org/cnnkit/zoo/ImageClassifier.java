@@ -66,6 +66,7 @@ public final class ImageClassifier {
 
     private final ComputationGraph network;
     private final InferenceEngine engine;
+    private final IdleThreads idleThreads;
     private final Object sessionLock = new Object();
     private volatile InferenceSession session;
     private final List<String> classNames;
@@ -77,6 +78,7 @@ public final class ImageClassifier {
     private ImageClassifier(Builder builder) {
         this.network = builder.network;
         this.engine = builder.engine;
+        this.idleThreads = builder.idleThreads;
         if (engine != null) {
             engine.requireAvailable();
         }
@@ -162,7 +164,8 @@ public final class ImageClassifier {
      */
     public ImageClassifier withEngine(InferenceEngine engine) {
         return builder().setNetwork(network).setClassNames(classNames).setInputShape(inputShape)
-                .setPreprocessing(preprocessing).optProvenance(provenance).optEngine(engine).build();
+                .setPreprocessing(preprocessing).optProvenance(provenance).optEngine(engine)
+                .optIdleThreads(idleThreads).build();
     }
 
     /** {@return the class names in class index order} */
@@ -459,8 +462,8 @@ public final class ImageClassifier {
             synchronized (sessionLock) {
                 opened = session;
                 if (opened == null) {
-                    opened = engine != null ? engine.open(network, inputShape, preprocessing)
-                            : InferenceEngine.openFastest(network, inputShape, preprocessing);
+                    opened = engine != null ? engine.open(network, inputShape, preprocessing, idleThreads)
+                            : InferenceEngine.openFastest(network, inputShape, preprocessing, idleThreads);
                     session = opened;
                 }
             }
@@ -516,8 +519,22 @@ public final class ImageClassifier {
         private Preprocessing preprocessing;
         private ModelProvenance provenance;
         private InferenceEngine engine;
+        private IdleThreads idleThreads = IdleThreads.SLEEP;
 
         private Builder() {
+        }
+
+        /**
+         * Chooses what the engine's idle threads do ({@link IdleThreads}): {@link IdleThreads#SLEEP} by default, since
+         * predictions and evaluations over files decode the next batch while the network runs on this one;
+         * {@link IdleThreads#SPIN} for a classifier that only runs images already in memory.
+         *
+         * @param idleThreads spin or sleep
+         * @return this builder
+         */
+        public Builder optIdleThreads(IdleThreads idleThreads) {
+            this.idleThreads = Objects.requireNonNull(idleThreads, "idleThreads");
+            return this;
         }
 
         /**

@@ -1,6 +1,7 @@
 package org.cnnkit.zoo;
 
 import java.util.Arrays;
+import java.util.Objects;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
@@ -25,7 +26,10 @@ public enum InferenceEngine {
     /** DL4J: the graph's compiled inference plans split between one replica per core. */
     DL4J("dl4j"),
 
-    /** ONNX Runtime (CPU), on the graph exported to ONNX: intra-op threads = cores, all graph optimizations. */
+    /**
+     * ONNX Runtime (CPU), on the graph exported to ONNX: intra-op threads = cores, all graph optimizations, idle
+     * threads spinning or sleeping as the session was opened ({@link IdleThreads}).
+     */
     ONNX_RUNTIME("onnx");
 
     /** The Maven artifact ONNX Runtime comes from, named when it is missing. */
@@ -82,7 +86,9 @@ public enum InferenceEngine {
     }
 
     /**
-     * Makes a network ready to run on this engine.
+     * Makes a network ready to run on this engine, its idle threads sleeping ({@link IdleThreads#SLEEP}: the choice
+     * for cnnkit's pipelines, which decode the next images while the network runs), as
+     * {@link #open(ComputationGraph, InputShape, Preprocessing, IdleThreads)}.
      *
      * @param network an initialized graph with one image input and one output
      * @param inputShape the images it takes
@@ -92,12 +98,44 @@ public enum InferenceEngine {
      *     exported to ONNX (naming the layer)
      */
     public InferenceSession open(ComputationGraph network, InputShape inputShape, Preprocessing preprocessing) {
+        return open(network, inputShape, preprocessing, IdleThreads.SLEEP);
+    }
+
+    /**
+     * Makes a network ready to run on this engine.
+     *
+     * @param network an initialized graph with one image input and one output
+     * @param inputShape the images it takes
+     * @param preprocessing the preprocessing its input needs (recorded in the ONNX model's metadata)
+     * @param idleThreads what the session's idle native threads do: {@link IdleThreads#SPIN} where the network runs
+     *     alone, {@link IdleThreads#SLEEP} where the caller's own threads work while it runs (DL4J ignores it)
+     * @return the session; close it when done
+     * @throws CnnkitException if this engine is not available (naming the missing artifact), or the network cannot be
+     *     exported to ONNX (naming the layer)
+     */
+    public InferenceSession open(ComputationGraph network, InputShape inputShape, Preprocessing preprocessing,
+            IdleThreads idleThreads) {
+        Objects.requireNonNull(idleThreads, "idleThreads");
         if (this == DL4J) {
             return new Dl4jSession(network);
         }
         requireAvailable();
         return OnnxRuntimeSession.of(OnnxExport.builder().setNetwork(network).setInputShape(inputShape)
-                .setPreprocessing(preprocessing).build());
+                .setPreprocessing(preprocessing).build(), idleThreads);
+    }
+
+    /**
+     * Makes a network ready to run on the {@link #fastest()} engine, its idle threads sleeping, as
+     * {@link #openFastest(ComputationGraph, InputShape, Preprocessing, IdleThreads)}.
+     *
+     * @param network an initialized graph with one image input and one output
+     * @param inputShape the images it takes
+     * @param preprocessing the preprocessing its input needs
+     * @return the session; close it when done
+     */
+    public static InferenceSession openFastest(ComputationGraph network, InputShape inputShape,
+            Preprocessing preprocessing) {
+        return openFastest(network, inputShape, preprocessing, IdleThreads.SLEEP);
     }
 
     /**
@@ -107,16 +145,17 @@ public enum InferenceEngine {
      * @param network an initialized graph with one image input and one output
      * @param inputShape the images it takes
      * @param preprocessing the preprocessing its input needs
+     * @param idleThreads what the session's idle native threads do (see {@link IdleThreads})
      * @return the session; close it when done
      */
     public static InferenceSession openFastest(ComputationGraph network, InputShape inputShape,
-            Preprocessing preprocessing) {
+            Preprocessing preprocessing, IdleThreads idleThreads) {
         InferenceEngine engine = fastest();
         if (engine == DL4J) {
             return DL4J.open(network, inputShape, preprocessing);
         }
         try {
-            return engine.open(network, inputShape, preprocessing);
+            return engine.open(network, inputShape, preprocessing, idleThreads);
         } catch (CnnkitException e) {
             LOG.warn("Running on dl4j instead of onnx: {}", e.getMessage());
             return DL4J.open(network, inputShape, preprocessing);

@@ -61,4 +61,28 @@ class ImageClassifierBatchesTest {
         ClassificationMetrics metrics = classifier.evaluate(ImageFolder.scan(root));
         assertThat(metrics.accuracy()).isCloseTo(correct / 75.0, within(1e-9));
     }
+
+    @org.junit.jupiter.api.Test
+    void aClassifierWhoseIdleThreadsSpinPredictsWhatASleepingOneAndDl4jDo() throws IOException {
+        Path root = ImageFolders.write(folder.resolve("spin"), 4, 20, 5);
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root)) {
+            files = walk.filter(f -> f.toString().endsWith(".png")).sorted().toList();
+        }
+        ComputationGraph network = SeedCnn.NOTEBOOK.create(SHAPE, 3, 7);
+        ImageClassifier.Builder builder = ImageClassifier.builder().setNetwork(network)
+                .setClassNames(ImageFolders.CLASSES).setInputShape(SHAPE).setPreprocessing(Preprocessing.RESCALE)
+                .optEngine(InferenceEngine.ONNX_RUNTIME);
+        List<Prediction> sleeping = builder.build().predict(files, 3);
+        ImageClassifier spinning = builder.optIdleThreads(IdleThreads.SPIN).build();
+        List<Prediction> spun = spinning.predict(files, 3);
+        List<Prediction> onDl4j = spinning.withEngine(InferenceEngine.DL4J).predict(files, 3);
+        for (int i = 0; i < files.size(); i++) {
+            for (int k = 0; k < 3; k++) {
+                double expected = sleeping.get(i).top().get(k).probability();
+                assertThat(spun.get(i).top().get(k).probability()).isCloseTo(expected, within(1e-6));
+                assertThat(onDl4j.get(i).top().get(k).probability()).isCloseTo(expected, within(1e-4));
+            }
+        }
+    }
 }

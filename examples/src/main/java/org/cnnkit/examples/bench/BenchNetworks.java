@@ -10,6 +10,7 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.core.runtime.ParallelInference;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.InferenceSession;
@@ -110,17 +111,24 @@ final class BenchNetworks {
 
     /**
      * A session on an engine (null: the fastest available) for a benchmark network. DL4J's session runs the graph
-     * built in this JVM. For ONNX Runtime a child JVM ({@link BenchModelExport}) builds the graph and exports it to a
-     * temporary file, and this JVM only opens that file, as the ONNX Runtime peer only opens a model that another
-     * process wrote: neither the DL4J graph's weights nor the JIT compilation of the code that built and exported it
-     * are in this JVM's peak memory and timed batches (as in a service loading an exported model).
+     * built in this JVM; an ONNX Runtime session is {@link #onnxSession} with sleeping idle threads.
      */
     static InferenceSession session(BenchNetwork network, InferenceEngine engine) {
         InferenceEngine chosen = engine != null ? engine : InferenceEngine.fastest();
         if (chosen == InferenceEngine.DL4J) {
             return chosen.open(network.graph(), network.shape(), Preprocessing.NONE);
         }
-        chosen.requireAvailable();
+        return onnxSession(network, IdleThreads.SLEEP);
+    }
+
+    /**
+     * An ONNX Runtime session for a benchmark network. A child JVM ({@link BenchModelExport}) builds the graph and
+     * exports it to a temporary file, and this JVM only opens that file, as the ONNX Runtime peer only opens a model
+     * that another process wrote: neither the DL4J graph's weights nor the JIT compilation of the code that built and
+     * exported it are in this JVM's peak memory and timed batches (as in a service loading an exported model).
+     */
+    static OnnxRuntimeSession onnxSession(BenchNetwork network, IdleThreads idleThreads) {
+        InferenceEngine.ONNX_RUNTIME.requireAvailable();
         Path file = null;
         try {
             file = Files.createTempFile("cnnkit-bench-", ".onnx");
@@ -133,7 +141,7 @@ final class BenchNetworks {
                 throw new CnnkitException("the JVM exporting benchmark network " + network.id()
                         + " to ONNX exited with " + exit + " (its log is above)");
             }
-            return OnnxRuntimeSession.open(file);
+            return OnnxRuntimeSession.open(file, idleThreads);
         } catch (IOException e) {
             throw new CnnkitException("cannot export benchmark network " + network.id() + " to a temporary ONNX file: "
                     + e.getMessage(), e);

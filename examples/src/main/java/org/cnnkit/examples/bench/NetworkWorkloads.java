@@ -1,5 +1,9 @@
 package org.cnnkit.examples.bench;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
@@ -7,11 +11,13 @@ import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeWorkers;
 import org.cnnkit.core.runtime.ParallelInference;
 import org.cnnkit.core.training.CompiledTrainingStep;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceFolding;
 import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.MobileNetV2;
 import org.cnnkit.zoo.MobileNetV2FineTuning;
+import org.cnnkit.zoo.onnx.OnnxRuntimeSession;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -60,30 +66,64 @@ final class NetworkWorkloads {
 
     /** {@code cnn-infer-100}: inference of the notebook CNN on a batch of 32 at 100x100. */
     static BenchResult cnnInfer(String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(BenchNetworks.network("cnn-100"), engine)) {
-            INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100);
-            INDArray out = net.output(x);
-            double seconds = Timing.secondsPerStep(() -> net.output(x, out), 3, 30);
-            return result("cnn-infer-100", BATCH / seconds, peer, Map.of("batch", BATCH, "engine",
-                    net.engine().id()));
-        }
+        return infer("cnn-infer-100", BenchNetworks.network("cnn-100"), BATCH, 3, 30, peer, engine);
     }
 
     /**
      * {@code mnv2-a<alpha>-infer-<size>}: MobileNetV2 features (no head) on a batch of 32, batch normalization folded
-     * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}).
+     * as cnnkit's MobileNetV2 feature extractor does ({@link InferenceFolding}); the ONNX Runtime peer's warm-up and
+     * timed iterations.
      */
     static BenchResult mobileNetV2Infer(String name, double alpha, int size, String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(
-                BenchNetworks.network("mnv2-folded-" + alpha + "-" + size), engine)) {
-            INDArray x = Nd4j.rand(DataType.FLOAT, BATCH, 3, size, size);
-            // the ONNX Runtime peer's warm-up and timed iterations
-            int iterations = size == 100 ? (alpha < 1 ? 30 : 10) : (alpha < 1 ? 10 : 5);
-            INDArray out = net.output(x);
-            double seconds = Timing.secondsPerStep(() -> net.output(x, out), size == 100 && alpha < 1 ? 3 : 2,
-                    iterations);
-            return result(name, BATCH / seconds, peer, Map.of("batch", BATCH, "engine", net.engine().id()));
+        int iterations = size == 100 ? (alpha < 1 ? 30 : 10) : (alpha < 1 ? 10 : 5);
+        return infer(name, BenchNetworks.network("mnv2-folded-" + alpha + "-" + size), BATCH,
+                size == 100 && alpha < 1 ? 3 : 2, iterations, peer, engine);
+    }
+
+    /**
+     * Times inference of one batch of random images, after one run that sizes the output and {@code warmup} more.
+     * On ONNX Runtime the batch and the output are native float buffers run through
+     * {@link OnnxRuntimeSession#run(FloatBuffer, long[], FloatBuffer)}, as a service running an exported model
+     * would: the process never loads ND4J, as the peer's does not. The session's idle threads spin
+     * ({@link IdleThreads#SPIN}): the network runs alone here. On DL4J the batch is an ND4J array, the output written
+     * into one reused array.
+     */
+    private static BenchResult infer(String name, BenchNetworks.BenchNetwork network, int batch, int warmup,
+            int iterations, String peer, InferenceEngine engine) {
+        InferenceEngine chosen = engine != null ? engine : InferenceEngine.fastest();
+        InputShape shape = network.shape();
+        long[] inputShape = {batch, shape.channels(), shape.height(), shape.width()};
+        double seconds;
+        if (chosen == InferenceEngine.ONNX_RUNTIME) {
+            try (OnnxRuntimeSession net = BenchNetworks.onnxSession(network, IdleThreads.SPIN)) {
+                FloatBuffer x = randomFloats(batch * shape.channels() * shape.height() * shape.width());
+                FloatBuffer out = nativeFloats(Math.toIntExact(
+                        Arrays.stream(net.outputShape(batch)).reduce(1, Math::multiplyExact)));
+                net.run(x, inputShape, out);
+                seconds = Timing.secondsPerStep(() -> net.run(x, inputShape, out), warmup, iterations);
+            }
+        } else {
+            try (InferenceSession net = BenchNetworks.session(network, chosen)) {
+                INDArray x = Nd4j.rand(DataType.FLOAT, inputShape);
+                INDArray out = net.output(x);
+                seconds = Timing.secondsPerStep(() -> net.output(x, out), warmup, iterations);
+            }
         }
+        return result(name, batch / seconds, peer, Map.of("batch", batch, "engine", chosen.id()));
+    }
+
+    /** A direct float buffer in native order of uniform random values in [0, 1), seeded. */
+    private static FloatBuffer randomFloats(int length) {
+        FloatBuffer buffer = nativeFloats(length);
+        Random random = new Random(0);
+        for (int i = 0; i < length; i++) {
+            buffer.put(i, random.nextFloat());
+        }
+        return buffer;
+    }
+
+    private static FloatBuffer nativeFloats(int length) {
+        return ByteBuffer.allocateDirect(length * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 
     /**
@@ -140,13 +180,7 @@ final class NetworkWorkloads {
 
     /** {@code vgg16-fc2-224}: VGG16 up to fc2 on a batch of 16 at 224x224. */
     static BenchResult vgg16Fc2(String peer, InferenceEngine engine) {
-        try (InferenceSession net = BenchNetworks.session(BenchNetworks.network("vgg16-fc2-224"), engine)) {
-            int batch = 16;
-            INDArray x = Nd4j.rand(DataType.FLOAT, batch, 3, 224, 224);
-            INDArray out = net.output(x);
-            double seconds = Timing.secondsPerStep(() -> net.output(x, out), 1, 2);
-            return result("vgg16-fc2-224", batch / seconds, peer, Map.of("batch", batch, "engine", net.engine().id()));
-        }
+        return infer("vgg16-fc2-224", BenchNetworks.network("vgg16-fc2-224"), 16, 1, 2, peer, engine);
     }
 
     static INDArray oneHot(Random random, int rows, int classes) {

@@ -2,15 +2,20 @@ package org.cnnkit.zoo.onnx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import onnx.Onnx;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.image.Preprocessing;
+import org.cnnkit.zoo.IdleThreads;
 import org.cnnkit.zoo.InferenceEngine;
 import org.cnnkit.zoo.InferenceSession;
 import org.cnnkit.zoo.SeedCnn;
@@ -74,6 +79,54 @@ class OnnxRuntimeSessionOutputTest {
             }
             assertThatThrownBy(() -> copied.output(Nd4j.rand(DataType.FLOAT, 4, 1, 28, 28), into))
                     .isInstanceOf(CnnkitException.class).hasMessageContaining("[5, 3]").hasMessageContaining("[4, 3]");
+        }
+    }
+
+    @Test
+    void floatBuffersRunOnASpinningSessionGiveWhatArraysGiveOnASleepingOne(@TempDir Path dir) {
+        ComputationGraph network = SeedCnn.NOTEBOOK.create(SHAPE, 3, 7);
+        Path file = dir.resolve("cnn.onnx");
+        OnnxExport.builder().setNetwork(network).setInputShape(SHAPE).setPreprocessing(Preprocessing.NONE).build()
+                .write(file);
+        try (OnnxRuntimeSession spinning = OnnxRuntimeSession.open(file, IdleThreads.SPIN);
+                OnnxRuntimeSession sleeping = OnnxRuntimeSession.open(file, IdleThreads.SLEEP)) {
+            long[] shape = {4, 1, 28, 28};
+            assertThat(spinning.outputShape(4)).containsExactly(4, 3);
+            FloatBuffer into = ByteBuffer.allocateDirect(12 * Float.BYTES).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            for (int batch = 0; batch < 2; batch++) {
+                INDArray images = Nd4j.rand(DataType.FLOAT, shape);
+                float[] expected = sleeping.output(images).data().asFloat();
+                FloatBuffer direct = ByteBuffer.allocateDirect(784 * 4 * Float.BYTES).order(ByteOrder.nativeOrder())
+                        .asFloatBuffer().put(images.data().asFloat()).flip();
+                spinning.run(direct, shape, into);
+                float[] got = new float[12];
+                into.get(0, got);
+                assertThat(got).containsExactly(expected, within(1e-6f));
+                // a heap buffer is copied by ONNX Runtime, with the same result
+                spinning.run(FloatBuffer.wrap(images.data().asFloat()), shape, into);
+                into.get(0, got);
+                assertThat(got).containsExactly(expected, within(1e-6f));
+            }
+        }
+    }
+
+    @Test
+    void aFloatBufferOfTheWrongSizeOrAHeapOutputIsRefused(@TempDir Path dir) {
+        Path file = dir.resolve("cnn.onnx");
+        OnnxExport.builder().setNetwork(SeedCnn.NOTEBOOK.create(SHAPE, 3, 7)).setInputShape(SHAPE)
+                .setPreprocessing(Preprocessing.NONE).build().write(file);
+        try (OnnxRuntimeSession session = OnnxRuntimeSession.open(file, IdleThreads.SPIN)) {
+            long[] shape = {2, 1, 28, 28};
+            FloatBuffer images = FloatBuffer.allocate(2 * 784);
+            FloatBuffer direct = ByteBuffer.allocateDirect(6 * Float.BYTES).order(ByteOrder.nativeOrder())
+                    .asFloatBuffer();
+            assertThatThrownBy(() -> session.run(FloatBuffer.allocate(784), shape, direct))
+                    .isInstanceOf(CnnkitException.class).hasMessageContaining("784").hasMessageContaining("[2, 1, 28, 28]");
+            assertThatThrownBy(() -> session.run(images, shape, FloatBuffer.allocate(6)))
+                    .isInstanceOf(CnnkitException.class).hasMessageContaining("direct buffer in native order");
+            assertThatThrownBy(() -> session.run(images, shape, direct.slice(0, 5)))
+                    .isInstanceOf(CnnkitException.class).hasMessageContaining("holding 6 floats");
         }
     }
 
