@@ -72,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * {@code m} (graph connections per node, default 16), {@code beam-width} (candidates while inserting, default 100),
  * {@code ef} (search effort: candidates gathered per segment, default 64), {@code quantization} ({@code none},
  * {@code int8} or {@code int4}: the graph scores Lucene's scalar-quantised copies, results are re-ranked on the
- * float vectors), {@code merge-threads} (threads building a merged segment's graph and indexing a large batch,
+ * float vectors), {@code merge-threads} (threads building a merged segment's graph, also that of a large batch,
  * default the cores up to 4), {@code ram-buffer-mb} (indexing buffer, default 256) and {@code search-cache-mb} (heap
  * for segments decoded for search, default a quarter of the maximum heap; a segment beyond it is searched where
  * Lucene keeps it).
