@@ -9,13 +9,16 @@ import org.apache.lucene.codecs.KnnVectorsWriter;
 import org.apache.lucene.codecs.lucene912.Lucene912Codec;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.codecs.lucene99.Lucene99ScalarQuantizedVectorsFormat;
 import org.apache.lucene.index.SegmentReadState;
 import org.apache.lucene.index.SegmentWriteState;
 
 /**
  * The codec the lucene store writes with: Lucene 9.12's default codec with a per-field vectors format for the
  * vector field (HNSW with the store's {@code m} and {@code beam-width}, float or scalar-quantised) that accepts up to
- * {@link #MAX_DIMENSIONS} values a vector instead of Lucene's default 1,024.
+ * {@link #MAX_DIMENSIONS} values a vector instead of Lucene's default 1,024. While a {@link BulkLoad} writes its
+ * segments without graphs, new segments get Lucene's graph-free {@code Lucene99ScalarQuantizedVectorsFormat}
+ * instead (the format is chosen when a segment starts; merges written afterwards get HNSW again).
  *
  * <p>The files it writes are plain Lucene 9.12 files: the codec keeps the name {@code Lucene912} and the vectors
  * format keeps the name of the Lucene format it delegates to, so any Lucene 9.12 reader opens the index through
@@ -39,14 +42,20 @@ final class HnswCodec {
      * @param parameters the graph parameters
      * @param mergeWorkers the threads that build a merged segment's graph ({@code merge-threads} of them), or null
      *     when merges use one thread
+     * @param bulkLoad says when new segments are written without a graph
      * @return the codec
      */
-    static Codec create(String vectorField, LuceneParameters parameters, ExecutorService mergeWorkers) {
+    static Codec create(String vectorField, LuceneParameters parameters, ExecutorService mergeWorkers,
+                        BulkLoad bulkLoad) {
         KnnVectorsFormat vectors = new WideVectorsFormat(graphFormat(parameters, mergeWorkers));
+        KnnVectorsFormat withoutGraph = new WideVectorsFormat(new Lucene99ScalarQuantizedVectorsFormat());
         return new Lucene912Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                return field.equals(vectorField) ? vectors : super.getKnnVectorsFormatForField(field);
+                if (!field.equals(vectorField)) {
+                    return super.getKnnVectorsFormatForField(field);
+                }
+                return bulkLoad.flatSegments() ? withoutGraph : vectors;
             }
         };
     }

@@ -13,7 +13,7 @@ import org.cnnkit.retrieval.store.StoreSpec;
  * @param beamWidth the candidate list size while a node is inserted (hnswlib's {@code ef_construction})
  * @param ef the default search effort: candidates gathered per segment before the k nearest are taken
  * @param quantization the vectors the graph scores
- * @param mergeThreads threads that build one merged segment's graph, and indexing threads of a large batch
+ * @param mergeThreads threads that build one merged segment's graph (also the graph of a batch of 10,000 puts or more)
  * @param ramBufferMb the indexing buffer; a larger one makes fewer, larger segments (fewer merges)
  * @param searchCacheMb the heap for segments decoded for search ({@link SegmentGraph}); 0 searches every segment
  *     where Lucene keeps it

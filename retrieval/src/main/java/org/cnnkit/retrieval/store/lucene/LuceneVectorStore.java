@@ -5,17 +5,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.apache.lucene.document.BinaryDocValuesField;
@@ -33,10 +33,12 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.SegmentCommitInfo;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.Terms;
 import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.index.VectorSimilarityFunction;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
@@ -70,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * {@code m} (graph connections per node, default 16), {@code beam-width} (candidates while inserting, default 100),
  * {@code ef} (search effort: candidates gathered per segment, default 64), {@code quantization} ({@code none},
  * {@code int8} or {@code int4}: the graph scores Lucene's scalar-quantised copies, results are re-ranked on the
- * float vectors), {@code merge-threads} (threads building a merged segment's graph and indexing a large batch,
+ * float vectors), {@code merge-threads} (threads building a merged segment's graph, also that of a large batch,
  * default the cores up to 4), {@code ram-buffer-mb} (indexing buffer, default 256) and {@code search-cache-mb} (heap
  * for segments decoded for search, default a quarter of the maximum heap; a segment beyond it is searched where
  * Lucene keeps it).
@@ -97,7 +99,6 @@ public final class LuceneVectorStore implements VectorStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(LuceneVectorStore.class);
     private static final long REFRESH_NANOS = 1_000_000_000L;
-    private static final int PARALLEL_BATCH = 10_000;
 
     private final Path folder;
     private final Directory directory;
@@ -111,13 +112,15 @@ public final class LuceneVectorStore implements VectorStore {
     private final ExecutorService mergeWorkers;
     private final Queue<GraphSearch> graphSearches = new ConcurrentLinkedQueue<>();
     private final SegmentGraphCache decodedSegments;
+    private final BulkLoad bulkLoad;
     private IndexWriter writer;
     private volatile boolean closed;
 
     private LuceneVectorStore(Path folder, Directory directory, CommitData data, LuceneParameters parameters,
-                              StoreOptions options, ExecutorService mergeWorkers, IndexWriter writer)
-            throws IOException {
+                              StoreOptions options, ExecutorService mergeWorkers, BulkLoad bulkLoad,
+                              IndexWriter writer) throws IOException {
         this.folder = folder;
+        this.bulkLoad = bulkLoad;
         this.mergeWorkers = mergeWorkers;
         this.directory = directory;
         this.schema = data.schema();
@@ -164,6 +167,7 @@ public final class LuceneVectorStore implements VectorStore {
             }
             Directory directory = opener.open(folder);
             ExecutorService mergeWorkers = startMergeWorkers(parameters);
+            BulkLoad bulkLoad = new BulkLoad();
             try {
                 IndexWriter writer = null;
                 if (!DirectoryReader.indexExists(directory)) {
@@ -172,7 +176,7 @@ public final class LuceneVectorStore implements VectorStore {
                     checkOutputDimension(wanted, folder);
                     Files.createDirectories(folder);
                     writer = WriterOpener.open(directory, folder,
-                            () -> writerConfig(parameters, mergeWorkers), options.lockTimeout());
+                            () -> writerConfig(parameters, mergeWorkers, bulkLoad), options.lockTimeout());
                     if (!DirectoryReader.indexExists(directory)) {
                         writer.setLiveCommitData(new CommitData(wanted, Optional.empty()).toUserData().entrySet());
                         writer.commit();
@@ -183,7 +187,8 @@ public final class LuceneVectorStore implements VectorStore {
                 CommitData data = CommitData.fromUserData(
                         SegmentInfos.readLatestCommit(directory).getUserData(), "the lucene store " + folder);
                 checkSameExtractor(data.schema(), options, folder);
-                return new LuceneVectorStore(folder, directory, data, parameters, options, mergeWorkers, writer);
+                return new LuceneVectorStore(folder, directory, data, parameters, options, mergeWorkers, bulkLoad,
+                        writer);
             } catch (RuntimeException | IOException e) {
                 if (mergeWorkers != null) {
                     mergeWorkers.shutdownNow();
@@ -213,11 +218,13 @@ public final class LuceneVectorStore implements VectorStore {
         });
     }
 
-    private static IndexWriterConfig writerConfig(LuceneParameters parameters, ExecutorService mergeWorkers) {
+    private static IndexWriterConfig writerConfig(LuceneParameters parameters, ExecutorService mergeWorkers,
+                                                  BulkLoad bulkLoad) {
         ConcurrentMergeScheduler merges = new ConcurrentMergeScheduler();
         merges.setMaxMergesAndThreads(parameters.mergeThreads() + 5, parameters.mergeThreads());
         return new IndexWriterConfig()
-                .setCodec(HnswCodec.create(VECTOR_FIELD, parameters, mergeWorkers))
+                .setCodec(HnswCodec.create(VECTOR_FIELD, parameters, mergeWorkers, bulkLoad))
+                .setMergePolicy(bulkLoad.mergePolicy(new TieredMergePolicy()))
                 .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
                 .setMergeScheduler(merges)
                 .setRAMBufferSizeMB(parameters.ramBufferMb())
@@ -347,14 +354,19 @@ public final class LuceneVectorStore implements VectorStore {
             float[][] vectors = batch.puts().isEmpty() ? new float[0][] : prepare(fitted, batch);
             try {
                 if (writer == null) {
-                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters, mergeWorkers),
+                    writer = WriterOpener.open(directory, folder,
+                            () -> writerConfig(parameters, mergeWorkers, bulkLoad),
                             options.lockTimeout());
                 }
                 boolean empty = withReader(reader -> reader.maxDoc() == 0) && writer.getDocStats().maxDoc == 0;
                 for (String id : batch.removals()) {
                     writer.deleteDocuments(new Term(ID_FIELD, id));
                 }
-                addAll(batch.puts(), vectors, empty);
+                if (batch.puts().size() >= BulkLoad.MIN_PUTS) {
+                    addInBulk(batch.puts(), vectors, empty);
+                } else {
+                    addRange(batch.puts(), vectors, 0, vectors.length, empty);
+                }
                 writer.setLiveCommitData(new CommitData(schema, Optional.ofNullable(fitted)).toUserData().entrySet());
                 writer.commit();
             } catch (IOException | RuntimeException e) {
@@ -427,44 +439,34 @@ public final class LuceneVectorStore implements VectorStore {
         return true;
     }
 
-    /** Adds the documents, from several threads for a large batch (each thread fills its own segment). */
-    private void addAll(List<StoreBatch.Entry> puts, float[][] vectors, boolean storeEmpty) throws IOException {
-        int threads = puts.size() >= PARALLEL_BATCH ? parameters.mergeThreads() : 1;
-        if (threads == 1) {
-            addRange(puts, vectors, 0, puts.size(), storeEmpty);
-            return;
+    /**
+     * Adds a large batch as a {@link BulkLoad}: the documents go into segments without a graph, which one forced
+     * merge of exactly those segments then turns into one segment with one graph, built by Lucene's concurrent merge
+     * on the merge workers. Runs inside the write, before its commit, so searches never see the segments without
+     * graphs.
+     */
+    private void addInBulk(List<StoreBatch.Entry> puts, float[][] vectors, boolean storeEmpty) throws IOException {
+        Set<String> committed = new HashSet<>();
+        for (SegmentCommitInfo info : SegmentInfos.readLatestCommit(directory)) {
+            committed.add(info.info.name);
         }
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "cnnkit-lucene-indexing");
-            t.setDaemon(true);
-            return t;
-        });
+        bulkLoad.begin(committed);
         try {
-            List<Future<?>> parts = new ArrayList<>();
-            int chunk = (puts.size() + threads - 1) / threads;
-            for (int from = 0; from < puts.size(); from += chunk) {
-                int start = from;
-                int end = Math.min(puts.size(), from + chunk);
-                parts.add(pool.submit(() -> {
-                    addRange(puts, vectors, start, end, storeEmpty);
-                    return null;
-                }));
-            }
-            for (Future<?> part : parts) {
-                part.get();
-            }
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            throw cause instanceof RuntimeException re ? re : new CnnkitException(cause.toString(), cause);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while indexing into " + folder, e);
+            long start = System.nanoTime();
+            addRange(puts, vectors, 0, puts.size(), storeEmpty);
+            writer.flush();
+            bulkLoad.graphsFromNowOn();
+            long added = System.nanoTime();
+            writer.forceMerge(1, true);
+            LOG.info("Added {} vectors to {} in {} s, then built their graph in {} s", puts.size(), folder,
+                    seconds(added - start), seconds(System.nanoTime() - added));
         } finally {
-            pool.shutdownNow();
+            bulkLoad.end();
         }
+    }
+
+    private static String seconds(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e9);
     }
 
     private void addRange(List<StoreBatch.Entry> puts, float[][] vectors, int from, int to, boolean storeEmpty)
@@ -514,7 +516,8 @@ public final class LuceneVectorStore implements VectorStore {
             requireOpen();
             try {
                 if (writer == null) {
-                    writer = WriterOpener.open(directory, folder, () -> writerConfig(parameters, mergeWorkers),
+                    writer = WriterOpener.open(directory, folder,
+                            () -> writerConfig(parameters, mergeWorkers, bulkLoad),
                             options.lockTimeout());
                 }
                 writer.forceMerge(maxSegments, true);

@@ -15,7 +15,11 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.lucene.codecs.KnnVectorsReader;
+import org.apache.lucene.codecs.hnsw.HnswGraphProvider;
+import org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat;
 import org.apache.lucene.index.BinaryDocValues;
+import org.apache.lucene.index.CodecReader;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
@@ -350,8 +354,77 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
         }
     }
 
+    @Test
+    void aLargeBatchBecomesOneSegmentWithOneGraphAndOnlyGraphSegmentsAreCommitted() throws IOException {
+        float[][] small = gaussian(100, 16, 41);
+        float[][] large = gaussian(BulkLoad.MIN_PUTS + 500, 16, 42);
+        try (LuceneVectorStore store = open(schema(16, Metric.EUCLIDEAN), "merge-threads", "2")) {
+            store.write(puts(small, "a"));
+            store.write(puts(large, "b"));
+            assertThat(store.segmentCount()).isEqualTo(2);
+            assertThat(store.size()).isEqualTo(small.length + large.length);
+            for (int i = 0; i < large.length; i += 997) {
+                assertThat(store.search(new float[][] {large[i]}, 1).get(0).get(0).id()).isEqualTo("b" + i);
+            }
+            assertThat(store.search(new float[][] {small[7]}, 1).get(0).get(0).id()).isEqualTo("a7");
+        }
+        try (Directory directory = FSDirectory.open(dir.resolve("store"));
+             DirectoryReader reader = DirectoryReader.open(directory)) {
+            assertThat(reader.leaves()).hasSize(2);
+            for (LeafReaderContext leaf : reader.leaves()) {
+                KnnVectorsReader vectors = ((CodecReader) leaf.reader()).getVectorReader();
+                if (vectors instanceof PerFieldKnnVectorsFormat.FieldsReader perField) {
+                    vectors = perField.getFieldReader(LuceneVectorStore.VECTOR_FIELD);
+                }
+                assertThat(vectors).isInstanceOf(HnswGraphProvider.class);
+            }
+        }
+    }
+
+    @Test
+    void aLargeBatchReplacingEntriesLeavesOneLiveEntryPerId() {
+        float[][] first = gaussian(BulkLoad.MIN_PUTS, 8, 44);
+        float[][] second = gaussian(BulkLoad.MIN_PUTS, 8, 45);
+        try (LuceneVectorStore store = open(schema(8, Metric.EUCLIDEAN))) {
+            store.write(puts(first, "v"));
+            store.write(puts(second, "v"));
+            assertThat(store.size()).isEqualTo(BulkLoad.MIN_PUTS);
+            assertThat(store.search(new float[][] {second[123]}, 1).get(0).get(0))
+                    .satisfies(m -> assertThat(m.id()).isEqualTo("v123"))
+                    .satisfies(m -> assertThat(m.distance()).isZero());
+        }
+    }
+
+    @Test
+    void aLargeBatchThatFailsLeavesNothingAndTheStoreTakesTheNextOne() {
+        float[][] large = gaussian(BulkLoad.MIN_PUTS, 8, 43);
+        try (VectorStore store = create(schema(8, Metric.EUCLIDEAN))) {
+            store.write(puts(gaussian(3, 8, 46), "a"));
+            failNextSync.set(true);
+            assertThatThrownBy(() -> store.write(puts(large, "b"))).isInstanceOf(CnnkitException.class);
+            assertThat(store.size()).isEqualTo(3);
+            assertThat(store.contains("b0")).isFalse();
+            store.write(puts(large, "b"));
+            assertThat(store.size()).isEqualTo(3 + large.length);
+            assertThat(store.search(new float[][] {large[9]}, 1).get(0).get(0).id()).isEqualTo("b9");
+        }
+    }
+
+    @Test
+    void aLargeBatchKeepsRecall() {
+        assertRecall("none", BulkLoad.MIN_PUTS + 2000, BulkLoad.MIN_PUTS + 2000);
+    }
+
+    @Test
+    void aLargeInt8BatchKeepsRecall() {
+        assertRecall("int8", BulkLoad.MIN_PUTS + 2000, BulkLoad.MIN_PUTS + 2000);
+    }
+
     private void assertRecall(String quantization) {
-        int n = 3000;
+        assertRecall(quantization, 3000, 1000);
+    }
+
+    private void assertRecall(String quantization, int n, int batchSize) {
         int d = 32;
         Random random = new Random(11);
         float[][] centres = gaussian(30, d, 12);
@@ -370,8 +443,8 @@ class LuceneVectorStoreTest extends VectorStoreContractTest {
             }
         }
         try (LuceneVectorStore store = open(schema(d, Metric.EUCLIDEAN), "quantization", quantization)) {
-            for (int start = 0; start < n; start += 1000) {
-                float[][] part = java.util.Arrays.copyOfRange(vectors, start, start + 1000);
+            for (int start = 0; start < n; start += batchSize) {
+                float[][] part = java.util.Arrays.copyOfRange(vectors, start, start + batchSize);
                 StoreBatch.Builder batch = StoreBatch.builder();
                 for (int i = 0; i < part.length; i++) {
                     batch.addPut("v" + (start + i), part[i], null);
