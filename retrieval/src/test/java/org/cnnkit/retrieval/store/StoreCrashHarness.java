@@ -66,9 +66,21 @@ public final class StoreCrashHarness {
      * @throws AssertionError if a batch is partly there or a reported batch is missing
      */
     public Outcome killDuringWrites(int killAfter) throws IOException, InterruptedException {
+        return killDuringWrites(killAfter, BATCH_SIZE);
+    }
+
+    /**
+     * As {@link #killDuringWrites(int)}, with batches of another size (a store may write large batches another way).
+     *
+     * @param killAfter committed batches to wait for before the kill, at least 1
+     * @param batchSize the entries of each batch
+     * @return what the store holds
+     * @throws AssertionError if a batch is partly there or a reported batch is missing
+     */
+    public Outcome killDuringWrites(int killAfter, int batchSize) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), StoreCrashWriter.class.getName(),
-                spec.toString(), Integer.toString(DIMENSION), Integer.toString(BATCH_SIZE),
+                spec.toString(), Integer.toString(DIMENSION), Integer.toString(batchSize),
                 Integer.toString(BATCHES)));
         parameters.forEach((key, value) -> command.add(key + "=" + value));
         Process child = new ProcessBuilder(command)
@@ -109,10 +121,10 @@ public final class StoreCrashHarness {
                 reported++;
             }
         }
-        return check(reported);
+        return check(reported, batchSize);
     }
 
-    private Outcome check(int reported) {
+    private Outcome check(int reported, int batchSize) {
         StoreOptions.Builder options = StoreOptions.builder();
         parameters.forEach(options::addParameter);
         Map<Integer, Integer> perBatch = new HashMap<>();
@@ -129,9 +141,9 @@ public final class StoreCrashHarness {
                 throw new AssertionError("entries with wrong stamps: " + wrongStamp.values());
             }
             for (var entry : perBatch.entrySet()) {
-                if (entry.getValue() != BATCH_SIZE) {
+                if (entry.getValue() != batchSize) {
                     throw new AssertionError("batch " + entry.getKey() + " is partly in the store after the kill: "
-                            + entry.getValue() + " of " + BATCH_SIZE + " entries");
+                            + entry.getValue() + " of " + batchSize + " entries");
                 }
             }
             for (int b = 0; b < reported; b++) {
