@@ -1,6 +1,14 @@
 package org.cnnkit.zoo;
 
+import java.util.Iterator;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Future;
+import java.util.function.DoubleConsumer;
+import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.image.InputShape;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.cnnkit.core.runtime.NativeWorkers;
@@ -85,7 +93,57 @@ final class FrozenPrefixTrainer {
      */
     double fit(DataSet batch) {
         INDArray features = prefix.outputSingle(batch.getFeatures());
-        DataSet tailBatch = new DataSet(features, batch.getLabels());
+        return trainTail(new DataSet(features, batch.getLabels()));
+    }
+
+    /**
+     * Makes one training step per batch, in order, running the frozen prefix on the next batch while the tail trains
+     * on the current one: the tail's single worker and the prefix then use both cores at once, instead of the prefix
+     * running between two tail steps. The prefix is frozen, so its output of a batch does not depend on the steps
+     * before: the steps are those of {@link #fit} batch after batch. At most two batches' prefix outputs are held.
+     *
+     * @param batches images and labels, one step each
+     * @param losses receives each step's loss, in order
+     * @throws CnnkitException if the calling thread is interrupted
+     */
+    void fitAll(Iterator<DataSet> batches, DoubleConsumer losses) {
+        if (!batches.hasNext()) {
+            return;
+        }
+        ExecutorService prefixThread = Executors.newSingleThreadExecutor(work -> {
+            Thread thread = new Thread(work, "cnnkit-prefix");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            DataSet current = batches.next();
+            Future<INDArray> features = prefixThread.submit(prefixOf(current));
+            while (current != null) {
+                DataSet tailBatch = new DataSet(features.get(), current.getLabels());
+                DataSet next = batches.hasNext() ? batches.next() : null;
+                if (next != null) {
+                    features = prefixThread.submit(prefixOf(next));
+                }
+                losses.accept(trainTail(tailBatch));
+                current = next;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CnnkitException("interrupted while fine-tuning", e);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r
+                    : new CnnkitException("the frozen layers failed: " + e.getCause(), e.getCause());
+        } finally {
+            prefixThread.shutdownNow();
+        }
+    }
+
+    private Callable<INDArray> prefixOf(DataSet batch) {
+        INDArray images = batch.getFeatures();
+        return () -> prefix.outputSingle(images);
+    }
+
+    private double trainTail(DataSet tailBatch) {
         return tailWorker.run(() -> {
             if (compiledTail != null) {
                 return compiledTail.fit(tailBatch);

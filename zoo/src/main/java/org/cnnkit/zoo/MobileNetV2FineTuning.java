@@ -1,7 +1,9 @@
 package org.cnnkit.zoo;
 
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.DoubleConsumer;
 import org.cnnkit.core.runtime.NativeRuntime;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -97,6 +99,25 @@ public final class MobileNetV2FineTuning {
         }
         network.fit(batch);
         return network.score();
+    }
+
+    /**
+     * Makes one training step (Adam) per batch, in order: the same steps as {@link #fit(DataSet)} on each batch. On
+     * the fast path the frozen part of the next batch runs while the unfrozen layers train on the current one.
+     *
+     * @param batches NCHW images of the architecture's input shape, preprocessed for MobileNetV2, and one-hot labels
+     * @param losses receives each batch's loss before its step, in order
+     */
+    public void fit(Iterator<DataSet> batches, DoubleConsumer losses) {
+        Objects.requireNonNull(batches, "batches");
+        Objects.requireNonNull(losses, "losses");
+        if (fastPath != null) {
+            fastPath.fitAll(batches, losses);
+            return;
+        }
+        while (batches.hasNext()) {
+            losses.accept(fit(batches.next()));
+        }
     }
 
     /**

@@ -1,8 +1,11 @@
 package org.cnnkit.zoo;
 
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Deque;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -10,8 +13,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Random;
+import java.util.function.DoubleConsumer;
 import java.util.function.Supplier;
-import java.util.function.ToDoubleFunction;
 import org.cnnkit.core.CnnkitException;
 import org.cnnkit.core.data.ImageDataSetIterator;
 import org.cnnkit.core.data.ImageFolder;
@@ -194,9 +197,11 @@ public final class TransferLearner {
             network = TransferNetworks.classifier(base, MobileNetV2.OUTPUT_NAME, architecture.outputChannels(),
                     hiddenUnits, classNames.size(), learningRate, seed, null);
             ComputationGraph inLoop = network;
-            trainEndToEnd(batch -> {
-                inLoop.fit(batch);
-                return inLoop.score();
+            trainEndToEnd((batches, losses) -> {
+                while (batches.hasNext()) {
+                    inLoop.fit(batches.next());
+                    losses.accept(inLoop.score());
+                }
             }, () -> inLoop, train, validation, classNames.size(), epochs, history);
         }
         if (fineTuneBlocks > 0) {
@@ -211,8 +216,8 @@ public final class TransferLearner {
                     .build();
             LOG.info("fine-tuning the last {} blocks at learning rate {} ({})", fineTuneBlocks, fineTuneLearningRate,
                     fineTuning.usesFastPath() ? "frozen part as a compiled inference plan" : "DL4J's fit");
-            trainEndToEnd(fineTuning::fit, fineTuning::network, train, validation, classNames.size(), fineTuneEpochs,
-                    history);
+            trainEndToEnd(fineTuning::fit, fineTuning::network, train, validation, classNames.size(),
+                    fineTuneEpochs, history);
             network = fineTuning.trainedNetwork();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
@@ -350,7 +355,12 @@ public final class TransferLearner {
      * Trains with the images in the loop: {@code step} makes one training step on a batch and returns its loss;
      * {@code network} gives the network to validate after each epoch.
      */
-    private void trainEndToEnd(ToDoubleFunction<DataSet> step, Supplier<ComputationGraph> network,
+    /** Runs one training step per batch, in order, and reports each step's loss in order. */
+    private interface EpochSteps {
+        void run(Iterator<DataSet> batches, DoubleConsumer losses);
+    }
+
+    private void trainEndToEnd(EpochSteps steps, Supplier<ComputationGraph> network,
             DataSetIterator train, DataSetIterator validation, int numClasses, int epochCount,
             List<EpochStats> history) {
         for (int epoch = 1; epoch <= epochCount; epoch++) {
@@ -359,21 +369,36 @@ public final class TransferLearner {
                 train.reset(); // run() refused an iterator without reset when there is more than one pass
             }
             ProgressTracker tracker = ProgressTracker.start("epoch " + (history.size() + 1), -1, progressListener);
-            double loss = 0;
-            long examples = 0;
-            while (train.hasNext()) {
-                DataSet batch = train.next();
-                loss += step.applyAsDouble(batch) * batch.numExamples();
-                examples += batch.numExamples();
-                tracker.advance(batch.numExamples());
-            }
+            double[] loss = {0};
+            long[] examples = {0};
+            // a step may take the next batch before it reports the current one's loss: sizes in order
+            Deque<Integer> sizes = new ArrayDeque<>();
+            Iterator<DataSet> batches = new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return train.hasNext();
+                }
+
+                @Override
+                public DataSet next() {
+                    DataSet batch = train.next();
+                    sizes.add(batch.numExamples());
+                    return batch;
+                }
+            };
+            steps.run(batches, batchLoss -> {
+                int n = sizes.remove();
+                loss[0] += batchLoss * n;
+                examples[0] += n;
+                tracker.advance(n);
+            });
             tracker.finish();
-            if (examples == 0) {
+            if (examples[0] == 0) {
                 throw new CnnkitException("the training data gave no images in epoch " + epoch);
             }
             double[] validationFigures = validation == null ? new double[] {Double.NaN, Double.NaN}
                     : ClassifierTrainer.validate(network.get(), validation, numClasses);
-            record(new EpochStats(history.size() + 1, loss / examples, Double.NaN, validationFigures[0],
+            record(new EpochStats(history.size() + 1, loss[0] / examples[0], Double.NaN, validationFigures[0],
                     validationFigures[1], (System.nanoTime() - start) / 1e9), history);
         }
     }

@@ -82,6 +82,47 @@ class MobileNetV2FineTuningTest {
     }
 
     @Test
+    void stepsOverASequenceOverlapTheFrozenPartAndEqualStepsOneBatchAtATime() {
+        ComputationGraph base = base();
+        MobileNetV2FineTuning oneByOne = fineTuning(base, true);
+        MobileNetV2FineTuning sequence = fineTuning(base, true);
+        List<DataSet> batches = batches(4);
+        List<Double> oneByOneLosses = new ArrayList<>();
+        for (DataSet batch : batches) {
+            oneByOneLosses.add(oneByOne.fit(batch));
+        }
+        List<Double> sequenceLosses = new ArrayList<>();
+
+        sequence.fit(batches.iterator(), sequenceLosses::add);
+
+        assertThat(sequenceLosses).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            assertThat(sequenceLosses.get(i)).as("loss of step %d", i)
+                    .isCloseTo(oneByOneLosses.get(i), org.assertj.core.data.Offset.offset(1e-6));
+        }
+        assertThat(sequence.network().params().sub(oneByOne.network().params()).amaxNumber().doubleValue())
+                .isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
+    void aSequenceOnThePlainPathMakesTheSameStepsAsOneBatchAtATime() {
+        ComputationGraph base = base();
+        MobileNetV2FineTuning oneByOne = fineTuning(base, false);
+        MobileNetV2FineTuning sequence = fineTuning(base, false);
+        List<DataSet> batches = batches(2);
+        for (DataSet batch : batches) {
+            oneByOne.fit(batch);
+        }
+        List<Double> losses = new ArrayList<>();
+
+        sequence.fit(batches.iterator(), losses::add);
+
+        assertThat(losses).hasSize(2);
+        assertThat(sequence.network().params().sub(oneByOne.network().params()).amaxNumber().doubleValue())
+                .isLessThanOrEqualTo(1e-6);
+    }
+
+    @Test
     void onlyTheLastBlocksConv1AndTheHeadLearnAndNoStatisticsMove() {
         ComputationGraph base = base();
         MobileNetV2FineTuning fast = fineTuning(base, true);
