@@ -2,10 +2,10 @@ package org.cnnkit.zoo;
 
 import java.util.Iterator;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Callable;
 import java.util.concurrent.Future;
 import java.util.function.DoubleConsumer;
 import org.cnnkit.core.CnnkitException;
