@@ -219,9 +219,10 @@ public final class DuplicateFinder {
                     pending.add(new Candidate(other, match.distance()));
                 }
             }
-            String id = ids.get(i);
+            // the entry's own image is read here, once, not by each of its pairs verified in parallel
+            PixelAlignment.Thumbnail own = pending.isEmpty() ? null : thumbnails.of(ids.get(i));
             double[] scores = pending.parallelStream()
-                    .mapToDouble(c -> thumbnails.correlation(id, ids.get(c.other()), minCorrelation - COARSE_MARGIN))
+                    .mapToDouble(c -> thumbnails.correlation(own, ids.get(c.other()), minCorrelation - COARSE_MARGIN))
                     .toArray();
             for (int c = 0; c < scores.length; c++) {
                 Candidate candidate = pending.get(c);
@@ -291,16 +292,18 @@ public final class DuplicateFinder {
             };
         }
 
-        /** {@return the aligned correlation of two ids' images, or NaN when either cannot be read} */
-        double correlation(String a, String b, double floor) {
-            PixelAlignment.Thumbnail first = of(a);
-            PixelAlignment.Thumbnail second = of(b);
+        /**
+         * {@return the aligned correlation of a thumbnail and an id's image, or NaN when either is missing (null, or
+         * the image cannot be read)}
+         */
+        double correlation(PixelAlignment.Thumbnail first, String b, double floor) {
+            PixelAlignment.Thumbnail second = first == null ? null : of(b);
             return first == null || second == null ? Double.NaN
                     : PixelAlignment.alignedCorrelation(first, second, floor);
         }
 
         /** {@return the thumbnail of an id's image, or null when it cannot be read} */
-        private PixelAlignment.Thumbnail of(String id) {
+        PixelAlignment.Thumbnail of(String id) {
             synchronized (this) {
                 PixelAlignment.Thumbnail thumbnail = cache.get(id);
                 if (thumbnail != null || failed.contains(id)) {
