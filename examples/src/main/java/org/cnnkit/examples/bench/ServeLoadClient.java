@@ -2,10 +2,6 @@ package org.cnnkit.examples.bench;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.HttpURLConnection;
-import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,6 +22,7 @@ import java.util.concurrent.TimeUnit;
  * value per line, for {@link ServeSearchWorkload} to read:
  * <pre>
  * single MS                 one search at a time, after warm-up searches (32 lines)
+ * warm_up SEARCHES JIT_MS    the concurrent warm-up's searches, and the server's JIT CPU per search in its last round
  * load MS STATUS            each search of the clients in flight together (CLIENTS x SEARCHES lines)
  * wall SECONDS              the time the load phase took
  * cpu CLIENT_S SERVER_S     the CPU time this process and the server's process used during the load phase
@@ -37,27 +34,32 @@ import java.util.concurrent.TimeUnit;
  * Arguments: {@code PORT CLIENTS SEARCHES_PER_CLIENT TOP QUERY_LIST SERVER_PID [OPEN_COUNT OPEN_FRACTION...]}, where
  * the list file names one image per line; each open-loop phase sends {@code OPEN_COUNT} searches at
  * {@code OPEN_FRACTION} times the closed loop's measured rate. Before timing it warms the server up: 16 searches one
- * at a time, then every client 150 searches at once (the batched path), neither counted: a fresh server's JIT
- * compilers are still compiling its HTTP path through its first thousands of searches (about 2 CPU ms per search
- * over the first thousand, measured in docs/performance.md), and the closed loop measures a server in service, as the
- * library's batched search it is compared with runs warm.
+ * at a time, then rounds of {@value #WARM_UP_ROUND} searches per client at once (the batched path) until the server's
+ * JIT compilers go quiet ({@link #warmUp}), none counted: a fresh server's JIT compilers are still compiling its HTTP
+ * path through its first thousands of searches (about 2 CPU ms per search over the first thousand, measured in
+ * docs/performance.md), and the closed loop measures a server in service, as the library's batched search it is
+ * compared with runs warm.
  *
  * <p>The client is kept cheap, since it shares the cores with the server: every request (multipart body and
- * headers) is encoded once before any timing, and sent with the JDK's plain blocking {@link HttpURLConnection} over
- * kept-alive connections.
+ * headers) is encoded once before any timing, and written whole to kept-alive sockets by {@link KeepAliveHttp}.
  */
 public final class ServeLoadClient {
 
     private static final int SINGLE_WARM_UP = 16;
     private static final int SINGLE_TIMED = 32;
-    private static final int LOAD_WARM_UP = 150;
+    /** Searches per client in one warm-up round of concurrent searches. */
+    private static final int WARM_UP_ROUND = 50;
+    private static final int MIN_WARM_UP_ROUNDS = 3;
+    private static final int MAX_WARM_UP_ROUNDS = 30;
+    /** The server's compiler threads' CPU per search below which a warm-up round counts as steady. */
+    private static final double STEADY_JIT_MS = 0.25;
     private static final String BOUNDARY = "----cnnkitbench7d1e4f";
     private static final Duration TIMEOUT = Duration.ofSeconds(120);
 
-    private final URL url;
+    private final KeepAliveHttp http;
 
-    private ServeLoadClient(int port) throws IOException {
-        this.url = new URL("http://127.0.0.1:" + port + "/api/search");
+    private ServeLoadClient(KeepAliveHttp http) {
+        this.http = http;
     }
 
     /**
@@ -72,18 +74,18 @@ public final class ServeLoadClient {
                     + " [OPEN_COUNT OPEN_FRACTION...]");
             System.exit(2);
         }
-        // keep a connection per client thread alive between requests (the JDK keeps 5 by default)
-        System.setProperty("http.maxConnections", "256");
         int port = Integer.parseInt(args[0]);
         int clients = Integer.parseInt(args[1]);
         int searches = Integer.parseInt(args[2]);
         int top = Integer.parseInt(args[3]);
         ProcessHandle server = ProcessHandle.of(Long.parseLong(args[5])).orElseThrow();
-        ServeLoadClient client = new ServeLoadClient(port);
+        KeepAliveHttp http = new KeepAliveHttp("127.0.0.1", port, (int) TIMEOUT.toMillis());
+        ServeLoadClient client = new ServeLoadClient(http);
         List<byte[]> bodies = new ArrayList<>();
         for (String line : Files.readAllLines(Path.of(args[4]))) {
             if (!line.isBlank()) {
-                bodies.add(multipart(Files.readAllBytes(Path.of(line)), top));
+                bodies.add(KeepAliveHttp.post("127.0.0.1:" + port, "/api/search",
+                        "multipart/form-data; boundary=" + BOUNDARY, multipart(Files.readAllBytes(Path.of(line)), top)));
             }
         }
         StringBuilder out = new StringBuilder();
@@ -95,7 +97,7 @@ public final class ServeLoadClient {
             client.expectOk(bodies.get((i * 7) % bodies.size()));
             out.append("single ").append(millis(start)).append('\n');
         }
-        client.load(clients, LOAD_WARM_UP, bodies, null);
+        client.warmUp(clients, bodies, server.pid(), out);
         Duration clientCpu = cpu(ProcessHandle.current());
         Duration serverCpu = cpu(server);
         Map<String, ThreadCpu.Sample> serverThreads = ThreadCpu.snapshot(server.pid());
@@ -114,8 +116,31 @@ public final class ServeLoadClient {
             double rate = closedRate * Double.parseDouble(args[i]);
             client.openLoop(rate, Integer.parseInt(args[6]), bodies, out);
         }
+        http.close();
         System.out.print(out);
         System.out.flush();
+    }
+
+    /**
+     * Warms the server up with rounds of concurrent searches until its JIT compilers go quiet: a round in which they
+     * used at most {@link #STEADY_JIT_MS} of CPU per search, after {@link #MIN_WARM_UP_ROUNDS} rounds, or
+     * {@link #MAX_WARM_UP_ROUNDS} rounds at most. Appends {@code warm_up SEARCHES LAST_ROUND_JIT_MS}.
+     */
+    private void warmUp(int clients, List<byte[]> bodies, long serverPid, StringBuilder out) throws Exception {
+        int searches = 0;
+        double jitMs = Double.NaN;
+        for (int round = 1; round <= MAX_WARM_UP_ROUNDS; round++) {
+            Map<String, ThreadCpu.Sample> before = ThreadCpu.snapshot(serverPid);
+            load(clients, WARM_UP_ROUND, bodies, null);
+            searches += clients * WARM_UP_ROUND;
+            jitMs = 1000 * ThreadCpu.secondsByGroup(before, ThreadCpu.snapshot(serverPid)).getOrDefault("jit", 0.0)
+                    / (clients * WARM_UP_ROUND);
+            if (round >= MIN_WARM_UP_ROUNDS && jitMs <= STEADY_JIT_MS) {
+                break;
+            }
+        }
+        out.append("warm_up ").append(searches).append(' ').append(String.format(Locale.ROOT, "%.3f", jitMs))
+                .append('\n');
     }
 
     /** Runs {@code clients} threads of {@code searches} uploads each; appends their lines to {@code out} if given. */
@@ -191,26 +216,10 @@ public final class ServeLoadClient {
     }
 
     /** Sends one encoded request and reads the answer to its end (so that the connection is reused). */
-    private int status(byte[] body) {
+    private int status(byte[] request) {
         try {
-            HttpURLConnection connection = (HttpURLConnection) url.openConnection();
-            connection.setConnectTimeout((int) TIMEOUT.toMillis());
-            connection.setReadTimeout((int) TIMEOUT.toMillis());
-            connection.setDoOutput(true);
-            connection.setRequestMethod("POST");
-            connection.setRequestProperty("Content-Type", "multipart/form-data; boundary=" + BOUNDARY);
-            connection.setFixedLengthStreamingMode(body.length);
-            try (OutputStream out = connection.getOutputStream()) {
-                out.write(body);
-            }
-            int status = connection.getResponseCode();
-            try (InputStream in = status < 400 ? connection.getInputStream() : connection.getErrorStream()) {
-                if (in != null) {
-                    in.transferTo(OutputStream.nullOutputStream());
-                }
-            }
-            return status;
-        } catch (IOException e) {
+            return http.send(request);
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

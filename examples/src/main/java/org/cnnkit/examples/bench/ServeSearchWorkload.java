@@ -124,6 +124,8 @@ final class ServeSearchWorkload {
                 extra.put(key + "_p95_over_single", round(percentile(sorted, 0.95) / singleMs));
                 extra.put(key + "_errors", open.errors());
             }
+            extra.put("warm_up_searches", run.warmUpSearches());
+            extra.put("warm_up_last_jit_ms", round(run.warmUpJitMs()));
             extra.put("server_batches", stats.get("search_batches"));
             extra.put("server_searches", stats.get("batched_searches"));
             extra.put("clients", CLIENTS);
@@ -225,7 +227,8 @@ final class ServeSearchWorkload {
 
     /** What the client process measured. */
     private record ClientRun(double[] single, double[] load, int errors, double wallSeconds, double clientCpuSeconds,
-                             double serverCpuSeconds, Map<String, Double> serverThreadSeconds, List<OpenPhase> open) {
+                             double serverCpuSeconds, Map<String, Double> serverThreadSeconds, List<OpenPhase> open,
+                             int warmUpSearches, double warmUpJitMs) {
 
         static ClientRun parse(List<String> lines) {
             List<Double> single = new ArrayList<>();
@@ -238,6 +241,8 @@ final class ServeSearchWorkload {
             Map<String, Integer> openErrors = new LinkedHashMap<>();
             Map<String, Double> openWalls = new LinkedHashMap<>();
             Map<String, Double> threads = new LinkedHashMap<>();
+            int warmUpSearches = 0;
+            double warmUpJitMs = Double.NaN;
             for (String line : lines) {
                 String[] parts = line.trim().split(" ");
                 switch (parts[0]) {
@@ -260,6 +265,10 @@ final class ServeSearchWorkload {
                     }
                     case "open_wall" -> openWalls.put(parts[1], Double.parseDouble(parts[2]));
                     case "threads" -> threads.put(parts[1], Double.parseDouble(parts[2]));
+                    case "warm_up" -> {
+                        warmUpSearches = Integer.parseInt(parts[1]);
+                        warmUpJitMs = Double.parseDouble(parts[2]);
+                    }
                     default -> throw new CnnkitException(NAME + ": unexpected line from the client: " + line);
                 }
             }
@@ -276,7 +285,7 @@ final class ServeSearchWorkload {
             }
             return new ClientRun(single.stream().mapToDouble(Double::doubleValue).toArray(),
                     load.stream().mapToDouble(Double::doubleValue).toArray(), errors, wall, clientCpu, serverCpu,
-                    threads, open);
+                    threads, open, warmUpSearches, warmUpJitMs);
         }
     }
 
