@@ -96,6 +96,20 @@ class CompiledTrainingStepTest {
     }
 
     @Test
+    void overlappingMaxPoolingKeepsLibnd4jsOperationsAndTrainsTheSame() {
+        // 3x3 windows at stride 2 do not tile the input: maxpool2d and maxpool2d_bp, the ReLU deferred past them
+        assertSameTraining(() -> graph(15, g -> {
+            g.addLayer("conv1", conv(4, 3, 1, Activation.RELU), "input");
+            g.addLayer("pool1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2).build(),
+                    "conv1");
+            g.addLayer("conv2", conv(3, 3, 1, Activation.RELU), "pool1");
+            g.addLayer("pool2", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(1, 1).build(),
+                    "conv2");
+            g.addLayer("output", output(), "pool2");
+        }), 15, 5);
+    }
+
+    @Test
     void maxPoolingWithTiesAndLeftOverRowsTrainsTheSame() {
         // images of constant 2x2 blocks through a 1x1 convolution: every pooling window holds a tie; 13 leaves a row
         // and a column out of the 2x2 pooling, and 6 out of 4 in the second pooling. (Tied positions read the same
