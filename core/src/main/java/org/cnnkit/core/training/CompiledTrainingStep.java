@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch is split between one worker thread per core ({@link NativeWorkers}: single-threaded native operations),
  * each running the compiled layers on its share of the images into its own gradient array; the shares' gradients
- * are then added (every gradient is a sum over the images) and the updater runs once. One multi-threaded native
+ * are then added (every gradient is a sum over the images) and the updater runs once, on a worker as well: native
+ * operations started from the caller's thread run multi-threaded and leave native threads spinning into the next
+ * step, where they took a third of the process's CPU from the workers. One multi-threaded native
  * call per operation spent much of its time synchronising the two cores, which independent shares do not.
  *
  * <p>{@link #of} compiles graphs of 2D and depthwise convolutions, max poolings, inference-mode batch normalizations
@@ -158,11 +160,14 @@ public final class CompiledTrainingStep {
                     + " but the network takes " + n + " images and has " + classes + " outputs");
         }
         int shares = (int) Math.min(replicas.size(), n);
+        int iteration = graph.getConfiguration().getIterationCount();
+        int epoch = graph.getConfiguration().getEpochCount();
         double lossSum;
         if (shares == 1) {
             ShareResult result = runShare(replicas.get(0), features, labels);
             lossSum = result.lossSum();
             lastOutput = result.probabilities();
+            update(iteration, epoch, n);
         } else {
             List<java.util.concurrent.Callable<ShareResult>> tasks = new ArrayList<>();
             for (int i = 0; i < shares; i++) {
@@ -175,27 +180,36 @@ public final class CompiledTrainingStep {
             }
             List<ShareResult> results = workers.runAll(tasks, "training");
             lossSum = 0;
-            INDArray flat = graph.getFlattenedGradients();
-            for (int i = 0; i < shares; i++) {
-                lossSum += results.get(i).lossSum();
-                if (i > 0) {
+            for (ShareResult result : results) {
+                lossSum += result.lossSum();
+            }
+            // on a worker too, with single-threaded native operations: operations started from the caller's thread
+            // wake native threads that keep spinning while the next step's shares run, taking CPU from the workers
+            workers.run(() -> {
+                INDArray flat = graph.getFlattenedGradients();
+                for (int i = 1; i < shares; i++) {
                     flat.addi(replicas.get(i).flatGradients());
                 }
-            }
-            lastOutput = Nd4j.concat(0, results.stream().map(ShareResult::probabilities).toArray(INDArray[]::new));
+                lastOutput = Nd4j.concat(0, results.stream().map(ShareResult::probabilities)
+                        .toArray(INDArray[]::new));
+                update(iteration, epoch, n);
+                return null;
+            }, "updating the parameters");
         }
         double loss = lossSum / n;
-        int iteration = graph.getConfiguration().getIterationCount();
-        int epoch = graph.getConfiguration().getEpochCount();
-        graph.getUpdater().update(gradient, iteration, epoch, Math.toIntExact(n), LayerWorkspaceMgr.noWorkspaces());
-        INDArray params = graph.params();
-        params.subi(graph.getFlattenedGradients().reshape(params.shape()));
         graph.setScore(loss);
         for (TrainingListener listener : graph.getListeners()) {
             listener.iterationDone(graph, iteration, epoch);
         }
         graph.getConfiguration().setIterationCount(iteration + 1);
         return loss;
+    }
+
+    /** The graph's updater on the summed gradients, then {@code params -= update}, as {@code fit} does. */
+    private void update(int iteration, int epoch, long n) {
+        graph.getUpdater().update(gradient, iteration, epoch, Math.toIntExact(n), LayerWorkspaceMgr.noWorkspaces());
+        INDArray params = graph.params();
+        params.subi(graph.getFlattenedGradients().reshape(params.shape()));
     }
 
     /** Forward and backward pass of a share of the batch into the replica's gradient array. */

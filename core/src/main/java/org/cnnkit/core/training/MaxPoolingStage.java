@@ -3,10 +3,13 @@ package org.cnnkit.core.training;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * A 2D max pooling (NCHW, valid padding) trained with libnd4j's {@code maxpool2d} and {@code maxpool2d_bp},
- * optionally applying the ReLU the convolution before it deferred: pooling the pre-activation and then applying the
- * ReLU gives the same output and the same gradients as pooling the activation, on a quarter (pool 2) or a sixteenth
- * (pool 4) of the values.
+ * A 2D max pooling (NCHW, valid padding), optionally applying the ReLU the convolution before it deferred: pooling the
+ * pre-activation and then applying the ReLU gives the same output and the same gradients as pooling the activation,
+ * on a quarter (pool 2) or a sixteenth (pool 4) of the values.
+ *
+ * <p>A pooling whose windows tile its input (stride equal to the kernel) runs in Java ({@link TiledMaxPooling}: the
+ * forward pass records each window's arg-max, the backward pass writes the gradients there in one pass); any other
+ * runs libnd4j's {@code maxpool2d} and {@code maxpool2d_bp} (with {@code relu} and {@code relu_bp} around them).
  */
 final class MaxPoolingStage implements TrainingStage {
 
@@ -17,9 +20,11 @@ final class MaxPoolingStage implements TrainingStage {
     private final int[] kernel;
     private final int[] stride;
     private final boolean relu;
+    private final TiledMaxPooling tiled;
     private final StageBuffers buffers = new StageBuffers();
     private INDArray input;
     private INDArray pooled;
+    private boolean tiledForward;
 
     /**
      * Creates the stage.
@@ -39,6 +44,7 @@ final class MaxPoolingStage implements TrainingStage {
         this.poolBackward = NativeOps.bind(where, "maxpool2d_bp", arguments);
         this.activate = NativeOps.bindWithFloat(where, "relu", 0.0);
         this.activateBackward = NativeOps.bindWithFloat(where, "relu_bp", 0.0);
+        this.tiled = new TiledMaxPooling(kernel, relu);
     }
 
     @Override
@@ -47,6 +53,11 @@ final class MaxPoolingStage implements TrainingStage {
         long outH = (x.size(2) - kernel[0]) / stride[0] + 1;
         long outW = (x.size(3) - kernel[1]) / stride[1] + 1;
         pooled = buffers.get("pooled", x.size(0), x.size(1), outH, outW);
+        tiledForward = TiledMaxPooling.applies(kernel, stride, x);
+        if (tiledForward) {
+            tiled.forward(x, pooled);
+            return pooled;
+        }
         pool.run(new INDArray[] {x}, pooled);
         if (!relu) {
             return pooled;
@@ -58,6 +69,12 @@ final class MaxPoolingStage implements TrainingStage {
 
     @Override
     public INDArray backward(INDArray outputGradient) {
+        if (tiledForward) {
+            INDArray inputGradient = buffers.get("input-gradient", input.shape());
+            tiled.backward(FloatBuffers.contiguous(outputGradient) ? outputGradient : outputGradient.dup('c'),
+                    inputGradient);
+            return inputGradient;
+        }
         if (relu) {
             activateBackward.run(new INDArray[] {pooled, outputGradient}, outputGradient);
         }

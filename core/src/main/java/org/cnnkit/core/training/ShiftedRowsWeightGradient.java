@@ -1,6 +1,5 @@
 package org.cnnkit.core.training;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -144,11 +143,10 @@ final class ShiftedRowsWeightGradient {
     }
 
     private static FloatBuffer floats(INDArray array) {
-        return array.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        return FloatBuffers.of(array);
     }
 
     private static boolean contiguous(INDArray array) {
-        return array.dataType() == DataType.FLOAT && array.ordering() == 'c'
-                && Arrays.equals(array.stride(), Nd4j.getStrides(array.shape(), 'c'));
+        return FloatBuffers.contiguous(array);
     }
 }

@@ -30,6 +30,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
@@ -92,6 +93,55 @@ class CompiledTrainingStepTest {
             g.addLayer("pool1", maxPool(2), "conv1");
             g.addLayer("output", output(), "pool1");
         }), 16, 4);
+    }
+
+    @Test
+    void overlappingMaxPoolingKeepsLibnd4jsOperationsAndTrainsTheSame() {
+        // 3x3 windows at stride 2 do not tile the input: maxpool2d and maxpool2d_bp, the ReLU deferred past them
+        assertSameTraining(() -> graph(15, g -> {
+            g.addLayer("conv1", conv(4, 3, 1, Activation.RELU), "input");
+            g.addLayer("pool1", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2).build(),
+                    "conv1");
+            g.addLayer("conv2", conv(3, 3, 1, Activation.RELU), "pool1");
+            g.addLayer("pool2", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(1, 1).build(),
+                    "conv2");
+            g.addLayer("output", output(), "pool2");
+        }), 15, 5);
+    }
+
+    @Test
+    void maxPoolingWithTiesAndLeftOverRowsTrainsTheSame() {
+        // images of constant 2x2 blocks through a 1x1 convolution: every pooling window holds a tie; 13 leaves a row
+        // and a column out of the 2x2 pooling, and 6 out of 4 in the second pooling. (Tied positions read the same
+        // input here, so which of them gets the gradient does not change the weights: TiledMaxPoolingTest checks that
+        // position against maxpool2d_bp.)
+        for (Activation activation : new Activation[] {Activation.RELU, Activation.IDENTITY}) {
+            for (int workers = 1; workers <= 2; workers++) {
+                ComputationGraph compiled = graph(13, g -> {
+                    g.addLayer("conv1", conv(4, 1, 1, activation), "input");
+                    g.addLayer("pool1", maxPool(2), "conv1");
+                    g.addLayer("pool2", maxPool(4), "pool1");
+                    g.addLayer("output", output(), "pool2");
+                });
+                ComputationGraph reference = compiled.clone();
+                CompiledTrainingStep step = CompiledTrainingStep.of(compiled, workers).orElseThrow();
+                Random random = new Random(9);
+                for (int i = 0; i < STEPS; i++) {
+                    DataSet data = batch(random, 6, 13);
+                    INDArray blocks = Nd4j.rand(DataType.FLOAT, 6, 3, 7, 7).subi(0.5);
+                    for (int h = 0; h < 13; h++) {
+                        for (int w = 0; w < 13; w++) {
+                            data.getFeatures().get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.point(h),
+                                    NDArrayIndex.point(w)).assign(blocks.get(NDArrayIndex.all(), NDArrayIndex.all(),
+                                    NDArrayIndex.point(h / 2), NDArrayIndex.point(w / 2)));
+                        }
+                    }
+                    reference.fit(data);
+                    step.fit(data);
+                }
+                assertClose(compiled, reference);
+            }
+        }
     }
 
     @Test
