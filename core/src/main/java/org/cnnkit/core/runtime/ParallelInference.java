@@ -205,6 +205,16 @@ public final class ParallelInference {
             results.addAll(workerThreads.runAll(tasks, "running inference"));
             return concatenated(results);
         }
+        if (used == 1) {
+            // the pieces and their joining all on one worker (single-threaded native operations): joined on the
+            // calling thread, the copy ran with its OpenMP threads, which took CPU time beside the other cores' work
+            return workerThreads.run(() -> {
+                for (INDArray slice : slices) {
+                    results.add(runOnReplica(slice));
+                }
+                return concatenated(results);
+            }, "running inference");
+        }
         // fewer workers than pieces: worker g runs pieces g, g + used, ... one after the other
         List<Callable<List<INDArray[]>>> groups = new ArrayList<>(used);
         for (int g = 0; g < used; g++) {
