@@ -102,7 +102,8 @@ final class FrozenPrefixTrainer {
      * on the current one: the tail's single worker and the prefix then use both cores at once, instead of the prefix
      * running between two tail steps. The prefix of the next batch runs on one of its workers only: on two, it took
      * a share of the tail's core (three busy threads on two cores) and a step took 86-93 ms instead of the tail's
-     * 65. The prefix is frozen, so its output of a batch does not depend on the steps before: the steps are those of
+     * 65. OpenBLAS runs on one thread meanwhile ({@link NativeRuntime#runWithOneBlasThread}). The prefix is frozen,
+     * so its output of a batch does not depend on the steps before: the steps are those of
      * {@link #fit} batch after batch. At most two batches' prefix outputs are held.
      *
      * @param batches images and labels, one step each
@@ -113,6 +114,11 @@ final class FrozenPrefixTrainer {
         if (!batches.hasNext()) {
             return;
         }
+        // the tail's matrix products on one thread: an OpenBLAS thread sharing them took the frozen part's core
+        NativeRuntime.runWithOneBlasThread(() -> fitSequence(batches, losses));
+    }
+
+    private void fitSequence(Iterator<DataSet> batches, DoubleConsumer losses) {
         DataSet current = batches.next();
         // nothing trains yet: the first batch's frozen part runs on every core
         Future<INDArray> features = prefixThread.submit(prefixOf(current, prefix.workers()));
