@@ -3,9 +3,6 @@ package org.cnnkit.zoo;
 import java.util.Iterator;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.DoubleConsumer;
 import org.cnnkit.core.CnnkitException;
@@ -45,6 +42,7 @@ final class FrozenPrefixTrainer {
     private final ComputationGraph tail;
     private final CompiledTrainingStep compiledTail;
     private final NativeWorkers tailWorker;
+    private final NativeWorkers prefixThread;
 
     private FrozenPrefixTrainer(ComputationGraph network, ParallelInference prefix, ComputationGraph tail) {
         this.network = network;
@@ -52,6 +50,9 @@ final class FrozenPrefixTrainer {
         this.tail = tail;
         this.compiledTail = CompiledTrainingStep.of(tail, 1).orElse(null);
         this.tailWorker = NativeWorkers.create(1, "cnnkit-tail");
+        // single-threaded native operations (joining the workers' pieces): a thread with the default 2 OpenMP
+        // threads left them spinning on the tail's core after each operation
+        this.prefixThread = NativeWorkers.create(1, "cnnkit-prefix");
     }
 
     /**
@@ -99,8 +100,11 @@ final class FrozenPrefixTrainer {
     /**
      * Makes one training step per batch, in order, running the frozen prefix on the next batch while the tail trains
      * on the current one: the tail's single worker and the prefix then use both cores at once, instead of the prefix
-     * running between two tail steps. The prefix is frozen, so its output of a batch does not depend on the steps
-     * before: the steps are those of {@link #fit} batch after batch. At most two batches' prefix outputs are held.
+     * running between two tail steps. The prefix of the next batch runs on one of its workers only: on two, it took
+     * a share of the tail's core (three busy threads on two cores) and a step took 86-93 ms instead of the tail's
+     * 65. OpenBLAS runs on one thread meanwhile ({@link NativeRuntime#runWithOneBlasThread}). The prefix is frozen,
+     * so its output of a batch does not depend on the steps before: the steps are those of
+     * {@link #fit} batch after batch. At most two batches' prefix outputs are held.
      *
      * @param batches images and labels, one step each
      * @param losses receives each step's loss, in order
@@ -110,37 +114,34 @@ final class FrozenPrefixTrainer {
         if (!batches.hasNext()) {
             return;
         }
-        ExecutorService prefixThread = Executors.newSingleThreadExecutor(work -> {
-            Thread thread = new Thread(work, "cnnkit-prefix");
-            thread.setDaemon(true);
-            return thread;
-        });
+        // the tail's matrix products on one thread: an OpenBLAS thread sharing them took the frozen part's core
+        NativeRuntime.runWithOneBlasThread(() -> fitSequence(batches, losses));
+    }
+
+    private void fitSequence(Iterator<DataSet> batches, DoubleConsumer losses) {
+        DataSet current = batches.next();
+        // nothing trains yet: the first batch's frozen part runs on every core
+        Future<INDArray> features = prefixThread.submit(prefixOf(current, prefix.workers()));
         try {
-            DataSet current = batches.next();
-            Future<INDArray> features = prefixThread.submit(prefixOf(current));
             while (current != null) {
-                DataSet tailBatch = new DataSet(features.get(), current.getLabels());
+                DataSet tailBatch = new DataSet(NativeWorkers.await(features, "running the frozen layers"),
+                        current.getLabels());
                 DataSet next = batches.hasNext() ? batches.next() : null;
                 if (next != null) {
-                    features = prefixThread.submit(prefixOf(next));
+                    // one worker: the tail's worker keeps its core to itself
+                    features = prefixThread.submit(prefixOf(next, 1));
                 }
                 losses.accept(trainTail(tailBatch));
                 current = next;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CnnkitException("interrupted while fine-tuning", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r
-                    : new CnnkitException("the frozen layers failed: " + e.getCause(), e.getCause());
         } finally {
-            prefixThread.shutdownNow();
+            features.cancel(true); // only when the tail failed with the next batch's frozen part still running
         }
     }
 
-    private Callable<INDArray> prefixOf(DataSet batch) {
+    private Callable<INDArray> prefixOf(DataSet batch, int workers) {
         INDArray images = batch.getFeatures();
-        return () -> prefix.outputSingle(images);
+        return () -> prefix.outputSingle(images, workers);
     }
 
     private double trainTail(DataSet tailBatch) {

@@ -6,8 +6,10 @@ import java.util.Set;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DepthwiseConvolution2D;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.PoolingType;
@@ -117,6 +119,80 @@ class InferenceModeBatchNormalizationTest {
                     .as("%d workers", workers).isLessThan(1e-5);
             assertThat(compiled.getLayer("bn").getParam("mean")).isEqualTo(reference.getLayer("bn").getParam("mean"));
             assertThat(compiled.getLayer("bn").getParam("var")).isEqualTo(reference.getLayer("bn").getParam("var"));
+        }
+    }
+
+    /**
+     * A first 1x1 convolution, a padded depthwise convolution with multiplier 2 and a second 1x1 convolution, each
+     * followed by an inference-mode batch normalization (log standard deviation; locked gamma and beta; plain) and
+     * the first two by ReLU6: the compiled step runs each pair as one convolution with scaled weights and a bias.
+     */
+    private static ComputationGraph normalizedConvolutions() {
+        ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder()
+                .seed(9).dataType(DataType.FLOAT).updater(new Adam(1e-2)).weightInit(WeightInit.XAVIER)
+                .graphBuilder()
+                .addInputs("in")
+                .setInputTypes(InputType.convolutional(6, 6, 3))
+                .addLayer("expand", new ConvolutionLayer.Builder(1, 1).nOut(4).hasBias(false)
+                        .activation(Activation.IDENTITY).build(), "in")
+                .addLayer("expand_bn", InferenceModeBatchNormalization.of(new BatchNormalization.Builder().eps(EPS)
+                        .useLogStd(true).build()), "expand")
+                .addLayer("expand_relu", new ActivationLayer.Builder().activation(Activation.RELU6).build(),
+                        "expand_bn")
+                .addLayer("depthwise", new DepthwiseConvolution2D.Builder(3, 3).depthMultiplier(2).padding(1, 1)
+                        .hasBias(false).activation(Activation.IDENTITY).build(), "expand_relu")
+                .addLayer("depthwise_bn", InferenceModeBatchNormalization.of(new BatchNormalization.Builder()
+                        .eps(EPS).useLogStd(false).lockGammaBeta(true).gamma(1.5).beta(-0.5).build()), "depthwise")
+                .addLayer("depthwise_relu", new ActivationLayer.Builder().activation(Activation.RELU6).build(),
+                        "depthwise_bn")
+                .addLayer("project", new ConvolutionLayer.Builder(1, 1).nOut(5).hasBias(false)
+                        .activation(Activation.IDENTITY).build(), "depthwise_relu")
+                .addLayer("project_bn", InferenceModeBatchNormalization.of(new BatchNormalization.Builder().eps(EPS)
+                        .useLogStd(false).build()), "project")
+                .addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "project_bn")
+                .addLayer("out", new OutputLayer.Builder(LossFunctions.LossFunction.MCXENT).nOut(3)
+                        .activation(Activation.SOFTMAX).build(), "pool")
+                .setOutputs("out")
+                .build());
+        graph.init();
+        Nd4j.getRandom().setSeed(13);
+        for (String name : new String[] {"expand_bn", "depthwise_bn", "project_bn"}) {
+            graph.getLayer(name).paramTable().forEach((param, values) -> values.assign(switch (param) {
+                case "mean", "beta" -> Nd4j.randn(DataType.FLOAT, values.shape()).muli(0.5);
+                case "log10stdev" -> Nd4j.rand(DataType.FLOAT, values.shape()).muli(0.4).subi(0.2);
+                default -> Nd4j.rand(DataType.FLOAT, values.shape()).addi(0.5); // var, gamma
+            }));
+        }
+        return graph;
+    }
+
+    @Test
+    void convolutionsRunWithTheirBatchNormalizationsAsOneLearnWhatDl4jsFitLearns() {
+        for (int workers = 1; workers <= 2; workers++) {
+            ComputationGraph compiled = normalizedConvolutions();
+            ComputationGraph reference = normalizedConvolutions();
+            org.cnnkit.core.training.CompiledTrainingStep step = org.cnnkit.core.training.CompiledTrainingStep
+                    .of(compiled, workers).orElseThrow();
+            Nd4j.getRandom().setSeed(14);
+            INDArray labels = Nd4j.zeros(DataType.FLOAT, 6, 3);
+            for (int i = 0; i < 6; i++) {
+                labels.putScalar(i, i % 3, 1);
+            }
+            DataSet batch = new DataSet(Nd4j.randn(DataType.FLOAT, 6, 3, 6, 6), labels);
+            INDArray start = reference.params().dup();
+            for (int i = 0; i < 4; i++) {
+                reference.fit(batch);
+                double loss = step.fit(batch);
+                assertThat(loss).isCloseTo(reference.score(), org.assertj.core.data.Offset.offset(1e-5));
+            }
+            assertThat(reference.params().sub(start).amaxNumber().doubleValue()).isGreaterThan(1e-3);
+            for (String layer : new String[] {"expand", "expand_bn", "depthwise", "depthwise_bn", "project",
+                    "project_bn", "out"}) {
+                assertThat(compiled.getLayer(layer).params().sub(reference.getLayer(layer).params()).amaxNumber()
+                        .doubleValue()).as("%s, %d workers", layer, workers).isLessThan(1e-5);
+            }
+            assertThat(compiled.getUpdater().getStateViewArray().sub(reference.getUpdater().getStateViewArray())
+                    .amaxNumber().doubleValue()).as("Adam state, %d workers", workers).isLessThan(1e-6);
         }
     }
 

@@ -86,6 +86,29 @@ public final class NativeRuntime {
     }
 
     /**
+     * Runs work with the BLAS library (OpenBLAS) on one thread, then restores its previous thread count. OpenBLAS
+     * keeps its own threads, for the whole process, whatever {@link #runNativeOpsOnCallingThreadOnly()} says: a
+     * matrix product on a single-threaded worker still shares itself with an OpenBLAS thread, which then spins
+     * (yielding) waiting for the next one, on the core another worker needs. For work spread over workers that
+     * keep every core busy. The setting is process-wide while the work runs; two such runs at once may restore the
+     * count early, which costs speed, never correctness.
+     *
+     * @param work the work
+     * @throws ExceptionInInitializerError if the ND4J native backend itself cannot be loaded
+     */
+    public static void runWithOneBlasThread(Runnable work) {
+        ensureConfigured();
+        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
+        int previous = blas.getMaxThreads();
+        blas.setMaxThreads(1);
+        try {
+            work.run();
+        } finally {
+            blas.setMaxThreads(previous);
+        }
+    }
+
+    /**
      * Tells whether networks passed to {@link #accelerate(ComputationGraph)} get the fast layer paths: the property
      * {@value #FAST_PATHS_PROPERTY} is not {@code false}, the backend is ND4J's CPU backend with oneDNN, and ND4J
      * allows platform helpers.

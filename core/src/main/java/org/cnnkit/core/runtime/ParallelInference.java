@@ -158,10 +158,30 @@ public final class ParallelInference {
      * @throws RuntimeException whatever the network throws for this input (for example a wrong shape)
      */
     public INDArray[] output(INDArray input) {
+        return output(input, workers);
+    }
+
+    /**
+     * As {@link #output(INDArray)}, on at most {@code maxWorkers} of the workers at once: with 1, the whole batch
+     * runs on one worker, its pieces one after the other, so that the other cores stay free for other work (the
+     * fine-tuning tail that trains beside it). Without compiled plans this is {@link #output(INDArray)}.
+     *
+     * @param input a batch, the first dimension indexing the images
+     * @param maxWorkers the most workers to use, at least 1
+     * @return one array per graph output
+     * @throws IllegalArgumentException if {@code maxWorkers} is below 1
+     * @throws CnnkitException if the calling thread is interrupted while waiting
+     * @throws RuntimeException whatever the network throws for this input (for example a wrong shape)
+     */
+    public INDArray[] output(INDArray input, int maxWorkers) {
+        if (maxWorkers < 1) {
+            throw new IllegalArgumentException("maxWorkers must be at least 1, got " + maxWorkers);
+        }
         int rows = (int) input.size(0);
         int perCall = rowsPerCall(input);
+        int used = Math.min(workers, maxWorkers);
         int parts = Math.max(Math.min(workers, rows), (rows + perCall - 1) / perCall);
-        if (parts <= 1) {
+        if (parts <= 1 && !(compiled && used < workers)) {
             return graph.output(false, input);
         }
         // Pieces of one size and a smaller last one: each distinct size is a plan a replica compiles and keeps.
@@ -177,11 +197,40 @@ public final class ParallelInference {
             }
             return concatenated(results);
         }
-        List<Callable<INDArray[]>> tasks = new ArrayList<>(slices.size());
-        for (INDArray slice : slices) {
-            tasks.add(() -> runOnReplica(slice));
+        if (used >= slices.size()) {
+            List<Callable<INDArray[]>> tasks = new ArrayList<>(slices.size());
+            for (INDArray slice : slices) {
+                tasks.add(() -> runOnReplica(slice));
+            }
+            results.addAll(workerThreads.runAll(tasks, "running inference"));
+            return concatenated(results);
         }
-        results.addAll(workerThreads.runAll(tasks, "running inference"));
+        if (used == 1) {
+            // the pieces and their joining all on one worker (single-threaded native operations): joined on the
+            // calling thread, the copy ran with its OpenMP threads, which took CPU time beside the other cores' work
+            return workerThreads.run(() -> {
+                for (INDArray slice : slices) {
+                    results.add(runOnReplica(slice));
+                }
+                return concatenated(results);
+            }, "running inference");
+        }
+        // fewer workers than pieces: worker g runs pieces g, g + used, ... one after the other
+        List<Callable<List<INDArray[]>>> groups = new ArrayList<>(used);
+        for (int g = 0; g < used; g++) {
+            int firstPiece = g;
+            groups.add(() -> {
+                List<INDArray[]> outputs = new ArrayList<>();
+                for (int p = firstPiece; p < slices.size(); p += used) {
+                    outputs.add(runOnReplica(slices.get(p)));
+                }
+                return outputs;
+            });
+        }
+        List<List<INDArray[]>> byGroup = workerThreads.runAll(groups, "running inference");
+        for (int p = 0; p < slices.size(); p++) {
+            results.add(byGroup.get(p % used).get(p / used));
+        }
         return concatenated(results);
     }
 
@@ -218,7 +267,19 @@ public final class ParallelInference {
      * @throws CnnkitException if the graph has several outputs, or as {@link #output(INDArray)}
      */
     public INDArray outputSingle(INDArray input) {
-        INDArray[] outputs = output(input);
+        return outputSingle(input, workers);
+    }
+
+    /**
+     * As {@link #output(INDArray, int)} for a graph with one output.
+     *
+     * @param input a batch, the first dimension indexing the images
+     * @param maxWorkers the most workers to use, at least 1
+     * @return the output
+     * @throws CnnkitException if the graph has several outputs, or as {@link #output(INDArray, int)}
+     */
+    public INDArray outputSingle(INDArray input, int maxWorkers) {
+        INDArray[] outputs = output(input, maxWorkers);
         if (outputs.length != 1) {
             throw new CnnkitException("the graph has " + outputs.length + " outputs; use output(input)");
         }

@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastAddOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastMulOp;
 import org.nd4j.linalg.api.ops.impl.broadcast.BroadcastSubOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A batch normalization in inference mode ({@link InferenceModeNormalization}, NCHW or 2D): the fixed per-channel
@@ -32,33 +31,35 @@ final class InferenceBatchNormStage implements TrainingStage {
     private INDArray input;
 
     /**
+     * The fixed and the learned values of an inference-mode batch normalization, as vectors {@code [channels]}.
+     *
+     * @param mean the running mean (a view)
+     * @param inverseStd {@code 1 / sqrt(var + eps)} per channel, a vector of its own
+     * @param gamma the gamma view, or a constant vector of its own when gamma and beta are locked
+     * @param beta the beta view, or a constant vector of its own when locked
+     * @param gammaGradient the gamma gradient view, or null when locked
+     * @param betaGradient the beta gradient view, or null when locked
+     */
+    record Parameters(INDArray mean, INDArray inverseStd, INDArray gamma, INDArray beta, INDArray gammaGradient,
+                      INDArray betaGradient) {
+    }
+
+    /**
      * Creates the stage.
      *
-     * @param mean the running mean as a vector view {@code [channels]}
-     * @param std the standard deviation {@code sqrt(var + eps)} per channel, a vector of its own
-     * @param gamma the gamma vector view, or null when gamma and beta are locked
-     * @param beta the beta vector view, or null when locked
-     * @param lockedGamma the constant gamma when locked
-     * @param lockedBeta the constant beta when locked
-     * @param gammaGradient the gamma gradient vector view, or null when locked
-     * @param betaGradient the beta gradient vector view, or null when locked
-     * @param statisticGradients the gradient views of the running statistics, zeroed here
+     * @param parameters the normalization's values and gradient views (the running statistics' gradient views are
+     *     zeroed by the caller)
      * @param first whether this stage reads the network's input
      */
-    InferenceBatchNormStage(INDArray mean, INDArray std, INDArray gamma, INDArray beta, double lockedGamma,
-                            double lockedBeta, INDArray gammaGradient, INDArray betaGradient,
-                            INDArray[] statisticGradients, boolean first) {
-        this.mean = mean;
-        this.inverseStd = Transforms.pow(std, -1, true);
-        this.gamma = gamma != null ? gamma : Nd4j.valueArrayOf(mean.shape(), lockedGamma, mean.dataType());
-        this.beta = beta != null ? beta : Nd4j.valueArrayOf(mean.shape(), lockedBeta, mean.dataType());
-        this.gammaGradient = gammaGradient;
-        this.betaGradient = betaGradient;
+    InferenceBatchNormStage(Parameters parameters, boolean first) {
+        this.mean = parameters.mean();
+        this.inverseStd = parameters.inverseStd();
+        this.gamma = parameters.gamma();
+        this.beta = parameters.beta();
+        this.gammaGradient = parameters.gammaGradient();
+        this.betaGradient = parameters.betaGradient();
         this.scale = Nd4j.createUninitialized(mean.dataType(), mean.shape());
         this.first = first;
-        for (INDArray statistic : statisticGradients) {
-            statistic.assign(0);
-        }
     }
 
     @Override

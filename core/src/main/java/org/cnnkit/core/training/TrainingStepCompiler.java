@@ -3,9 +3,11 @@ package org.cnnkit.core.training;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
@@ -108,8 +110,12 @@ final class TrainingStepCompiler {
         conf.getVertexInputs().forEach((name, inputs) -> inputs.forEach(
                 input -> consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(name)));
         List<Node> nodes = new ArrayList<>();
+        Set<String> fusedNormalizations = new HashSet<>();
         for (int k = 0; k < order.size(); k++) {
             String name = order.get(k);
+            if (fusedNormalizations.contains(name)) {
+                continue; // runs inside the convolution before it
+            }
             String where = "vertex '" + name + "'";
             GraphVertex vertex = conf.getVertices().get(name);
             List<String> inputNames = conf.getVertexInputs().get(name);
@@ -148,6 +154,15 @@ final class TrainingStepCompiler {
                 return Optional.of(new Compiled(nodes, output, inputs[0]));
             }
             List<String> readers = consumers.getOrDefault(name, List.of());
+            String normalization = fusableNormalization(conf, layer, readers);
+            if (normalization != null) {
+                nodes.add(new Node(normalizedConvolution(graph, gradientViews, name, where, layer, normalization,
+                        first), null, inputs));
+                index.put(name, nodes.size());
+                index.put(normalization, nodes.size());
+                fusedNormalizations.add(normalization);
+                continue;
+            }
             boolean deferRelu = readers.size() == 1 && isPlainMaxPooling(layerOf(conf, readers.get(0)));
             boolean afterDeferredRelu = isDeferringConvolution(layerOf(conf, inputNames.get(0)))
                     && consumers.getOrDefault(inputNames.get(0), List.of()).size() == 1;
@@ -238,6 +253,49 @@ final class TrainingStepCompiler {
         return null;
     }
 
+    /**
+     * The inference-mode batch normalization that a convolution's output goes to and only to, when the pair can run
+     * as one convolution ({@link NormalizedConvolutionStage}): a 2D or depthwise convolution (NCHW, {@code Truncate},
+     * no dilation) without bias or activation, read by nothing else; the normalization NCHW, without preprocessor,
+     * dropout or constraints. Else null.
+     */
+    private static String fusableNormalization(ComputationGraphConfiguration conf, Layer layer, List<String> readers) {
+        boolean convolution = layer instanceof ConvolutionLayer conv && conv.getClass() == ConvolutionLayer.class
+                && !conv.hasBias() && conv.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && conv.getConvolutionMode() == ConvolutionMode.Truncate && ones(conv.getDilation())
+                && conv.getActivationFn() instanceof ActivationIdentity;
+        boolean depthwise = layer instanceof DepthwiseConvolution2D dw && !dw.hasBias()
+                && dw.getCnn2dDataFormat() == CNN2DFormat.NCHW
+                && dw.getConvolutionMode() == ConvolutionMode.Truncate && ones(dw.getDilation())
+                && dw.getActivationFn() instanceof ActivationIdentity;
+        if (!(convolution || depthwise) || readers.size() != 1) {
+            return null;
+        }
+        String reader = readers.get(0);
+        if (!(conf.getVertices().get(reader) instanceof LayerVertex vertex) || vertex.getPreProcessor() != null
+                || conf.getVertexInputs().get(reader).size() != 1) {
+            return null;
+        }
+        Layer next = vertex.getLayerConf().getLayer();
+        boolean inferenceNorm = next instanceof BatchNormalization norm && next instanceof InferenceModeNormalization
+                && norm.getCnn2DFormat() == CNN2DFormat.NCHW && commonProblem(next, null, false) == null;
+        return inferenceNorm ? reader : null;
+    }
+
+    /** The stage of a convolution and the inference-mode batch normalization after it, run as one. */
+    private static TrainingStage normalizedConvolution(ComputationGraph graph, GradientViews gradientViews,
+                                                       String name, String where, Layer layer, String normalization,
+                                                       boolean first) {
+        ConvolutionLayer conv = (ConvolutionLayer) layer;
+        boolean depthwise = layer instanceof DepthwiseConvolution2D;
+        NormalizedConvolutionStage.Convolution convolution = new NormalizedConvolutionStage.Convolution(where,
+                depthwise, graph.getLayer(name).getParam("W"), gradientViews.of(name).get("W"), conv.getKernelSize(),
+                conv.getStride(), conv.getPadding());
+        BatchNormalization norm = (BatchNormalization) layerOf(graph.getConfiguration(), normalization);
+        return new NormalizedConvolutionStage(convolution,
+                normParameters(graph, gradientViews, normalization, norm), first);
+    }
+
     /** An inference-mode batch normalization's stage, or null with a reason added. */
     private static TrainingStage batchNormalization(ComputationGraph graph, GradientViews gradientViews, String name,
                                                     String where, BatchNormalization norm, boolean first,
@@ -250,6 +308,16 @@ final class TrainingStepCompiler {
             reasons.add(where + ": only NCHW batch normalizations are compiled");
             return null;
         }
+        return new InferenceBatchNormStage(normParameters(graph, gradientViews, name, norm), first);
+    }
+
+    /**
+     * The values and gradient views of an inference-mode batch normalization; zeroes the gradient views of its running
+     * statistics (they never learn).
+     */
+    private static InferenceBatchNormStage.Parameters normParameters(ComputationGraph graph,
+                                                                     GradientViews gradientViews, String name,
+                                                                     BatchNormalization norm) {
         Map<String, INDArray> params = graph.getLayer(name).paramTable();
         Map<String, INDArray> gradients = gradientViews.of(name);
         INDArray mean = vector(params.get(BatchNormalizationParamInitializer.GLOBAL_MEAN));
@@ -264,16 +332,17 @@ final class TrainingStepCompiler {
             statistic = BatchNormalizationParamInitializer.GLOBAL_VAR;
             variance = vector(params.get(statistic)).dup();
         }
-        INDArray std = Transforms.sqrt(variance.addi(norm.getEps()), false);
+        INDArray inverseStd = Transforms.pow(Transforms.sqrt(variance.addi(norm.getEps()), false), -1, false);
+        gradients.get(BatchNormalizationParamInitializer.GLOBAL_MEAN).assign(0);
+        gradients.get(statistic).assign(0);
         boolean locked = norm.isLockGammaBeta();
-        return new InferenceBatchNormStage(mean, std,
-                locked ? null : vector(params.get(BatchNormalizationParamInitializer.GAMMA)),
-                locked ? null : vector(params.get(BatchNormalizationParamInitializer.BETA)),
-                norm.getGamma(), norm.getBeta(),
+        return new InferenceBatchNormStage.Parameters(mean, inverseStd,
+                locked ? Nd4j.valueArrayOf(mean.shape(), norm.getGamma(), mean.dataType())
+                        : vector(params.get(BatchNormalizationParamInitializer.GAMMA)),
+                locked ? Nd4j.valueArrayOf(mean.shape(), norm.getBeta(), mean.dataType())
+                        : vector(params.get(BatchNormalizationParamInitializer.BETA)),
                 locked ? null : vector(gradients.get(BatchNormalizationParamInitializer.GAMMA)),
-                locked ? null : vector(gradients.get(BatchNormalizationParamInitializer.BETA)),
-                new INDArray[] {gradients.get(BatchNormalizationParamInitializer.GLOBAL_MEAN),
-                    gradients.get(statistic)}, first);
+                locked ? null : vector(gradients.get(BatchNormalizationParamInitializer.BETA)));
     }
 
     private static Layer layerOf(ComputationGraphConfiguration conf, String name) {

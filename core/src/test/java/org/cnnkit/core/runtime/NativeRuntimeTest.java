@@ -95,4 +95,24 @@ class NativeRuntimeTest {
         assertThat(FastLayerPaths.wantedByProperty("false")).isFalse();
         assertThat(FastLayerPaths.wantedByProperty(" FALSE ")).isFalse();
     }
+
+    @Test
+    void blasRunsOnOneThreadDuringTheWorkAndGetsItsThreadsBackAfterEvenWhenTheWorkFails() {
+        NativeRuntime.ensureConfigured();
+        org.nd4j.linalg.api.blas.Blas blas = org.nd4j.linalg.factory.Nd4j.factory().blas();
+        int before = blas.getMaxThreads();
+        blas.setMaxThreads(2);
+        try {
+            int[] during = new int[1];
+            NativeRuntime.runWithOneBlasThread(() -> during[0] = blas.getMaxThreads());
+            assertThat(during[0]).isEqualTo(1);
+            assertThat(blas.getMaxThreads()).isEqualTo(2);
+            assertThatThrownBy(() -> NativeRuntime.runWithOneBlasThread(() -> {
+                throw new IllegalStateException("boom");
+            })).hasMessage("boom");
+            assertThat(blas.getMaxThreads()).isEqualTo(2);
+        } finally {
+            blas.setMaxThreads(before);
+        }
+    }
 }

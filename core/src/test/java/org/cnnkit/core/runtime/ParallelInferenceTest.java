@@ -79,6 +79,24 @@ class ParallelInferenceTest {
     }
 
     @Test
+    void fewerWorkersThanPiecesRunThePiecesInTurnWithTheSameOutputsInOrder() {
+        ComputationGraph graph = smallGraph();
+        INDArray batch = Nd4j.rand(DataType.FLOAT, 7, 3, 12, 12).muli(3);
+        INDArray expected = graph.outputSingle(false, batch);
+        ParallelInference inference = ParallelInference.of(graph, 3, 2); // 4 pieces: 2, 2, 2, 1
+
+        for (int maxWorkers = 1; maxWorkers <= 4; maxWorkers++) {
+            INDArray actual = inference.outputSingle(batch, maxWorkers);
+            assertThat(actual.shape()).containsExactly(7, 3);
+            assertThat(actual.equalsWithEps(expected, 1e-5)).as("at most %d workers", maxWorkers).isTrue();
+        }
+        INDArray one = batch.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1));
+        assertThat(inference.outputSingle(one, 1).equalsWithEps(graph.outputSingle(false, one), 1e-5)).isTrue();
+        assertThatThrownBy(() -> inference.outputSingle(batch, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxWorkers");
+    }
+
+    @Test
     void largeImagesAreRunAFewPerCallByDefault() {
         ComputationGraph graph = new ComputationGraph(new NeuralNetConfiguration.Builder().seed(2)
                 .dataType(DataType.FLOAT).graphBuilder().addInputs("in")
