@@ -40,7 +40,9 @@ import org.slf4j.LoggerFactory;
  * each running the compiled layers on its share of the images into its own gradient array; the shares' gradients
  * are then added (every gradient is a sum over the images) and the updater runs once, on a worker as well: native
  * operations started from the caller's thread run multi-threaded and leave native threads spinning into the next
- * step, where they took a third of the process's CPU from the workers. One multi-threaded native
+ * step, where they took a third of the process's CPU from the workers. OpenBLAS runs on one thread meanwhile
+ * ({@link NativeRuntime#runWithOneBlasThread}): its own thread would take a share of each worker's matrix products
+ * and then spin on the core the other worker needs. One multi-threaded native
  * call per operation spent much of its time synchronising the two cores, which independent shares do not.
  *
  * <p>{@link #of} compiles graphs of 2D and depthwise convolutions, max poolings, inference-mode batch normalizations
@@ -169,32 +171,13 @@ public final class CompiledTrainingStep {
             lastOutput = result.probabilities();
             update(iteration, epoch, n);
         } else {
-            List<java.util.concurrent.Callable<ShareResult>> tasks = new ArrayList<>();
-            for (int i = 0; i < shares; i++) {
-                long from = n * i / shares;
-                long to = n * (i + 1) / shares;
-                Replica replica = replicas.get(i);
-                INDArray x = features.get(NDArrayIndex.interval(from, to));
-                INDArray y = labels.get(NDArrayIndex.interval(from, to));
-                tasks.add(() -> runShare(replica, x, y));
-            }
-            List<ShareResult> results = workers.runAll(tasks, "training");
-            lossSum = 0;
-            for (ShareResult result : results) {
-                lossSum += result.lossSum();
-            }
-            // on a worker too, with single-threaded native operations: operations started from the caller's thread
-            // wake native threads that keep spinning while the next step's shares run, taking CPU from the workers
-            workers.run(() -> {
-                INDArray flat = graph.getFlattenedGradients();
-                for (int i = 1; i < shares; i++) {
-                    flat.addi(replicas.get(i).flatGradients());
-                }
-                lastOutput = Nd4j.concat(0, results.stream().map(ShareResult::probabilities)
-                        .toArray(INDArray[]::new));
-                update(iteration, epoch, n);
-                return null;
-            }, "updating the parameters");
+            // OpenBLAS on one thread meanwhile: its own thread would take a share of each worker's matrix products
+            // and then spin (yielding) on the core the other worker needs: in cnn-train-100, threads in
+            // sched_yield held 9.5% of perf's samples before, 2.3% after (docs/performance.md)
+            double[] sum = new double[1];
+            NativeRuntime.runWithOneBlasThread(() -> sum[0] = trainShares(features, labels, n, shares, iteration,
+                    epoch));
+            lossSum = sum[0];
         }
         double loss = lossSum / n;
         graph.setScore(loss);
@@ -203,6 +186,42 @@ public final class CompiledTrainingStep {
         }
         graph.getConfiguration().setIterationCount(iteration + 1);
         return loss;
+    }
+
+    /**
+     * One step split between the workers: each share's forward and backward pass, then (on a worker) the gradients'
+     * sum and the update.
+     *
+     * @return the sum of the shares' losses
+     */
+    private double trainShares(INDArray features, INDArray labels, long n, int shares, int iteration, int epoch) {
+        List<java.util.concurrent.Callable<ShareResult>> tasks = new ArrayList<>();
+        for (int i = 0; i < shares; i++) {
+            long from = n * i / shares;
+            long to = n * (i + 1) / shares;
+            Replica replica = replicas.get(i);
+            INDArray x = features.get(NDArrayIndex.interval(from, to));
+            INDArray y = labels.get(NDArrayIndex.interval(from, to));
+            tasks.add(() -> runShare(replica, x, y));
+        }
+        List<ShareResult> results = workers.runAll(tasks, "training");
+        double lossSum = 0;
+        for (ShareResult result : results) {
+            lossSum += result.lossSum();
+        }
+        // on a worker too, with single-threaded native operations: operations started from the caller's thread
+        // wake native threads that keep spinning while the next step's shares run, taking CPU from the workers
+        workers.run(() -> {
+            INDArray flat = graph.getFlattenedGradients();
+            for (int i = 1; i < shares; i++) {
+                flat.addi(replicas.get(i).flatGradients());
+            }
+            lastOutput = Nd4j.concat(0, results.stream().map(ShareResult::probabilities)
+                    .toArray(INDArray[]::new));
+            update(iteration, epoch, n);
+            return null;
+        }, "updating the parameters");
+        return lossSum;
     }
 
     /** The graph's updater on the summed gradients, then {@code params -= update}, as {@code fit} does. */
