@@ -157,8 +157,8 @@ final class NetworkWorkloads {
      * rotating random batches of 32, through the library's fine-tuning path ({@link MobileNetV2FineTuning}, as the
      * transfer learner's fine-tuning stage runs it): Keras blocks 14 to 16, {@code Conv_1} and the GlobalAveragePooling
      * + Dense(128, relu) + Dense(3, softmax) head train with every batch normalization in inference mode, the earlier
-     * layers stay frozen; random weights, as the peer's. 2 warm-up and 10 timed steps, as the peer; the timed steps
-     * run as one sequence ({@link MobileNetV2FineTuning#fit(java.util.Iterator, java.util.function.DoubleConsumer)},
+     * layers stay frozen; random weights, as the peer's. 2 warm-up and 10 timed steps, as the peer; the warm-up steps and then the timed
+     * steps run as one sequence each ({@link MobileNetV2FineTuning#fit(java.util.Iterator, java.util.function.DoubleConsumer)},
      * as the transfer learner's fine-tuning epochs do), so the frozen part of the next batch runs while the current
      * one trains. The key
      * {@code fast_path} says whether the frozen part ran as a compiled inference plan ({@code -Dcnnkit.fastpaths=false}
@@ -177,9 +177,8 @@ final class NetworkWorkloads {
         for (int i = 0; i < batches.length; i++) {
             batches[i] = new DataSet(Nd4j.rand(DataType.FLOAT, BATCH, 3, 100, 100), oneHot(random, BATCH, CLASSES));
         }
-        for (int i = 0; i < 2; i++) { // the peer's warm-up steps
-            fineTuning.fit(batches[i]);
-        }
+        // the peer's 2 warm-up steps, through the same sequence path as the timed steps
+        fineTuning.fit(List.of(batches[0], batches[1]).iterator(), loss -> { });
         int timedSteps = 10;
         List<DataSet> timed = new ArrayList<>(timedSteps);
         for (int i = 0; i < timedSteps; i++) {
