@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code HttpURLConnection} took 0.7-0.9 ms of CPU per search in {@code serve-search}).
  *
  * <p>Connections are pooled: a request takes an idle one (or opens one) and gives it back after the answer, unless
- * the server said {@code Connection: close}. Thread-safe.
+ * the server said {@code Connection: close}. A request that fails on an idle connection (which the server may have
+ * closed meanwhile) is sent once more on a new one; searches are safe to repeat. Thread-safe.
  */
 final class KeepAliveHttp implements AutoCloseable {
 
@@ -68,10 +69,18 @@ final class KeepAliveHttp implements AutoCloseable {
      * @throws IOException if the connection fails or the answer is not well-formed HTTP/1.1
      */
     int send(byte[] request) throws IOException {
-        Connection connection = idle.poll();
-        if (connection == null) {
-            connection = open();
+        Connection idleConnection = idle.poll();
+        if (idleConnection != null) {
+            try {
+                return exchange(idleConnection, request);
+            } catch (IOException e) {
+                // the server may have closed the idle connection (its idle timeout): once more on a new one
+            }
         }
+        return exchange(open(), request);
+    }
+
+    private int exchange(Connection connection, byte[] request) throws IOException {
         try {
             connection.out.write(request);
             connection.out.flush();

@@ -114,6 +114,32 @@ class KeepAliveHttpTest {
         }
     }
 
+    @Test
+    void aKeptConnectionTheServerClosedMeanwhileIsReplacedAndTheRequestSentAgain() throws Exception {
+        String answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+        try (ServerSocket raw = new ServerSocket(0)) {
+            Thread server = new Thread(() -> {
+                for (int connection = 0; connection < 2; connection++) {
+                    // each connection answers one request and is then closed without saying so
+                    try (Socket socket = raw.accept(); OutputStream out = socket.getOutputStream()) {
+                        readRequest(new java.io.DataInputStream(socket.getInputStream()));
+                        out.write(answer.getBytes(StandardCharsets.US_ASCII));
+                        out.flush();
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+            server.start();
+            try (KeepAliveHttp client = new KeepAliveHttp("127.0.0.1", raw.getLocalPort(), 10_000)) {
+                byte[] request = KeepAliveHttp.post("x", "/", "text/plain", new byte[5]);
+                assertThat(client.send(request)).isEqualTo(200);
+                assertThat(client.send(request)).isEqualTo(200);
+            }
+            server.join(10_000);
+        }
+    }
+
     /** Reads one request with a Content-Length body. */
     private static void readRequest(java.io.DataInputStream in) throws IOException {
         StringBuilder head = new StringBuilder();
