@@ -53,6 +53,7 @@ public final class Benchmark {
                 peer));
         w.put("pipeline-decode-augment-224", (peer, engine) -> PipelineWorkload.run("pipeline-decode-augment-224", 224,
                 peer));
+        w.put(ExtractionPipelineWorkload.NAME, ExtractionPipelineWorkload::run);
         w.put(ServeSearchWorkload.NAME, (peer, engine) -> ServeSearchWorkload.run(peer));
         w.put(SearchDefaultsWorkload.NAME, (peer, engine) -> SearchDefaultsWorkload.run(peer));
         w.put(SparkOverheadWorkload.NAME, SparkOverheadWorkload::run);
