@@ -46,35 +46,30 @@ final class ExtractionPipelineWorkload {
     }
 
     static BenchResult run(String peer, InferenceEngine engine) {
-        Path assets = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"));
-        Path corel = assets.resolve("corel1k");
-        Path weights = assets.resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        if (!Files.isDirectory(corel) || !Files.isRegularFile(weights)) {
-            throw new CnnkitException(NAME + " needs " + corel + " and " + weights + " (set -Dcnnkit.assets)");
-        }
-        List<Path> files = photos(corel);
-        FeatureExtractor extractor = ExtractorSpec.mobileNetV2(0.35).withWeights(weights)
+        CorelAssets assets = CorelAssets.locate(NAME);
+        List<Path> files = photos(assets.corel());
+        FeatureExtractor extractor = ExtractorSpec.mobileNetV2(0.35).withWeights(assets.weights())
                 .create(ProgressListener.none(), engine);
 
         extractor.extract(files, ProgressListener.none()); // warm-up of the pipeline
-        long cpu = cpuNanos();
+        long cpu = CorelAssets.processCpuNanos();
         long start = System.nanoTime();
         extractor.extract(files, ProgressListener.none());
         double pipelineSeconds = (System.nanoTime() - start) / 1e9;
-        double pipelineCpu = (cpuNanos() - cpu) / 1e6 / files.size();
+        double pipelineCpu = (CorelAssets.processCpuNanos() - cpu) / 1e6 / files.size();
 
-        long prepareCpu = cpuNanos();
+        long prepareCpu = CorelAssets.processCpuNanos();
         List<PreparedImage> prepared = new ArrayList<>(files.size());
         for (Path file : files) {
-            prepared.add(extractor.prepare(new EncodedImage(file, read(file))));
+            prepared.add(extractor.prepare(new EncodedImage(file, CorelAssets.read(file))));
         }
-        double decodeCpu = (cpuNanos() - prepareCpu) / 1e6 / files.size();
+        double decodeCpu = (CorelAssets.processCpuNanos() - prepareCpu) / 1e6 / files.size();
         check(extractor.extractPrepared(prepared)); // warm-up of the network alone
-        cpu = cpuNanos();
+        cpu = CorelAssets.processCpuNanos();
         start = System.nanoTime();
         check(extractor.extractPrepared(prepared));
         double networkSeconds = (System.nanoTime() - start) / 1e9;
-        double networkCpu = (cpuNanos() - cpu) / 1e6 / files.size();
+        double networkCpu = (CorelAssets.processCpuNanos() - cpu) / 1e6 / files.size();
 
         double value = files.size() / pipelineSeconds;
         double networkOnly = files.size() / networkSeconds;
@@ -112,19 +107,6 @@ final class ExtractionPipelineWorkload {
         } catch (IOException e) {
             throw new CnnkitException("cannot list " + corel + ": " + e.getMessage(), e);
         }
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CnnkitException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** This process's CPU time (all threads, native ones included). */
-    private static long cpuNanos() {
-        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     private static double round(double value) {

@@ -55,19 +55,16 @@ final class ServeSearchWorkload {
     }
 
     static BenchResult run(String peer) {
-        Path assets = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"));
-        Path corel = assets.resolve("corel1k");
-        Path weights = assets.resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        if (!Files.isDirectory(corel) || !Files.isRegularFile(weights)) {
-            throw new CnnkitException(NAME + " needs " + corel + " and " + weights + " (set -Dcnnkit.assets)");
-        }
+        CorelAssets assets = CorelAssets.locate(NAME);
+        Path corel = assets.corel();
+        Path weights = assets.weights();
         ImageSearch search = ImageSearch.create(ExtractorSpec.mobileNetV2(0.35).withWeights(weights),
                 SearchSettings.defaults(), ProgressListener.none());
         search.indexFolder(corel, ProgressListener.none());
         List<Path> queries = queries(corel);
         List<EncodedImage> encoded = new ArrayList<>();
         for (Path query : queries) {
-            encoded.add(new EncodedImage(query, read(query)));
+            encoded.add(new EncodedImage(query, CorelAssets.read(query)));
         }
 
         library(search, encoded.subList(0, 32));
@@ -146,7 +143,7 @@ final class ServeSearchWorkload {
     private static LibraryRun library(ImageSearch search, List<EncodedImage> images) {
         long self = ProcessHandle.current().pid();
         Map<String, ThreadCpu.Sample> threads = ThreadCpu.snapshot(self);
-        long cpu = cpuNanos();
+        long cpu = CorelAssets.processCpuNanos();
         long start = System.nanoTime();
         ExtractionResult extracted = search.extractor().extractEncoded(images);
         if (!extracted.skipped().isEmpty()) {
@@ -154,17 +151,12 @@ final class ServeSearchWorkload {
         }
         search.searchStore(extracted.vectors(), TOP);
         double perSecond = images.size() / seconds(start);
-        double cpuMs = (cpuNanos() - cpu) / 1e6 / images.size();
+        double cpuMs = (CorelAssets.processCpuNanos() - cpu) / 1e6 / images.size();
         Map<String, Double> groups = new LinkedHashMap<>();
         Map<String, Double> byGroup = ThreadCpu.secondsByGroup(threads, ThreadCpu.snapshot(self));
         ThreadCpu.withEnded(byGroup, cpuMs * images.size() / 1000)
                 .forEach((group, groupSeconds) -> groups.put(group, 1000 * groupSeconds / images.size()));
         return new LibraryRun(perSecond, cpuMs, groups);
-    }
-
-    /** This process's CPU time (all threads, native ones included). */
-    private static long cpuNanos() {
-        return ProcessHandle.current().info().totalCpuDuration().map(java.time.Duration::toNanos).orElse(0L);
     }
 
     /**
@@ -305,14 +297,6 @@ final class ServeSearchWorkload {
             return chosen;
         } catch (IOException e) {
             throw new CnnkitException("cannot list " + corel + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static byte[] read(Path file) {
-        try {
-            return Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new CnnkitException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -41,12 +41,9 @@ final class SparkOverheadWorkload {
     }
 
     static BenchResult run(String peer, InferenceEngine engine) {
-        Path assets = Path.of(System.getProperty("cnnkit.assets", "../shared/assets"));
-        Path corel = assets.resolve("corel1k");
-        Path weights = assets.resolve("mobilenet_v2/mobilenet_v2_0.35_224_no_top.weights.h5");
-        if (!Files.isDirectory(corel) || !Files.isRegularFile(weights)) {
-            throw new CnnkitException(NAME + " needs " + corel + " and " + weights + " (set -Dcnnkit.assets)");
-        }
+        CorelAssets assets = CorelAssets.locate(NAME);
+        Path corel = assets.corel();
+        Path weights = assets.weights();
         ExtractorSpec spec = ExtractorSpec.mobileNetV2(0.35).withWeights(weights);
         Path work = null;
         try {
