@@ -58,6 +58,8 @@ public final class NativeRuntime {
     /** Initialized by the JVM on first use: class initialization makes it once-only and thread-safe. */
     private static final class Holder {
         static final RuntimeState STATE = configure();
+        /** OpenBLAS's thread count is one native setting per process; this counts the runs that set it to one. */
+        static final OneBlasThread ONE_BLAS_THREAD = new OneBlasThread(Nd4j.factory().blas());
     }
 
     /**
@@ -86,25 +88,24 @@ public final class NativeRuntime {
     }
 
     /**
-     * Runs work with the BLAS library (OpenBLAS) on one thread, then restores its previous thread count. OpenBLAS
-     * keeps its own threads, for the whole process, whatever {@link #runNativeOpsOnCallingThreadOnly()} says: a
-     * matrix product on a single-threaded worker still shares itself with an OpenBLAS thread, which then spins
-     * (yielding) waiting for the next one, on the core another worker needs. For work spread over workers that
-     * keep every core busy. The setting is process-wide while the work runs; two such runs at once may restore the
-     * count early, which costs speed, never correctness.
+     * Runs work with the BLAS library (OpenBLAS) on one thread, then gives it back its thread count. OpenBLAS keeps
+     * its own threads, for the whole process, whatever {@link #runNativeOpsOnCallingThreadOnly()} says: a matrix
+     * product on a single-threaded worker still shares itself with an OpenBLAS thread, which then spins (yielding)
+     * waiting for the next one, on the core another worker needs. For work spread over workers that keep every core
+     * busy. The setting is process-wide while the work runs; runs that overlap (nested, or on other threads) are
+     * counted, and the count from before the first comes back when the last ends.
      *
      * @param work the work
      * @throws ExceptionInInitializerError if the ND4J native backend itself cannot be loaded
      */
     public static void runWithOneBlasThread(Runnable work) {
         ensureConfigured();
-        org.nd4j.linalg.api.blas.Blas blas = Nd4j.factory().blas();
-        int previous = blas.getMaxThreads();
-        blas.setMaxThreads(1);
+        OneBlasThread oneThread = Holder.ONE_BLAS_THREAD;
+        oneThread.enter();
         try {
             work.run();
         } finally {
-            blas.setMaxThreads(previous);
+            oneThread.exit();
         }
     }
 

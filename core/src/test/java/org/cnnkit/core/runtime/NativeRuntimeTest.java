@@ -115,4 +115,43 @@ class NativeRuntimeTest {
             blas.setMaxThreads(before);
         }
     }
+
+    @Test
+    void overlappingRunsKeepBlasOnOneThreadUntilTheLastEndsAndThenGiveBackTheCountFromBeforeTheFirst()
+            throws Exception {
+        NativeRuntime.ensureConfigured();
+        org.nd4j.linalg.api.blas.Blas blas = org.nd4j.linalg.factory.Nd4j.factory().blas();
+        int before = blas.getMaxThreads();
+        blas.setMaxThreads(2);
+        try {
+            java.util.concurrent.CountDownLatch firstStarted = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.CountDownLatch firstMayEnd = new java.util.concurrent.CountDownLatch(1);
+            Thread first = new Thread(() -> NativeRuntime.runWithOneBlasThread(() -> {
+                firstStarted.countDown();
+                try {
+                    firstMayEnd.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+            first.start();
+            firstStarted.await();
+            int[] inSecondAfterFirstEnded = new int[1];
+            NativeRuntime.runWithOneBlasThread(() -> {
+                firstMayEnd.countDown();
+                try {
+                    first.join(10_000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                inSecondAfterFirstEnded[0] = blas.getMaxThreads();
+            });
+
+            assertThat(first.isAlive()).isFalse();
+            assertThat(inSecondAfterFirstEnded[0]).isEqualTo(1);
+            assertThat(blas.getMaxThreads()).isEqualTo(2);
+        } finally {
+            blas.setMaxThreads(before);
+        }
+    }
 }
